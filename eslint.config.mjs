@@ -1,0 +1,82 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const ioPackages = ['@influxdata/*', 'mqtt', 'pg', 'onnxruntime-node', '@temporalio/*', 'axios', 'node-fetch'];
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '**/.config/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Pure cores: plain data in, plain data out. The clock, environment, disk and network belong to the edges.
+    files: ['libs/forecast/src/**/*.ts', 'libs/optimizer/src/core/**/*.ts', 'libs/telemetry/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Pure core: take the data as a parameter; I/O lives in activities, CLIs and servers.',
+          })),
+          patterns: [{ group: ioPackages, message: 'Pure core: I/O clients belong at the edges.' }],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Pure core: read configuration in the service config module and pass it in.',
+        },
+        { object: 'Date', property: 'now', message: 'Pure core: take `now` as a parameter.' },
+      ],
+    },
+  },
+  {
+    // Temporal workflow code runs in a deterministic sandbox: no Node builtins, no I/O clients, activities by type only.
+    files: ['workflows/src/workflows/**/*.ts', 'workflows/src/workflows.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflows must be deterministic: call an activity for I/O.',
+          })),
+          patterns: [
+            {
+              group: ['@influxdata/*', 'mqtt', 'pg', 'onnxruntime-node', 'highs'],
+              message: 'Workflows must be deterministic: call an activity for I/O.',
+            },
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'Workflows `import type` their activities.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/*.int.test.ts', 'scripts/**/*.ts', '**/src/cli/**/*.ts', '**/bin/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

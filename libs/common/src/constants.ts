@@ -1,0 +1,20 @@
+/** Temporal task queues: I/O-bound activities apart from CPU-bound training and solving. */
+export const TASK_QUEUES = {
+  io: 'carbonreducer-io',
+  compute: 'carbonreducer-compute',
+  smoke: 'carbonreducer-smoke',
+} as const;
+export type TaskQueue = (typeof TASK_QUEUES)[keyof typeof TASK_QUEUES];
+
+export const TEMPORAL_NAMESPACE = 'carbonreducer';
+
+/** InfluxDB buckets created by `scripts/stack up`. */
+export const BUCKETS = {
+  telemetry: 'telemetry',
+  carbonIntensity: 'carbon_intensity',
+  forecasts: 'forecasts',
+  schedules: 'schedules',
+} as const;
+export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+export const INFLUX_ORG = 'carbonreducer';
