@@ -1,1 +1,6 @@
-export {};
+export * from './csv';
+export * from './intensity';
+export * from './household';
+export * from './appliance';
+export * from './ev';
+export * from './files';
