@@ -1,1 +1,12 @@
-export {};
+export * from './types';
+export * from './errors';
+export { getJson, redactUrl, retryDelayMs, DEFAULT_HTTP_OPTIONS, type FetchLike, type HttpOptions } from './http';
+export * from './sources/neso';
+export * from './sources/electricityMaps';
+export * from './sources/wattTime';
+export * from './sources/file';
+export * from './chain';
+export * from './influx';
+export * from './config';
+export * from './ingest';
+export * from './factory';
