@@ -1,1 +1,7 @@
-export {};
+export * from './contract';
+export * from './topics';
+export * from './validate';
+export * from './encode';
+export * from './lineProtocol';
+export * from './starlark';
+export * from './fixtures';

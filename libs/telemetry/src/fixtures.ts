@@ -1,0 +1,22 @@
+import golden from '../fixtures/golden.json';
+import type { RejectReason } from './contract';
+
+export interface GoldenCase {
+  name: string;
+  topic: string;
+  /** Payload template: `{{home}}`, `{{now}}`, `{{now+N}}`, `{{now-N}}` (ms). */
+  payload: string;
+  expect: { points: number; rejects: RejectReason[] };
+}
+
+/** Contract fixtures shared by the TS validator's unit test and the real-Telegraf golden test. */
+export const GOLDEN_CASES: readonly GoldenCase[] = golden.cases as GoldenCase[];
+
+/** Fills a fixture template for one run: `homeId` isolates the run's points, `nowMs` is the receive time. */
+export function renderTemplate(template: string, vars: { homeId: string; nowMs: number }): string {
+  return template
+    .replace(/\{\{home\}\}/g, vars.homeId)
+    .replace(/\{\{now(?:([+-])(\d+))?\}\}/g, (_m, sign?: string, offset?: string) =>
+      String(vars.nowMs + (sign === '-' ? -1 : 1) * Number(offset ?? 0)),
+    );
+}
