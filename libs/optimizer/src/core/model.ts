@@ -1,0 +1,352 @@
+import { LpWriter, type Term } from './lp';
+import { validateRequest } from './validate';
+import {
+  DEFAULT_PENALTIES,
+  type BatteryRequest,
+  type BuiltModel,
+  type CycleRequest,
+  type DeviceIndex,
+  type EvRequest,
+  type HeatPumpRequest,
+  type HomeRequest,
+  type Penalties,
+} from './types';
+
+const MIN_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** Derived numbers every part of the model needs. */
+export interface ModelContext {
+  request: HomeRequest;
+  now: number;
+  slotMs: number;
+  slotH: number;
+  penalties: Penalties;
+  /** Currency per Wh in slot t for a device with CO2 price `co2PricePerKg`. */
+  costPerWh(t: number, co2PricePerKg: number): number;
+  slotStartMs(t: number): number;
+}
+
+export function modelContext(request: HomeRequest, now: number): ModelContext {
+  const slotMs = request.slotMin * MIN_MS;
+  return {
+    request,
+    now,
+    slotMs,
+    slotH: request.slotMin / 60,
+    penalties: { ...DEFAULT_PENALTIES, ...request.penalties },
+    // price per kWh → per Wh; gCO2/kWh → kg/Wh is × 1e-6.
+    costPerWh: (t, co2) =>
+      (request.pricePerKWh[t] ?? 0) / 1000 + (co2 * (request.intensityGPerKWh[t] ?? 0)) / 1_000_000,
+    slotStartMs: (t) => request.startMs + t * slotMs,
+  };
+}
+
+export function co2PriceOf(device: { co2PricePerKg?: number }, request: HomeRequest): number {
+  return device.co2PricePerKg ?? request.co2PricePerKg;
+}
+
+/** The slot a cycle fixed by `startedMs` starts in (may be negative: started before the horizon). */
+export function fixedStartSlot(ctx: ModelContext, startedMs: number): number {
+  return Math.round((startedMs - ctx.request.startMs) / ctx.slotMs);
+}
+
+/** First slot a not-yet-started cycle may start in: a slot boundary at or after both now and its earliest start. */
+export function firstAllowedStartSlot(ctx: ModelContext, cycle: CycleRequest): number {
+  const from = Math.max(cycle.earliestStartMs, ctx.now);
+  return Math.max(0, Math.ceil((from - ctx.request.startMs) / ctx.slotMs - 1e-9));
+}
+
+/** Energy (Wh) an EV can take in slot t: the overlap of the slot with [max(now, plug-in), departure) at max power. */
+export function evSlotHours(ctx: ModelContext, ev: EvRequest, t: number): number {
+  const a = Math.max(ctx.slotStartMs(t), ev.availableFromMs, ctx.now);
+  const b = Math.min(ctx.slotStartMs(t + 1), ev.departureMs);
+  return b > a ? (b - a) / HOUR_MS : 0;
+}
+
+/** Hand-started charging: full power from the start until the energy is in (or departure), Wh per slot. */
+export function forcedEvWh(ctx: ModelContext, ev: EvRequest, startedMs: number): number[] {
+  const out = new Array<number>(ctx.request.slotCount).fill(0);
+  let left = ev.energyNeededWh;
+  for (let t = 0; t < ctx.request.slotCount && left > 0; t++) {
+    const a = Math.max(ctx.slotStartMs(t), startedMs);
+    const b = Math.min(ctx.slotStartMs(t + 1), ev.departureMs);
+    if (b <= a) continue;
+    const wh = Math.min(left, (ev.maxPowerW * (b - a)) / HOUR_MS);
+    out[t] = wh;
+    left -= wh;
+  }
+  return out;
+}
+
+/** Power (W) per slot of loads the plan cannot move: base load, running or hand-started cycles and charging. */
+export function fixedLoadW(ctx: ModelContext): number[] {
+  const { request } = ctx;
+  const fixed = request.baseLoadW.slice(0, request.slotCount);
+  for (const d of request.devices) {
+    if (d.kind === 'cycle' && d.startedMs !== undefined) {
+      const s = fixedStartSlot(ctx, d.startedMs);
+      d.profileW.forEach((p, k) => {
+        const t = s + k;
+        if (t >= 0 && t < request.slotCount) fixed[t] = (fixed[t] as number) + p;
+      });
+    } else if (d.kind === 'ev' && d.startedByHandMs !== undefined) {
+      forcedEvWh(ctx, d, d.startedByHandMs).forEach((wh, t) => (fixed[t] = (fixed[t] as number) + wh / ctx.slotH));
+    }
+  }
+  return fixed;
+}
+
+/**
+ * Turns a home's situation into a MILP (CPLEX LP text for HiGHS) and the index needed to read the solution
+ * back. Pure: `now` is a parameter. Hard limits are physical (power ranges, battery energy); the request's
+ * wishes (deadlines, EV energy, comfort band, import limit) are soft with named slack so that a plan always
+ * exists and `explain` can say what gave way.
+ */
+export function buildModel(request: HomeRequest, now: number): BuiltModel {
+  validateRequest(request, now);
+  const ctx = modelContext(request, now);
+  const { slotCount } = request;
+  const lp = new LpWriter();
+  /** Terms of the movable load (W, slot average) per slot, for the import-limit and no-export rows. */
+  const loadTerms: Term[][] = Array.from({ length: slotCount }, () => []);
+  const devices: DeviceIndex[] = [];
+  let hasBattery = false;
+
+  request.devices.forEach((d, i) => {
+    switch (d.kind) {
+      case 'cycle':
+        devices.push(addCycle(ctx, lp, loadTerms, d, i));
+        break;
+      case 'ev':
+        devices.push(addEv(ctx, lp, loadTerms, d, i));
+        break;
+      case 'battery':
+        hasBattery = true;
+        devices.push(addBattery(ctx, lp, loadTerms, d, i));
+        break;
+      case 'heat_pump':
+        devices.push(addHeatPump(ctx, lp, loadTerms, d, i));
+        break;
+    }
+  });
+
+  const fixed = fixedLoadW(ctx);
+  let overImport: string[] | null = null;
+  if (request.importLimitW !== null) {
+    overImport = [];
+    for (let t = 0; t < slotCount; t++) {
+      const ov = lp.column(`ov_${t}`, 0, Infinity, ctx.penalties.overImportPerWh * ctx.slotH);
+      overImport.push(ov);
+      lp.row(`fuse_${t}`, [...(loadTerms[t] as Term[]), [-1, ov]], '<=', request.importLimitW - (fixed[t] as number));
+    }
+  }
+  if (hasBattery) {
+    // No export: the battery may only serve the home's own load.
+    for (let t = 0; t < slotCount; t++) lp.row(`noexp_${t}`, loadTerms[t] as Term[], '>=', -(fixed[t] as number));
+  }
+  return {
+    lp: lp.toString(),
+    index: {
+      slotCount,
+      devices,
+      overImport,
+      integerColumns: lp.integerCount,
+      continuousColumns: lp.columnCount - lp.integerCount,
+      rows: lp.rowCount,
+    },
+  };
+}
+
+function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: CycleRequest, i: number): DeviceIndex {
+  const { request, penalties } = ctx;
+  if (d.startedMs !== undefined) {
+    return { kind: 'cycle', starts: [], fixedStartSlot: fixedStartSlot(ctx, d.startedMs), unscheduledColumn: null };
+  }
+  const len = d.profileW.length;
+  const co2 = co2PriceOf(d, request);
+  const first = firstAllowedStartSlot(ctx, d);
+  const last = request.slotCount - len;
+  const published =
+    d.publishedStartMs === undefined ? null : Math.round((d.publishedStartMs - request.startMs) / ctx.slotMs);
+  const move = d.movePenalty ?? penalties.movePublishedStart;
+  const starts: { slot: number; column: string; lateMin: number }[] = [];
+  for (let s = first; s <= last; s++) {
+    const finishMs = ctx.slotStartMs(s + len);
+    const lateMin = Math.max(0, (finishMs - d.deadlineMs) / MIN_MS);
+    let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0);
+    for (let k = 0; k < len; k++) cost += (d.profileW[k] as number) * ctx.slotH * ctx.costPerWh(s + k, co2);
+    const column = lp.column(`c${i}_${s}`, 0, 1, cost, true);
+    starts.push({ slot: s, column, lateMin });
+    for (let k = 0; k < len; k++) {
+      const p = d.profileW[k] as number;
+      if (p !== 0) (loadTerms[s + k] as Term[]).push([p, column]);
+    }
+  }
+  const unscheduled = lp.column(`u${i}`, 0, 1, penalties.unscheduled);
+  lp.row(`one_${i}`, [...starts.map((s): Term => [1, s.column]), [1, unscheduled]], '=', 1);
+  return { kind: 'cycle', starts, fixedStartSlot: null, unscheduledColumn: unscheduled };
+}
+
+function addEv(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: EvRequest, i: number): DeviceIndex {
+  const { request, penalties } = ctx;
+  if (d.startedByHandMs !== undefined) {
+    return { kind: 'ev', energy: [], on: [], shortfall: null, fixedWh: forcedEvWh(ctx, d, d.startedByHandMs) };
+  }
+  const co2 = co2PriceOf(d, request);
+  const energy: (string | null)[] = [];
+  const on: (string | null)[] = [];
+  const semi = d.onOff && d.minPowerW > 0;
+  for (let t = 0; t < request.slotCount; t++) {
+    const hours = evSlotHours(ctx, d, t);
+    if (hours <= 0) {
+      energy.push(null);
+      on.push(null);
+      continue;
+    }
+    const e = lp.column(`e${i}_${t}`, 0, d.maxPowerW * hours, ctx.costPerWh(t, co2));
+    energy.push(e);
+    (loadTerms[t] as Term[]).push([1 / ctx.slotH, e]);
+    if (semi) {
+      const o = lp.column(`o${i}_${t}`, 0, 1, 0, true);
+      on.push(o);
+      lp.row(
+        `evmax_${i}_${t}`,
+        [
+          [1, e],
+          [-d.maxPowerW * hours, o],
+        ],
+        '<=',
+        0,
+      );
+      lp.row(
+        `evmin_${i}_${t}`,
+        [
+          [1, e],
+          [-d.minPowerW * hours, o],
+        ],
+        '>=',
+        0,
+      );
+    } else on.push(null);
+  }
+  const shortfall = lp.column(`evs${i}`, 0, d.energyNeededWh, penalties.evShortfallPerWh);
+  const terms: Term[] = energy.filter((e): e is string => e !== null).map((e) => [1, e]);
+  lp.row(`evE_${i}`, [...terms, [1, shortfall]], '>=', d.energyNeededWh);
+  return { kind: 'ev', energy, on, shortfall, fixedWh: null };
+}
+
+function addBattery(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: BatteryRequest, i: number): DeviceIndex {
+  const { request } = ctx;
+  const co2 = co2PriceOf(d, request);
+  const eta = Math.sqrt(d.roundTripEfficiency);
+  const charge: string[] = [];
+  const discharge: string[] = [];
+  const soc: string[] = [];
+  const mode: string[] = [];
+  const endSoc = d.endSocWh ?? d.socWh;
+  for (let t = 0; t < request.slotCount; t++) {
+    const price = ctx.costPerWh(t, co2) * ctx.slotH;
+    const c = lp.column(`bc${i}_${t}`, 0, d.maxChargeW, price);
+    const dis = lp.column(`bd${i}_${t}`, 0, d.maxDischargeW, -price);
+    const lower = t === request.slotCount - 1 ? Math.max(d.minSocWh, endSoc) : d.minSocWh;
+    const s = lp.column(`bs${i}_${t}`, lower, d.maxSocWh);
+    // One binary per slot forbids charging and discharging at once (it could otherwise burn energy at non-positive prices).
+    const m = lp.column(`bm${i}_${t}`, 0, 1, 0, true);
+    charge.push(c);
+    discharge.push(dis);
+    soc.push(s);
+    mode.push(m);
+    const prev: Term[] = t === 0 ? [] : [[-1, soc[t - 1] as string]];
+    lp.row(
+      `bsoc_${i}_${t}`,
+      [[1, s], ...prev, [-eta * ctx.slotH, c], [ctx.slotH / eta, dis]],
+      '=',
+      t === 0 ? d.socWh : 0,
+    );
+    lp.row(
+      `bcm_${i}_${t}`,
+      [
+        [1, c],
+        [-d.maxChargeW, m],
+      ],
+      '<=',
+      0,
+    );
+    lp.row(
+      `bdm_${i}_${t}`,
+      [
+        [1, dis],
+        [d.maxDischargeW, m],
+      ],
+      '<=',
+      d.maxDischargeW,
+    );
+    (loadTerms[t] as Term[]).push([1, c], [-1, dis]);
+  }
+  return { kind: 'battery', charge, discharge, soc, mode };
+}
+
+function addHeatPump(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: HeatPumpRequest, i: number): DeviceIndex {
+  const { request, penalties } = ctx;
+  const co2 = co2PriceOf(d, request);
+  const a = ctx.slotH / (d.heatCapacityWhPerK * d.thermalResistanceKPerW);
+  const b = (ctx.slotH * d.cop) / d.heatCapacityWhPerK;
+  const power: string[] = [];
+  const temp: string[] = [];
+  const under: string[] = [];
+  const over: string[] = [];
+  for (let t = 0; t < request.slotCount; t++) {
+    const p = lp.column(`hp${i}_${t}`, 0, d.maxPowerW, ctx.costPerWh(t, co2) * ctx.slotH);
+    const T = lp.column(`ht${i}_${t}`, -Infinity, Infinity);
+    const lo = lp.column(`hu${i}_${t}`, 0, Infinity, penalties.comfortPerKelvinSlot);
+    const hi = lp.column(`ho${i}_${t}`, 0, Infinity, penalties.comfortPerKelvinSlot);
+    power.push(p);
+    temp.push(T);
+    under.push(lo);
+    over.push(hi);
+    const tout = d.outdoorTempC[t] as number;
+    // T[t] = (1 − a)·T[t−1] + a·Tout[t] + b·P[t]  (T[t] is the temperature at the end of slot t).
+    if (t === 0)
+      lp.row(
+        `hdyn_${i}_${t}`,
+        [
+          [1, T],
+          [-b, p],
+        ],
+        '=',
+        (1 - a) * d.indoorTempC + a * tout,
+      );
+    else
+      lp.row(
+        `hdyn_${i}_${t}`,
+        [
+          [1, T],
+          [-(1 - a), temp[t - 1] as string],
+          [-b, p],
+        ],
+        '=',
+        a * tout,
+      );
+    lp.row(
+      `hmin_${i}_${t}`,
+      [
+        [1, T],
+        [1, lo],
+      ],
+      '>=',
+      d.minTempC[t] as number,
+    );
+    lp.row(
+      `hmax_${i}_${t}`,
+      [
+        [1, T],
+        [-1, hi],
+      ],
+      '<=',
+      d.maxTempC[t] as number,
+    );
+    (loadTerms[t] as Term[]).push([1, p]);
+  }
+  return { kind: 'heat_pump', power, temp, under, over };
+}
