@@ -1,1 +1,11 @@
-export {};
+export * from './metrics';
+export * from './prng';
+export * from './calendar';
+export * from './series';
+export * from './gbm';
+export * from './features';
+export * from './intervals';
+export * from './direct';
+export * from './baselines';
+export * from './backtest';
+export * from './pipelines';

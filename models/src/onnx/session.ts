@@ -1,0 +1,78 @@
+import {
+  featuresFor,
+  finishForecast,
+  type DirectModel,
+  type Forecaster,
+  type HistoryWindow,
+  type IntervalForecast,
+} from '@carbonreducer/forecast';
+import * as ort from 'onnxruntime-node';
+
+/** An ONNX Runtime session over an exported direct model. */
+export class OnnxDirectModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly model: DirectModel,
+  ) {}
+
+  static async create(onnxBytes: Uint8Array, model: DirectModel): Promise<OnnxDirectModel> {
+    try {
+      const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      return new OnnxDirectModel(session, model);
+    } catch (err) {
+      throw new Error('cannot load the ONNX model into onnxruntime-node', { cause: err });
+    }
+  }
+
+  /** Raw model outputs [rows × horizons] for a row-major double feature matrix. */
+  async runRaw(features: Float64Array, rows: number): Promise<Float32Array> {
+    const cols = this.model.featureNames.length;
+    if (features.length !== rows * cols)
+      throw new RangeError(`runRaw: expected ${rows}×${cols} features, got ${features.length}`);
+    if (rows === 0) return new Float32Array(0);
+    const out = await this.session.run({ features: new ort.Tensor('float64', features, [rows, cols]) });
+    const raw = out.raw;
+    if (!raw) throw new Error('ONNX model produced no `raw` output');
+    return raw.data as Float32Array;
+  }
+
+  /** Batched forecasts: one ONNX run for every (window, horizon) pair. */
+  async forecast(windows: HistoryWindow[], stepsAhead: number[][]): Promise<IntervalForecast[][]> {
+    const features = featuresFor(this.model.kind, this.model.stepMs);
+    const cols = features.names.length;
+    const H = this.model.stepsAhead.length;
+    const jobs: Array<{ w: number; s: number; h: number; ok: boolean }> = [];
+    const buf = new Float64Array(cols);
+    const rowsData: number[] = [];
+    windows.forEach((win, w) => {
+      (stepsAhead[w] ?? []).forEach((k, s) => {
+        const h = this.model.stepsAhead.indexOf(k);
+        if (h < 0) throw new RangeError(`ONNX model has no horizon of ${k} steps`);
+        const ok = features.build(win, k, buf);
+        for (let j = 0; j < cols; j++) rowsData.push(ok ? (buf[j] as number) : 0);
+        jobs.push({ w, s, h, ok });
+      });
+    });
+    const raw = await this.runRaw(Float64Array.from(rowsData), jobs.length);
+    const out: IntervalForecast[][] = windows.map((_, w) =>
+      (stepsAhead[w] ?? []).map(() => ({ point: NaN, lower: NaN, upper: NaN })),
+    );
+    jobs.forEach((j, r) => {
+      if (!j.ok) return;
+      const v = raw[r * H + j.h] as number;
+      (out[j.w] as IntervalForecast[])[j.s] = finishForecast(
+        this.model,
+        j.h,
+        v,
+        windows[j.w] as HistoryWindow,
+        features,
+      );
+    });
+    return out;
+  }
+
+  asForecaster(name = 'gbm-onnx'): Forecaster {
+    const lookbackSteps = featuresFor(this.model.kind, this.model.stepMs).lookbackSteps;
+    return { name, lookbackSteps, forecast: (w, s) => this.forecast(w, s) };
+  }
+}
