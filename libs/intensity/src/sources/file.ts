@@ -109,7 +109,7 @@ export class FileIntensitySource implements CarbonIntensitySource {
     return out;
   }
 
-  fetchActuals({ fromMs, toMs, region }: ActualsRequest): Promise<IntensityPoint[]> {
+  async fetchActuals({ fromMs, toMs, region }: ActualsRequest): Promise<IntensityPoint[]> {
     this.checkRegion(region);
     const out: IntensityPoint[] = [];
     for (const { liveFromMs, point } of this.slots(fromMs, toMs)) {
@@ -123,15 +123,13 @@ export class FileIntensitySource implements CarbonIntensitySource {
         source: this.name,
       });
     }
-    return Promise.resolve(out);
+    return out;
   }
 
-  fetchForecast({ nowMs, horizonMin, region }: ForecastRequest): Promise<IntensityPoint[]> {
+  async fetchForecast({ nowMs, horizonMin, region }: ForecastRequest): Promise<IntensityPoint[]> {
     this.checkRegion(region);
     if (this.options.series.format !== 'neso') {
-      return Promise.reject(
-        new NoDataError(this.name, `the files (${this.label}) hold actuals only, no forecast column`),
-      );
+      throw new NoDataError(this.name, `the files (${this.label}) hold actuals only, no forecast column`);
     }
     const out: IntensityPoint[] = [];
     for (const { liveFromMs, point } of this.slots(nowMs, nowMs + horizonMin * 60_000)) {
@@ -145,6 +143,6 @@ export class FileIntensitySource implements CarbonIntensitySource {
         source: this.name,
       });
     }
-    return Promise.resolve(out);
+    return out;
   }
 }
