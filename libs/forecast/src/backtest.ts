@@ -32,6 +32,8 @@ export async function runBacktest(
   series: RegularSeries,
   horizons: HorizonSpec[],
   forecasters: Forecaster[],
+  /** Where actuals are scored from (defaults to `series`), e.g. only the test period. */
+  actuals: RegularSeries = series,
 ): Promise<BacktestRun> {
   const names = new Set<string>();
   for (const f of forecasters) {
@@ -66,7 +68,7 @@ export async function runBacktest(
         const stepList = steps[oi] as number[];
         for (const k of h.stepsAhead) {
           const targetEndMs = o + k * series.stepMs;
-          const actual = valueEndingAt(series, targetEndMs);
+          const actual = valueEndingAt(actuals, targetEndMs);
           const si = stepList.indexOf(k);
           const forecasts: Record<string, IntervalForecast> = {};
           for (const f of forecasters) {

@@ -25,8 +25,10 @@ export function batchInputs(
   originsMs.forEach((originMs, i) => {
     const lastIndex = (originMs - grid.startMs) / stepMs - 1;
     let input: WindowInput | string;
-    if (!Number.isInteger(lastIndex)) input = `origin ${String(originMs)} is not on the series' ${meta.stepMin}-minute grid`;
-    else if (lastIndex >= grid.values.length) input = `origin ${new Date(originMs).toISOString()} is after the series ends`;
+    if (!Number.isInteger(lastIndex))
+      input = `origin ${String(originMs)} is not on the series' ${meta.stepMin}-minute grid`;
+    else if (lastIndex >= grid.values.length)
+      input = `origin ${new Date(originMs).toISOString()} is after the series ends`;
     else input = windowAtSlot(grid, lastIndex, meta);
     if (typeof input === 'string') skipped.push({ originMs, reason: input });
     else {
@@ -63,10 +65,15 @@ export function parseOnnxMeta(meta: unknown): LstmOnnxMeta {
   };
   const windowSteps = int('windowSteps');
   const stepMin = int('stepMin');
-  if (stepMin !== 30 && stepMin !== 60) throw new LstmInputError(`LSTM metadata.stepMin must be 30 or 60, got ${stepMin}`);
+  if (stepMin !== 30 && stepMin !== 60)
+    throw new LstmInputError(`LSTM metadata.stepMin must be 30 or 60, got ${stepMin}`);
   const maxGapSteps = int('maxGapSteps');
   const hs = m.horizonsSteps;
-  if (!Array.isArray(hs) || hs.length === 0 || !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0)) {
+  if (
+    !Array.isArray(hs) ||
+    hs.length === 0 ||
+    !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0)
+  ) {
     throw new LstmInputError(`LSTM metadata.horizonsSteps must be a non-empty array of positive integers`);
   }
   return { windowSteps, stepMin, maxGapSteps, horizonsSteps: hs as number[] };

@@ -5,7 +5,11 @@ import { FEATURES_PER_STEP, TIME_FEATURES_PER_STEP } from './windows';
 /** Graph input names: the raw gap-filled window [batch, windowSteps] in gCO2/kWh and its time features [batch, windowSteps, 4]. */
 export const ONNX_INPUTS = { window: 'window_g_per_kwh', timeFeatures: 'time_features' } as const;
 /** Graph outputs, each [batch, horizons] in gCO2/kWh. */
-export const ONNX_OUTPUTS = { mean: 'mean_g_per_kwh', lower80: 'lower80_g_per_kwh', upper80: 'upper80_g_per_kwh' } as const;
+export const ONNX_OUTPUTS = {
+  mean: 'mean_g_per_kwh',
+  lower80: 'lower80_g_per_kwh',
+  upper80: 'upper80_g_per_kwh',
+} as const;
 
 const OPSET = 17;
 const IR_VERSION = 8;
@@ -55,8 +59,19 @@ export function tfjsBiasToOnnx(bias: Float32Array, units: number): Float32Array 
   return out;
 }
 
-function node(opType: string, inputs: string[], outputs: string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto {
-  return { opType, input: inputs, output: outputs, name: `${opType}_${outputs.find((o) => o !== '') ?? ''}`, attribute };
+function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attribute: onnx.IAttributeProto[] = [],
+): onnx.INodeProto {
+  return {
+    opType,
+    input: inputs,
+    output: outputs,
+    name: `${opType}_${outputs.find((o) => o !== '') ?? ''}`,
+    attribute,
+  };
 }
 
 function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
@@ -102,12 +117,25 @@ export function exportLstmOnnx(p: LstmParams): Uint8Array {
     node('Sub', [window, 'norm_mean'], ['centred']),
     node('Div', ['centred', 'norm_std'], ['normalised']),
     node('Unsqueeze', ['normalised', 'axes_2'], ['normalised_3d']),
-    node('Concat', ['normalised_3d', timeFeatures], ['features'], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 2 }]),
+    node(
+      'Concat',
+      ['normalised_3d', timeFeatures],
+      ['features'],
+      [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 2 }],
+    ),
     // ONNX LSTM's default layout is [seq, batch, features].
-    node('Transpose', ['features'], ['features_seq_first'], [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 0, 2] }]),
-    node('LSTM', ['features_seq_first', 'lstm_W', 'lstm_R', 'lstm_B'], ['', 'lstm_h_last'], [
-      { name: 'hidden_size', type: onnx.AttributeProto.AttributeType.INT, i: u },
-    ]),
+    node(
+      'Transpose',
+      ['features'],
+      ['features_seq_first'],
+      [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 0, 2] }],
+    ),
+    node(
+      'LSTM',
+      ['features_seq_first', 'lstm_W', 'lstm_R', 'lstm_B'],
+      ['', 'lstm_h_last'],
+      [{ name: 'hidden_size', type: onnx.AttributeProto.AttributeType.INT, i: u }],
+    ),
     node('Squeeze', ['lstm_h_last', 'axes_0'], ['hidden']),
     node('MatMul', ['hidden', 'dense_kernel'], ['dense_product']),
     node('Add', ['dense_product', 'dense_bias'], ['scaled_delta']),
@@ -122,7 +150,8 @@ export function exportLstmOnnx(p: LstmParams): Uint8Array {
     opsetImport: [{ domain: '', version: OPSET }],
     producerName: 'carbonreducer-models',
     producerVersion: '1',
-    docString: 'CarbonReducer carbon-intensity LSTM: raw gCO2/kWh window + time features → forecasts per horizon with 80 % interval.',
+    docString:
+      'CarbonReducer carbon-intensity LSTM: raw gCO2/kWh window + time features → forecasts per horizon with 80 % interval.',
     metadataProps: [
       {
         key: 'carbonreducer.lstm',

@@ -26,7 +26,10 @@ export interface LstmParams {
 }
 
 /** Network input [n, windowSteps, 5] from raw windows: normalised intensity then the four time features. */
-export function networkInput(inputs: readonly WindowInput[], p: Pick<LstmParams, 'windowSteps' | 'meanGPerKWh' | 'stdGPerKWh'>): Float32Array {
+export function networkInput(
+  inputs: readonly WindowInput[],
+  p: Pick<LstmParams, 'windowSteps' | 'meanGPerKWh' | 'stdGPerKWh'>,
+): Float32Array {
   const w = p.windowSteps;
   const out = new Float32Array(inputs.length * w * FEATURES_PER_STEP);
   inputs.forEach((inp, n) => {

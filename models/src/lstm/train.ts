@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, batchInputs, singleInput } from './batch';
 import { exportLstmOnnx, ONNX_INPUTS, ONNX_OUTPUTS } from './onnx-export';
 import { decodeOutputs, networkInput, quantile, type LstmParams } from './params';
-import type { IntensitySeriesInput, LstmBatchResult, LstmModel, LstmOnnxMeta, LstmOptions, LstmPrediction } from './types';
+import type {
+  IntensitySeriesInput,
+  LstmBatchResult,
+  LstmModel,
+  LstmOnnxMeta,
+  LstmOptions,
+  LstmPrediction,
+} from './types';
 import {
   FEATURES_PER_STEP,
   horizonsForStep,
@@ -104,7 +111,13 @@ function buildNetwork(o: ResolvedOptions, horizons: number): tf.Sequential {
 }
 
 /** Runs the network in chunks; returns the raw outputs [n, horizons]. */
-function runNetwork(model: tf.LayersModel, x: Float32Array, n: number, windowSteps: number, horizons: number): Float32Array {
+function runNetwork(
+  model: tf.LayersModel,
+  x: Float32Array,
+  n: number,
+  windowSteps: number,
+  horizons: number,
+): Float32Array {
   const out = new Float32Array(n * horizons);
   for (let start = 0; start < n; start += PREDICT_CHUNK) {
     const m = Math.min(PREDICT_CHUNK, n - start);
@@ -198,7 +211,8 @@ export async function trainIntensityLstm(series: IntensitySeriesInput, options: 
     const out = new Float32Array(idx.length * k);
     idx.forEach((i, n) => {
       const last = (inputs[i] as WindowInput).windowGPerKWh[o.windowSteps - 1] as number;
-      for (let h = 0; h < k; h++) out[n * k + h] = ((targets[i]?.[h] as number) - last) / (deltaScaleGPerKWh[h] as number);
+      for (let h = 0; h < k; h++)
+        out[n * k + h] = ((targets[i]?.[h] as number) - last) / (deltaScaleGPerKWh[h] as number);
     });
     return out;
   };
@@ -305,7 +319,11 @@ export async function trainIntensityLstm(series: IntensitySeriesInput, options: 
   const valInputs = valIdx.map((i) => inputs[i] as WindowInput);
   const valRaw = runNetwork(model, xVal, valIdx.length, o.windowSteps, k);
   const zeroQ = horizonsSteps.map(() => 0);
-  const valForecasts = decodeOutputs(valRaw, valInputs, { ...params, residualQ10GPerKWh: zeroQ, residualQ90GPerKWh: zeroQ });
+  const valForecasts = decodeOutputs(valRaw, valInputs, {
+    ...params,
+    residualQ10GPerKWh: zeroQ,
+    residualQ90GPerKWh: zeroQ,
+  });
   const residuals = horizonsSteps.map((_, h) =>
     valIdx.map((i, n) => (targets[i]?.[h] as number) - (valForecasts[n]?.meanGPerKWh[h] as number)),
   );

@@ -153,7 +153,11 @@ export interface WindowInput {
  * the slot ending at the origin. Reads only `history[length - windowSteps .. length - 1]`.
  * Returns a reason string instead when the window is too short or has a gap longer than `maxGapSteps`.
  */
-export function windowFromHistory(history: ArrayLike<number>, originMs: number, spec: WindowSpec): WindowInput | string {
+export function windowFromHistory(
+  history: ArrayLike<number>,
+  originMs: number,
+  spec: WindowSpec,
+): WindowInput | string {
   const { windowSteps, stepMin, maxGapSteps } = spec;
   if (!Number.isFinite(originMs)) return `originMs ${String(originMs)} is not a finite time`;
   if (history.length < windowSteps) {
@@ -191,7 +195,11 @@ export function windowAtSlot(grid: RegularGrid, lastIndex: number, spec: WindowS
 }
 
 /** Actuals for each horizon after slot `lastIndex`, or null if any is missing or beyond the series. */
-export function targetsAtSlot(grid: RegularGrid, lastIndex: number, horizonsSteps: readonly number[]): Float64Array | null {
+export function targetsAtSlot(
+  grid: RegularGrid,
+  lastIndex: number,
+  horizonsSteps: readonly number[],
+): Float64Array | null {
   const out = new Float64Array(horizonsSteps.length);
   for (let k = 0; k < horizonsSteps.length; k++) {
     const v = grid.values[lastIndex + (horizonsSteps[k] as number)];

@@ -1,0 +1,237 @@
+import {
+  INTENSITY_HORIZONS_MIN,
+  chooseSeasonalPeriod,
+  directForecaster,
+  horizonLabel,
+  intensityFeatures,
+  loadFeatures,
+  mergeSeries,
+  originsBetween,
+  runBacktest,
+  seasonalNaive,
+  summarize,
+  trainDirectModel,
+  trainKnn,
+  valueEndingAt,
+  type BacktestRun,
+  type DirectModel,
+  type GbmParams,
+  type HorizonMetrics,
+  type HorizonSpec,
+  type RegularSeries,
+} from '@carbonreducer/forecast';
+import { commonStep, loadHouseholdHourlyKWh, loadIntensity, type TimeRange } from './data';
+import { directModelToOnnx } from './onnx/treeEnsemble';
+import { OnnxDirectModel } from './onnx/session';
+
+export type Target = 'intensity' | 'load';
+
+export interface BacktestOptions {
+  target: Target;
+  trainFiles: string[];
+  testFiles: string[];
+  trainRange?: TimeRange;
+  testRange?: TimeRange;
+  params?: Partial<GbmParams>;
+  /** Called with progress messages (training horizons, evaluation). */
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface BacktestReport {
+  target: Target;
+  points: number;
+  horizons: HorizonMetrics[];
+  /** Extras beyond the required keys. */
+  model: string;
+  onnxParityMaxAbs: number;
+  seasonalPeriod: 'day' | 'week';
+  stepMin: number;
+}
+
+export interface BacktestOutcome {
+  report: BacktestReport;
+  run: BacktestRun;
+  model: DirectModel;
+  onnx: Uint8Array;
+  trainSeries: RegularSeries;
+  testActuals: RegularSeries;
+  operator: RegularSeries | null;
+  trainWindow: TimeRange;
+}
+
+const HOUR = 3_600_000;
+
+function dataRange(s: RegularSeries): TimeRange {
+  let first = -1;
+  let last = -1;
+  s.values.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    if (first < 0) first = i;
+    last = i;
+  });
+  if (first < 0) return { fromMs: s.startMs, toMs: s.startMs };
+  return { fromMs: s.startMs + first * s.stepMs, toMs: s.startMs + (last + 1) * s.stepMs };
+}
+
+/** Refuses a test period that shares slots with the training data: the figures would not be out-of-sample. */
+function assertDisjoint(train: RegularSeries, test: RegularSeries): void {
+  let shared = 0;
+  let firstShared = NaN;
+  test.values.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    const endMs = test.startMs + (i + 1) * test.stepMs;
+    if (!Number.isNaN(valueEndingAt(train, endMs))) {
+      shared++;
+      if (Number.isNaN(firstShared)) firstShared = endMs - test.stepMs;
+    }
+  });
+  if (shared > 0) {
+    throw new Error(
+      `the test data shares ${shared} slots with the training data (first at ${new Date(firstShared).toISOString()}): ` +
+        'use files or --train-range/--test-range that do not overlap',
+    );
+  }
+}
+
+/** Runs the model through ONNX Runtime and checks it against the TypeScript trees on the same windows. */
+async function onnxForecaster(model: DirectModel, name: string) {
+  const onnx = directModelToOnnx(model, `${model.kind} direct GBM`);
+  const session = await OnnxDirectModel.create(onnx, model);
+  return { onnx, forecaster: session.asForecaster(name), session };
+}
+
+function parity(run: BacktestRun, a: string, b: string): number {
+  let max = 0;
+  for (const h of run.horizons) {
+    for (const r of h.records) {
+      const x = r.forecasts[a]?.point;
+      const y = r.forecasts[b]?.point;
+      if (x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y)) continue;
+      max = Math.max(max, Math.abs(x - y));
+    }
+  }
+  return max;
+}
+
+export async function backtestIntensity(opts: BacktestOptions): Promise<BacktestOutcome> {
+  const trainData = await loadIntensity(opts.trainFiles, opts.trainRange);
+  const testData = await loadIntensity(opts.testFiles, opts.testRange);
+  // History for the windows may come from the whole test file (before each origin); actuals only from the test range.
+  const testFull = opts.testRange ? await loadIntensity(opts.testFiles) : testData;
+  const { a: train, b: testActuals, stepMs } = commonStep(trainData.actual, testData.actual);
+  const history = mergeSeries([commonStep(testFull.actual, train).a, train]);
+  assertDisjoint(train, testActuals);
+  const operatorRaw = testData.operator;
+  const operator = operatorRaw ? commonStep(operatorRaw, train).a : null;
+  const horizonsMin = INTENSITY_HORIZONS_MIN.filter((m) => (m * 60_000) % stepMs === 0);
+  const stepsAhead = horizonsMin.map((m) => (m * 60_000) / stepMs);
+  const features = intensityFeatures(stepMs);
+  const model = trainDirectModel(train, features, {
+    stepsAhead,
+    params: { ...DEFAULT_INTENSITY_PARAMS, ...opts.params },
+    onHorizon: (d, t) => opts.onProgress?.(d, t, 'training horizons'),
+  });
+  const range = dataRange(testActuals);
+  const origins = originsBetween(range.fromMs, range.toMs, stepMs);
+  const horizons: HorizonSpec[] = horizonsMin.map((m, i) => ({
+    label: horizonLabel(m),
+    stepsAhead: [stepsAhead[i] as number],
+    originsMs: origins,
+  }));
+  const sp = chooseSeasonalPeriod(train);
+  const sn = seasonalNaive(stepMs, sp.period);
+  const ts = directForecaster(model, 'gbm-ts');
+  const { onnx, forecaster } = await onnxForecaster(model, 'gbm');
+  opts.onProgress?.(0, 1, 'rolling-origin evaluation');
+  const run = await runBacktest(history, horizons, [forecaster, ts, sn], testActuals);
+  opts.onProgress?.(1, 1, 'rolling-origin evaluation');
+  const summary = summarize(run, {
+    model: 'gbm',
+    seasonalNaive: sn.name,
+    operator: operator ? (t) => valueEndingAt(operator, t) : undefined,
+  });
+  return {
+    report: {
+      target: 'intensity',
+      points: run.origins,
+      horizons: summary.horizons,
+      model: 'gbm-onnx',
+      onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
+      seasonalPeriod: sp.period,
+      stepMin: stepMs / 60_000,
+    },
+    run,
+    model,
+    onnx,
+    trainSeries: train,
+    testActuals,
+    operator,
+    trainWindow: dataRange(train),
+  };
+}
+
+export const DEFAULT_INTENSITY_PARAMS: Partial<GbmParams> = {
+  numTrees: 400,
+  learningRate: 0.05,
+  maxDepth: 5,
+  minSamplesLeaf: 20,
+  loss: 'l2',
+};
+
+export const DEFAULT_LOAD_PARAMS: Partial<GbmParams> = {
+  numTrees: 400,
+  learningRate: 0.05,
+  maxDepth: 4,
+  minSamplesLeaf: 30,
+  loss: 'l1',
+};
+
+export const LOAD_STEPS = Array.from({ length: 24 }, (_, i) => i + 1);
+
+export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutcome> {
+  const train = await loadHouseholdHourlyKWh(opts.trainFiles, opts.trainRange);
+  const testActuals = await loadHouseholdHourlyKWh(opts.testFiles, opts.testRange);
+  const testFull = opts.testRange ? await loadHouseholdHourlyKWh(opts.testFiles) : testActuals;
+  assertDisjoint(train, testActuals);
+  const history = mergeSeries([testFull, train]);
+  const features = loadFeatures(HOUR);
+  const model = trainDirectModel(train, features, {
+    stepsAhead: LOAD_STEPS,
+    params: { ...DEFAULT_LOAD_PARAMS, ...opts.params },
+    onHorizon: (d, t) => opts.onProgress?.(d, t, 'training horizons'),
+  });
+  const range = dataRange(testActuals);
+  const hourly = originsBetween(range.fromMs, range.toMs, HOUR);
+  const midnights = originsBetween(range.fromMs, range.toMs, 24 * HOUR);
+  const horizons: HorizonSpec[] = [
+    { label: '1h', stepsAhead: [1], originsMs: hourly },
+    { label: 'day-ahead', stepsAhead: LOAD_STEPS, originsMs: midnights },
+  ];
+  const sp = chooseSeasonalPeriod(train);
+  const sn = seasonalNaive(HOUR, sp.period);
+  const knn = trainKnn(train, { lags: 48, kCandidates: [5, 10, 20, 40] });
+  const ts = directForecaster(model, 'gbm-ts');
+  const { onnx, forecaster } = await onnxForecaster(model, 'gbm');
+  opts.onProgress?.(0, 1, 'rolling-origin evaluation');
+  const run = await runBacktest(history, horizons, [forecaster, ts, sn, knn], testActuals);
+  opts.onProgress?.(1, 1, 'rolling-origin evaluation');
+  const summary = summarize(run, { model: 'gbm', seasonalNaive: sn.name, knn: knn.name });
+  return {
+    report: {
+      target: 'load',
+      points: run.origins,
+      horizons: summary.horizons,
+      model: 'gbm-onnx',
+      onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
+      seasonalPeriod: sp.period,
+      stepMin: 60,
+    },
+    run,
+    model,
+    onnx,
+    trainSeries: train,
+    testActuals,
+    operator: null,
+    trainWindow: dataRange(train),
+  };
+}

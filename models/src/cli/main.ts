@@ -1,0 +1,41 @@
+import { backtestIntensity, backtestLoad, type BacktestOutcome } from '../backtest';
+import { parseArgs, USAGE, UsageError } from './args';
+import { createProgress } from './progress';
+import { formatTable } from './table';
+
+async function main(argv: string[]): Promise<void> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`carbonreducer-models: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const progress = createProgress(process.stderr);
+  const options = {
+    target: args.target,
+    trainFiles: args.train,
+    testFiles: args.test,
+    trainRange: args.trainRange,
+    testRange: args.testRange,
+    onProgress: (d: number, t: number, label: string) => progress.update(d, t, label),
+  };
+  const outcome: BacktestOutcome =
+    args.target === 'intensity' ? await backtestIntensity(options) : await backtestLoad(options);
+  progress.done();
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(outcome.report)}\n`);
+  } else {
+    process.stdout.write(`${formatTable(outcome.report)}\n`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+  process.stderr.write(`carbonreducer-models: ${msg}${cause}\n`);
+  process.exit(1);
+});
