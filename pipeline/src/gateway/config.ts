@@ -1,0 +1,59 @@
+import { isValidId } from '@carbonreducer/telemetry';
+import { ConfigError, loadMqttConfig, positiveNumber, type MqttConfig } from '../config';
+
+export interface GatewayConfig {
+  homeId: string;
+  gatewayId: string;
+  /** The home's own broker the devices publish to (on the Raspberry Pi). */
+  local: { url: string; username?: string; password?: string };
+  central: MqttConfig;
+  bufferDir: string;
+  bufferMaxBytes: number;
+  segmentBytes: number;
+  maxInflight: number;
+  heartbeatMs: number;
+  retryMs: number;
+  cursorSyncMs: number;
+}
+
+/**
+ * GATEWAY_HOME_ID (required), GATEWAY_ID (gateway), GATEWAY_LOCAL_MQTT_URL (mqtt://127.0.0.1:1884),
+ * GATEWAY_LOCAL_MQTT_USERNAME / _PASSWORD, GATEWAY_BUFFER_DIR (./gateway-buffer), GATEWAY_BUFFER_MAX_MB (256),
+ * GATEWAY_SEGMENT_KB (1024), GATEWAY_MAX_INFLIGHT (100), GATEWAY_HEARTBEAT_S (60), GATEWAY_RETRY_S (2),
+ * GATEWAY_CURSOR_SYNC_MS (200); the central broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD.
+ */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const homeId = env.GATEWAY_HOME_ID ?? '';
+  if (!isValidId(homeId)) {
+    throw new ConfigError(`GATEWAY_HOME_ID=${JSON.stringify(homeId)}: set it to the home's id (1-64 of [a-z0-9_-])`);
+  }
+  const gatewayId = env.GATEWAY_ID || 'gateway';
+  if (!isValidId(gatewayId)) throw new ConfigError(`GATEWAY_ID=${JSON.stringify(gatewayId)} is not a valid id`);
+  const localUrl = env.GATEWAY_LOCAL_MQTT_URL || 'mqtt://127.0.0.1:1884';
+  if (!/^(mqtts?|wss?|tcp):\/\//.test(localUrl))
+    throw new ConfigError(`GATEWAY_LOCAL_MQTT_URL=${localUrl} is not an MQTT URL`);
+  const segmentBytes = positiveNumber('GATEWAY_SEGMENT_KB', env.GATEWAY_SEGMENT_KB, 1024) * 1024;
+  const bufferMaxBytes = positiveNumber('GATEWAY_BUFFER_MAX_MB', env.GATEWAY_BUFFER_MAX_MB, 256) * 1024 * 1024;
+  if (bufferMaxBytes < 2 * segmentBytes) {
+    throw new ConfigError(
+      `GATEWAY_BUFFER_MAX_MB must hold at least two segments (GATEWAY_SEGMENT_KB=${segmentBytes / 1024})`,
+    );
+  }
+  return {
+    homeId,
+    gatewayId,
+    local: {
+      url: localUrl,
+      username: env.GATEWAY_LOCAL_MQTT_USERNAME || undefined,
+      password: env.GATEWAY_LOCAL_MQTT_PASSWORD || undefined,
+    },
+    central: loadMqttConfig('device', env),
+    bufferDir: env.GATEWAY_BUFFER_DIR || 'gateway-buffer',
+    bufferMaxBytes,
+    segmentBytes,
+    maxInflight: Math.floor(positiveNumber('GATEWAY_MAX_INFLIGHT', env.GATEWAY_MAX_INFLIGHT, 100)),
+    heartbeatMs: positiveNumber('GATEWAY_HEARTBEAT_S', env.GATEWAY_HEARTBEAT_S, 60) * 1000,
+    retryMs: positiveNumber('GATEWAY_RETRY_S', env.GATEWAY_RETRY_S, 2) * 1000,
+    cursorSyncMs: positiveNumber('GATEWAY_CURSOR_SYNC_MS', env.GATEWAY_CURSOR_SYNC_MS, 200),
+  };
+}

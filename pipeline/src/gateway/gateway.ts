@@ -1,0 +1,268 @@
+import type { Logger } from '@carbonreducer/common';
+import {
+  CONTRACT_VERSION,
+  encodeReading,
+  encodeStatus,
+  parseTopic,
+  statusTopic,
+  telemetryTopic,
+  TELEMETRY_QOS,
+  validateMessage,
+  type RejectReason,
+} from '@carbonreducer/telemetry';
+import type { MqttClient } from 'mqtt';
+import { comparePositions, type DiskQueue, type QueuePosition, type QueueRecord } from './diskQueue';
+
+export interface GatewayOptions {
+  homeId: string;
+  gatewayId: string;
+  /** Unacknowledged publishes to the central broker. */
+  maxInflight: number;
+  /** Interval of the gateway's own health reading (kind `gateway`). */
+  heartbeatMs: number;
+  /** Wait between attempts to reach the central broker. */
+  retryMs: number;
+  /** Cursor persistence interval: a crash resends at most this much acknowledged data. */
+  cursorSyncMs: number;
+  now: () => number;
+}
+
+/** Connects to the central broker; called again after every connection loss. */
+export type CentralConnector = (will: { topic: string; payload: string }) => Promise<MqttClient>;
+
+export interface GatewayStats {
+  received: number;
+  forwarded: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  rejectedReadings: number;
+  evictedReadings: number;
+  connected: boolean;
+}
+
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Edge gateway core: accepts device messages (filter by the contract, stamp missing device times), journals them
+ * durably before they are acknowledged to the device, and forwards the journal in order to the central broker,
+ * buffering on disk while it is unreachable.
+ */
+export class Gateway {
+  readonly stats: GatewayStats = {
+    received: 0,
+    forwarded: 0,
+    rejected: {},
+    rejectedReadings: 0,
+    evictedReadings: 0,
+    connected: false,
+  };
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private cursorTimer: NodeJS.Timeout | undefined;
+  private client: MqttClient | undefined;
+
+  constructor(
+    private readonly queue: DiskQueue,
+    private readonly connectCentral: CentralConnector,
+    private readonly options: GatewayOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Handles one device message. Returns once it is on disk (or was rejected): only then may the device's message
+   * be acknowledged. Out-of-contract messages are counted per reason and dropped.
+   */
+  accept(topic: string, payload: string, retain: boolean): void {
+    const now = this.options.now();
+    this.stats.received++;
+    const parsed = parseTopic(topic);
+    const record = parsed?.homeId === this.options.homeId ? this.normalize(topic, payload, retain, now) : undefined;
+    if (parsed?.homeId !== this.options.homeId) this.countReject('bad_topic', 1, topic);
+    if (record) this.enqueue([record]);
+  }
+
+  private normalize(topic: string, payload: string, retain: boolean, now: number): QueueRecord | undefined {
+    // Devices without a clock may leave out `ts`: the gateway's receive time is their device time.
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      body = undefined;
+    }
+    let text = payload;
+    if (
+      isObject(body) &&
+      !Object.hasOwn(body, 'readings') &&
+      !Object.hasOwn(body, 'ts') &&
+      !Object.hasOwn(body, 'state')
+    ) {
+      text = JSON.stringify({ ...body, ts: now });
+    }
+    const result = validateMessage(topic, text, { receivedAtMs: now });
+    for (const r of result.rejects) this.countReject(r.reason, 1, `${topic}: ${r.detail}`);
+    if (result.points.length === 0) return undefined;
+    if (result.rejects.length > 0 && isObject(body) && Array.isArray(body.readings)) {
+      // Forward only the readings that passed, re-checked one by one.
+      const kept = (body.readings as unknown[]).filter(
+        (r) =>
+          isObject(r) &&
+          validateMessage(topic, JSON.stringify({ ...r, v: CONTRACT_VERSION }), { receivedAtMs: now }).points.length ===
+            1,
+      );
+      text = JSON.stringify({ v: CONTRACT_VERSION, readings: kept });
+    }
+    return { topic, payload: text, retain, readings: result.points.length };
+  }
+
+  private countReject(reason: RejectReason, readings: number, detail: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+    this.stats.rejectedReadings += readings;
+    this.log.warn('rejected a device message', { reason, detail: detail.slice(0, 300) });
+  }
+
+  private enqueue(records: QueueRecord[]): void {
+    const evictions = this.queue.append(records);
+    if (evictions.length > 0) {
+      for (const e of evictions) {
+        this.stats.evictedReadings += e.readings;
+        this.log.warn('disk buffer full: evicted the oldest readings', {
+          records: e.records,
+          readings: e.readings,
+          segment: e.segment,
+          evictedReadingsTotal: this.stats.evictedReadings,
+        });
+      }
+      // Announce it upstream too, in order with the data that follows.
+      this.queue.append([this.healthRecord()]);
+    }
+    this.wake?.();
+  }
+
+  private healthRecord(): QueueRecord {
+    const pending = this.queue.pending();
+    return {
+      topic: telemetryTopic(this.options.homeId, 'gateway', this.options.gatewayId),
+      payload: encodeReading({
+        tsMs: this.options.now(),
+        bufferedReadings: pending.readings,
+        evictedReadings: this.stats.evictedReadings,
+        rejectedReadings: this.stats.rejectedReadings,
+      }),
+      retain: false,
+      readings: 1,
+    };
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.forwardLoop();
+    this.heartbeat = setInterval(() => this.enqueue([this.healthRecord()]), this.options.heartbeatMs);
+    this.cursorTimer = setInterval(() => this.queue.syncCursor(), this.options.cursorSyncMs);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.heartbeat);
+    clearInterval(this.cursorTimer);
+    this.wake?.();
+    this.client?.end(true);
+    await this.loop;
+    this.queue.syncCursor();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async forwardLoop(): Promise<void> {
+    while (this.running) {
+      let client: MqttClient;
+      try {
+        client = await this.connectCentral({
+          topic: statusTopic(this.options.homeId, this.options.gatewayId),
+          payload: encodeStatus('offline'),
+        });
+      } catch (err) {
+        this.log.warn('central broker unreachable: buffering to disk', {
+          error: err instanceof Error ? err : String(err),
+          buffered: this.queue.pending().records,
+        });
+        await this.sleep(this.options.retryMs);
+        continue;
+      }
+      this.client = client;
+      this.stats.connected = true;
+      this.log.info('connected to the central broker: forwarding the buffer in order', this.queue.pending());
+      try {
+        await this.forwardOver(client);
+      } finally {
+        this.stats.connected = false;
+        this.client = undefined;
+        client.end(true);
+        this.queue.syncCursor();
+      }
+      if (this.running) {
+        this.log.warn('lost the central broker: buffering to disk', { buffered: this.queue.pending().records });
+        await this.sleep(this.options.retryMs);
+      }
+    }
+  }
+
+  /** Publishes from the acknowledged position on, in order, until the connection drops or the gateway stops. */
+  private async forwardOver(client: MqttClient): Promise<void> {
+    let closed = false;
+    const onClose = (): void => {
+      closed = true;
+      this.wake?.();
+    };
+    client.on('close', onClose);
+    client.publish(
+      statusTopic(this.options.homeId, this.options.gatewayId),
+      encodeStatus('online', this.options.now()),
+      {
+        qos: TELEMETRY_QOS,
+        retain: true,
+      },
+    );
+    const inflight: { next: QueuePosition; done: boolean }[] = [];
+    let readPos = this.queue.ackPosition;
+    try {
+      while (this.running && !closed) {
+        const item = inflight.length < this.options.maxInflight ? this.queue.read(readPos) : undefined;
+        if (item === undefined) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          continue;
+        }
+        readPos = item.next;
+        const entry = { next: item.next, done: false };
+        inflight.push(entry);
+        client.publish(
+          item.record.topic,
+          item.record.payload,
+          { qos: TELEMETRY_QOS, retain: item.record.retain },
+          (err) => {
+            if (err || closed) return;
+            entry.done = true;
+            this.stats.forwarded++;
+            // Acknowledge the longest finished prefix: the cursor only ever covers records the broker confirmed.
+            let last: QueuePosition | undefined;
+            while (inflight.length > 0 && (inflight[0] as { done: boolean }).done)
+              last = (inflight.shift() as { next: QueuePosition }).next;
+            if (last && comparePositions(last, this.queue.ackPosition) > 0) this.queue.ack(last);
+            this.wake?.();
+          },
+        );
+      }
+    } finally {
+      client.off('close', onClose);
+    }
+  }
+}
