@@ -1,5 +1,5 @@
-import { BUCKETS } from '@carbonreducer/common';
-import { flux, InfluxDB, Point, type QueryApi } from '@influxdata/influxdb-client';
+import { BUCKETS, type Logger } from '@carbonreducer/common';
+import { flux, InfluxDB, Point, setLogger, type QueryApi } from '@influxdata/influxdb-client';
 import type { IntensityPoint, IntensityQuery, IntensityRegion, IntensityWriter, StoredIntensityPoint } from './types';
 
 export const INTENSITY_MEASUREMENT = 'carbon_intensity';
@@ -15,6 +15,19 @@ export interface InfluxConnection {
   /** Default `carbon_intensity`. */
   bucket?: string;
   timeoutMs?: number;
+}
+
+/**
+ * Sends the InfluxDB client's own messages (write retries, dropped buffers) to our structured logger instead of the
+ * console. The client keeps one logger per process, so call this once at the edge (worker, CLI).
+ */
+export function routeInfluxClientLogs(logger: Logger): void {
+  setLogger({
+    error: (message: string, err?: unknown) =>
+      logger.error(`influxdb-client: ${message}`, err === undefined ? {} : { err }),
+    warn: (message: string, err?: unknown) =>
+      logger.warn(`influxdb-client: ${message}`, err === undefined ? {} : { err }),
+  });
 }
 
 /** `issued_at` tag value: ISO-8601 UTC for known issue times. */
