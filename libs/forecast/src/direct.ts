@@ -10,6 +10,9 @@ export interface IntervalForecast {
   upper: number;
 }
 
+/** Everything about a direct model except its trees (which live in the ONNX file when served). */
+export type DirectModelMeta = Omit<DirectModel, 'models'>;
+
 /** A trained direct multi-horizon model: one tree ensemble per horizon (in slots ahead). */
 export interface DirectModel {
   kind: FeatureSet['kind'];
@@ -152,7 +155,7 @@ export function trainDirectModel(
  * predictor below and the ONNX runtime at the edge, so both apply the same post-processing.
  */
 export function finishForecast(
-  model: DirectModel,
+  model: Pick<DirectModel, 'bands'>,
   horizonIndex: number,
   raw: number,
   window: HistoryWindow,

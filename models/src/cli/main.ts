@@ -1,3 +1,4 @@
+import { registerOutcome } from '../api';
 import { backtestIntensity, backtestLoad, type BacktestOutcome } from '../backtest';
 import { parseArgs, USAGE, UsageError } from './args';
 import { createProgress } from './progress';
@@ -26,6 +27,14 @@ async function main(argv: string[]): Promise<void> {
   const outcome: BacktestOutcome =
     args.target === 'intensity' ? await backtestIntensity(options) : await backtestLoad(options);
   progress.done();
+  if (args.register) {
+    const r = await registerOutcome(outcome, args.registry, Date.now());
+    process.stderr.write(
+      `registered ${r.meta.target} ${r.meta.version} (score ${r.challengerScore.toFixed(4)}; champion ${
+        r.championScore === null ? 'none' : r.championScore.toFixed(4)
+      }): ${r.promoted ? 'promoted to champion' : 'kept as challenger'}\n`,
+    );
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify(outcome.report)}\n`);
   } else {

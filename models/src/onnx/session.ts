@@ -1,7 +1,9 @@
 import {
   featuresFor,
   finishForecast,
-  type DirectModel,
+  nearestHorizon,
+  type DirectModelMeta,
+  type ForecastPoint,
   type Forecaster,
   type HistoryWindow,
   type IntervalForecast,
@@ -12,10 +14,10 @@ import * as ort from 'onnxruntime-node';
 export class OnnxDirectModel {
   private constructor(
     private readonly session: ort.InferenceSession,
-    readonly model: DirectModel,
+    readonly model: DirectModelMeta,
   ) {}
 
-  static async create(onnxBytes: Uint8Array, model: DirectModel): Promise<OnnxDirectModel> {
+  static async create(onnxBytes: Uint8Array, model: DirectModelMeta): Promise<OnnxDirectModel> {
     try {
       const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
       return new OnnxDirectModel(session, model);
@@ -68,6 +70,39 @@ export class OnnxDirectModel {
         features,
       );
     });
+    return out;
+  }
+
+  /**
+   * Every slot from the origin (the last slot boundary at or before the window end) to `horizonMs` ahead. Slots
+   * between trained horizons use the nearest trained horizon's trees with their own lead-time features.
+   */
+  async forecastAhead(window: HistoryWindow, horizonMs = 48 * 3_600_000): Promise<ForecastPoint[]> {
+    const features = featuresFor(this.model.kind, this.model.stepMs);
+    const cols = features.names.length;
+    const n = Math.floor(horizonMs / this.model.stepMs);
+    const H = this.model.stepsAhead.length;
+    const data = new Float64Array(n * cols);
+    const ok: boolean[] = [];
+    const buf = new Float64Array(cols);
+    for (let k = 1; k <= n; k++) {
+      const good = features.build(window, k, buf);
+      ok.push(good);
+      if (good) data.set(buf, (k - 1) * cols);
+    }
+    const raw = await this.runRaw(data, n);
+    const out: ForecastPoint[] = [];
+    for (let k = 1; k <= n; k++) {
+      const h = this.model.stepsAhead.indexOf(nearestHorizon(this.model.stepsAhead, k));
+      const fromMs = window.endMs + (k - 1) * this.model.stepMs;
+      const toMs = fromMs + this.model.stepMs;
+      if (!ok[k - 1]) {
+        out.push({ point: NaN, lower: NaN, upper: NaN, fromMs, toMs });
+        continue;
+      }
+      const f = finishForecast(this.model, h, raw[(k - 1) * H + h] as number, window, features);
+      out.push({ ...f, fromMs, toMs });
+    }
     return out;
   }
 
