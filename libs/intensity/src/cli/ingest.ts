@@ -1,7 +1,6 @@
 import { createJsonLogger, errorMessage } from '@carbonreducer/common';
 import { loadIntensityConfig } from '../config';
 import { createChainFromConfig, createInfluxWriterFromConfig } from '../factory';
-import type { FetchLike } from '../http';
 import { routeInfluxClientLogs } from '../influx';
 import { ingestCarbonIntensity } from '../ingest';
 
@@ -25,7 +24,7 @@ async function run(): Promise<void> {
   const config = loadIntensityConfig();
   const logger = createJsonLogger({ fields: { service: 'ingest-intensity' } });
   routeInfluxClientLogs(logger);
-  const chain = await createChainFromConfig(config, { fetch: globalThis.fetch as unknown as FetchLike, logger });
+  const chain = await createChainFromConfig(config, { fetch: globalThis.fetch, logger });
   const writer = createInfluxWriterFromConfig(config);
   try {
     const result = await ingestCarbonIntensity({
