@@ -23,6 +23,7 @@ import {
 import { commonStep, loadHouseholdHourlyKWh, loadIntensity, type TimeRange } from './data';
 import { directModelToOnnx } from './onnx/treeEnsemble';
 import { OnnxDirectModel } from './onnx/session';
+import { successiveHalving, type SearchResult } from './search';
 
 export type Target = 'intensity' | 'load';
 
@@ -33,6 +34,8 @@ export interface BacktestOptions {
   trainRange?: TimeRange;
   testRange?: TimeRange;
   params?: Partial<GbmParams>;
+  /** Run a successive-halving hyperparameter search for this many seconds before the final fit. */
+  searchSeconds?: number;
   /** Called with progress messages (training horizons, evaluation). */
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -46,6 +49,36 @@ export interface BacktestReport {
   onnxParityMaxAbs: number;
   seasonalPeriod: 'day' | 'week';
   stepMin: number;
+  /** Hyperparameters of the reported model, and the search that chose them (if any). */
+  params: Partial<GbmParams>;
+  search: { seconds: number; trials: number; bestScore: number; stoppedByBudget: boolean } | null;
+}
+
+function maybeSearch(
+  train: RegularSeries,
+  features: ReturnType<typeof intensityFeatures>,
+  stepsAhead: number[],
+  base: Partial<GbmParams>,
+  opts: BacktestOptions,
+): { params: Partial<GbmParams>; search: SearchResult | null } {
+  if (!opts.searchSeconds) return { params: base, search: null };
+  const search = successiveHalving(train, features, {
+    stepsAhead,
+    budgetMs: opts.searchSeconds * 1000,
+    onProgress: opts.onProgress,
+  });
+  return { params: { ...base, ...search.best }, search };
+}
+
+function searchSummary(s: SearchResult | null): BacktestReport['search'] {
+  return s
+    ? {
+        seconds: Math.round(s.elapsedMs / 100) / 10,
+        trials: s.trials.length,
+        bestScore: Math.round(s.bestScore * 1e4) / 1e4,
+        stoppedByBudget: s.stoppedByBudget,
+      }
+    : null;
 }
 
 export interface BacktestOutcome {
@@ -126,9 +159,16 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
   const horizonsMin = INTENSITY_HORIZONS_MIN.filter((m) => (m * 60_000) % stepMs === 0);
   const stepsAhead = horizonsMin.map((m) => (m * 60_000) / stepMs);
   const features = intensityFeatures(stepMs);
+  const chosen = maybeSearch(
+    train,
+    features,
+    stepsAhead.filter((_, i) => i === 0 || i === 3 || i === 6),
+    { ...DEFAULT_INTENSITY_PARAMS, ...opts.params },
+    opts,
+  );
   const model = trainDirectModel(train, features, {
     stepsAhead,
-    params: { ...DEFAULT_INTENSITY_PARAMS, ...opts.params },
+    params: chosen.params,
     onHorizon: (d, t) => opts.onProgress?.(d, t, 'training horizons'),
   });
   const range = dataRange(testActuals);
@@ -159,6 +199,8 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: stepMs / 60_000,
+      params: chosen.params,
+      search: searchSummary(chosen.search),
     },
     run,
     model,
@@ -195,9 +237,10 @@ export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutco
   assertDisjoint(train, testActuals);
   const history = mergeSeries([testFull, train]);
   const features = loadFeatures(HOUR);
+  const chosen = maybeSearch(train, features, [1, 12, 24], { ...DEFAULT_LOAD_PARAMS, ...opts.params }, opts);
   const model = trainDirectModel(train, features, {
     stepsAhead: LOAD_STEPS,
-    params: { ...DEFAULT_LOAD_PARAMS, ...opts.params },
+    params: chosen.params,
     onHorizon: (d, t) => opts.onProgress?.(d, t, 'training horizons'),
   });
   const range = dataRange(testActuals);
@@ -225,6 +268,8 @@ export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutco
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: 60,
+      params: chosen.params,
+      search: searchSummary(chosen.search),
     },
     run,
     model,

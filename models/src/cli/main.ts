@@ -1,4 +1,7 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { registerOutcome } from '../api';
+import { plotBacktest } from '../plot/backtestPlot';
 import { backtestIntensity, backtestLoad, type BacktestOutcome } from '../backtest';
 import { parseArgs, USAGE, UsageError } from './args';
 import { createProgress } from './progress';
@@ -22,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
     testFiles: args.test,
     trainRange: args.trainRange,
     testRange: args.testRange,
+    searchSeconds: args.searchSeconds,
     onProgress: (d: number, t: number, label: string) => progress.update(d, t, label),
   };
   const outcome: BacktestOutcome =
@@ -39,6 +43,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(outcome.report)}\n`);
   } else {
     process.stdout.write(`${formatTable(outcome.report)}\n`);
+  }
+  if (args.plot !== undefined || !args.json) {
+    const path = resolve(args.plot ?? `backtest-${args.target}.png`);
+    const file = path.endsWith('.png') ? path : `${path}.png`;
+    try {
+      await writeFile(file, plotBacktest(outcome));
+    } catch (err) {
+      throw new Error(`cannot write the plot to ${file}`, { cause: err });
+    }
+    process.stderr.write(`plot written to ${file}\n`);
   }
 }
 
