@@ -232,7 +232,7 @@ function addEv(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: EvReques
   }
   const shortfall = lp.column(`evs${i}`, 0, d.energyNeededWh, penalties.evShortfallPerWh);
   const terms: Term[] = energy.filter((e): e is string => e !== null).map((e) => [1, e]);
-  lp.row(`evE_${i}`, [...terms, [1, shortfall]], '>=', d.energyNeededWh);
+  lp.row(`evE_${i}`, [...terms, [1, shortfall]], '=', d.energyNeededWh);
   return { kind: 'ev', energy, on, shortfall, fixedWh: null };
 }
 
