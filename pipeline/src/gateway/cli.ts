@@ -80,6 +80,7 @@ async function run(): Promise<void> {
       { [`${home}/telemetry/#`]: { qos: TELEMETRY_QOS }, [`${home}/status/#`]: { qos: TELEMETRY_QOS } },
       (err) => {
         if (err) log.error('local subscribe failed', { error: err });
+        else log.info('subscribed to the local broker', { homeId: config.homeId });
       },
     );
   });

@@ -1,0 +1,99 @@
+import { encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
+import type { MqttClient } from 'mqtt';
+import { connectMqtt } from '../mqtt';
+import { postTelemetry, requirePipelineStack, settle, uniqueHomeId, type PipelineStack } from '../testing/stack';
+
+// MQTT → Telegraf → InfluxDB on the native stack: exact counts, right tags and values, idempotent redelivery.
+const DEVICES = [
+  { kind: 'meter', id: 'main' },
+  { kind: 'plug', id: 'kettle' },
+  { kind: 'plug', id: 'dishwasher' },
+  { kind: 'plug', id: 'washing_machine' },
+  { kind: 'plug', id: 'microwave' },
+] as const;
+const PER_DEVICE = 100;
+
+describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', () => {
+  let stack: PipelineStack;
+  let device: MqttClient;
+  const homeId = uniqueHomeId('it-ingest');
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - PER_DEVICE * 60_000;
+  const range = { startMs: t0 - 3_600_000, stopMs: Date.now() + 3_600_000 };
+  const messages = DEVICES.flatMap((d, di) =>
+    Array.from({ length: PER_DEVICE }, (_, i) => ({
+      topic: telemetryTopic(homeId, d.kind, d.id),
+      payload: encodeReading({ tsMs: t0 + i * 60_000, powerW: di * 1000 + i + 0.5, energyWh: i * 10 }),
+    })),
+  );
+  const expected = Object.fromEntries(DEVICES.map((d) => [`${d.kind}/${d.id}`, PER_DEVICE]));
+
+  beforeAll(async () => {
+    stack = await requirePipelineStack();
+    device = await connectMqtt(stack.device, { clientId: `it-ingest-${process.pid}` });
+  });
+  afterAll(async () => {
+    await device?.endAsync();
+  });
+
+  it('turns N published messages into exactly N points with the right tags and values', async () => {
+    await Promise.all(messages.map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
+    const counts = await settle(
+      () => stack.query.countPoints(homeId, range),
+      (c) => JSON.stringify(c) === JSON.stringify(expected),
+      60_000,
+    );
+    expect(counts).toEqual(expected);
+    const kettle = await stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
+    expect(kettle.size).toBe(PER_DEVICE);
+    for (let i = 0; i < PER_DEVICE; i++) expect(kettle.get(t0 + i * 60_000)).toBe(1000 + i + 0.5);
+    const energy = await stack.query.fieldValues(homeId, 'main', 'energy_wh', range);
+    expect(energy.get(t0 + 7 * 60_000)).toBe(70);
+  });
+
+  it('overwrites a redelivered message instead of adding a point', async () => {
+    // Everything again (as a broker redelivery would), then a marker that shows Telegraf got past the repeats.
+    await Promise.all(messages.map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
+    const marker = {
+      topic: telemetryTopic(homeId, 'thermometer', 'marker'),
+      payload: encodeReading({ tsMs: t0, temperatureC: 21 }),
+    };
+    await device.publishAsync(marker.topic, marker.payload, { qos: 1 });
+    const withMarker = { ...expected, 'thermometer/marker': 1 };
+    const counts = await settle(
+      () => stack.query.countPoints(homeId, range),
+      (c) => c['thermometer/marker'] === 1,
+      60_000,
+    );
+    expect(counts).toEqual(withMarker);
+    const kettle = await stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
+    expect(kettle.size).toBe(PER_DEVICE);
+  });
+
+  it('accepts the same contract over HTTP', async () => {
+    const topic = telemetryTopic(homeId, 'intensity', 'display');
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const payload = encodeReading({ tsMs: t0 + i * 60_000, intensityGPerKWh: 150 + i });
+      expect(validateMessage(topic, payload, { receivedAtMs: Date.now() }).points).toHaveLength(1);
+      statuses.push(await postTelemetry(stack, topic, payload));
+    }
+    expect(new Set(statuses)).toEqual(new Set([204]));
+    const counts = await settle(
+      () => stack.query.countPoints(homeId, range),
+      (c) => c['intensity/display'] === 20,
+      60_000,
+    );
+    expect(counts['intensity/display']).toBe(20);
+    const values = await stack.query.fieldValues(homeId, 'display', 'intensity_g_per_kwh', range);
+    expect(values.get(t0 + 19 * 60_000)).toBe(169);
+  });
+
+  it('refuses HTTP posts without the device credentials', async () => {
+    const res = await fetch(stack.telegrafHttpUrl, {
+      method: 'POST',
+      headers: { 'X-Telemetry-Topic': telemetryTopic(homeId, 'meter', 'main') },
+      body: encodeReading({ tsMs: t0, powerW: 1 }),
+    });
+    expect(res.status).toBe(401);
+  });
+});
