@@ -1,0 +1,148 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from '@carbonreducer/common';
+import { BadInputError, NoForecastError } from '../errors';
+import type {
+  ForecastStore,
+  IntensityForecaster,
+  LoadForecast,
+  LoadForecaster,
+  ModelLifecycle,
+  Planner,
+} from '../ports';
+import type {
+  BacktestResult,
+  HomePlan,
+  Hyperparameters,
+  IntensityForecastResult,
+  LoadForecastBatchResult,
+  ModelTarget,
+  PlanHomeInput,
+  SearchResult,
+  TrainedModel,
+  TrialResult,
+} from '../types';
+import { withFailureMapping } from './failures';
+
+export interface ComputeActivityDeps {
+  intensityForecaster: IntensityForecaster;
+  loadForecaster: LoadForecaster;
+  forecasts: ForecastStore;
+  planner: Planner;
+  models: ModelLifecycle;
+  logger: Logger;
+  /** How far ahead of now a plan may look for forecast slots (h). */
+  planningHorizonH?: number;
+}
+
+function parseTime(name: string, value: string): Date {
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) throw new BadInputError(`${name} is not an ISO-8601 time: ${value}`);
+  return t;
+}
+
+/** Activities for the compute task queue: CPU-bound forecasting, solving and training. */
+export function createComputeActivities(deps: ComputeActivityDeps) {
+  return {
+    async forecastIntensity(args: {
+      region: string;
+      issuedAt: string;
+      horizonH: number;
+    }): Promise<IntensityForecastResult> {
+      return withFailureMapping(`forecast intensity for ${args.region}`, async () => {
+        const issuedAt = parseTime('issuedAt', args.issuedAt);
+        const forecast = await deps.intensityForecaster.forecast({
+          region: args.region,
+          issuedAt,
+          horizonH: args.horizonH,
+        });
+        await deps.forecasts.writeIntensityForecast(forecast);
+        return {
+          region: args.region,
+          issuedAt: forecast.issuedAt,
+          modelVersion: forecast.modelVersion,
+          pointsWritten: forecast.points.length,
+        };
+      });
+    },
+
+    /** One batch of homes; a home that fails is reported, the others are still written. */
+    async forecastHomeLoads(args: {
+      homeIds: string[];
+      issuedAt: string;
+      horizonH: number;
+    }): Promise<LoadForecastBatchResult> {
+      return withFailureMapping(`forecast load of ${args.homeIds.length} homes`, async () => {
+        const issuedAt = parseTime('issuedAt', args.issuedAt);
+        const forecasts: LoadForecast[] = [];
+        const failed: { homeId: string; error: string }[] = [];
+        let modelVersion = '';
+        for (const homeId of args.homeIds) {
+          try {
+            const f = await deps.loadForecaster.forecast({ homeId, issuedAt, horizonH: args.horizonH });
+            forecasts.push(f);
+            modelVersion = f.modelVersion;
+          } catch (err) {
+            failed.push({ homeId, error: err instanceof Error ? err.message : String(err) });
+          }
+          Context.current().heartbeat({ done: forecasts.length + failed.length });
+        }
+        if (forecasts.length > 0) await deps.forecasts.writeLoadForecasts(forecasts);
+        if (failed.length > 0) deps.logger.warn('load forecast failed for some homes', { failed });
+        return { issuedAt: args.issuedAt, modelVersion, homesForecast: forecasts.map((f) => f.homeId), failed };
+      });
+    },
+
+    async planHome(input: PlanHomeInput): Promise<HomePlan> {
+      return withFailureMapping(`plan home ${input.homeId}`, async () => {
+        const now = parseTime('now', input.now);
+        const horizonEnd = Math.max(...input.requests.map((r) => Date.parse(r.readyBy)), now.getTime());
+        const forecast = await deps.forecasts.latestIntensityForecast({
+          region: input.region,
+          from: new Date(now.getTime() - 3600_000),
+          to: new Date(horizonEnd),
+        });
+        if (!forecast || forecast.points.length === 0) {
+          throw new NoForecastError(
+            `no intensity forecast for region ${input.region} covering ${now.toISOString()}: has forecastWorkflow run?`,
+          );
+        }
+        return deps.planner.plan({
+          homeId: input.homeId,
+          requests: input.requests,
+          forecast,
+          now,
+          planVersion: input.planVersion,
+        });
+      });
+    },
+
+    /** Resumable: trials finished before a crash are read back from the last heartbeat and not run again. */
+    async searchHyperparameters(args: { target: ModelTarget; trials: number; seed: number }): Promise<SearchResult> {
+      const ctx = Context.current();
+      const details = ctx.info.heartbeatDetails as { completed?: TrialResult[] } | undefined;
+      const completed = Array.isArray(details?.completed) ? details.completed : [];
+      if (completed.length > 0) {
+        ctx.log.info('resuming hyperparameter search', { target: args.target, completed: completed.length });
+      }
+      return withFailureMapping(`hyperparameter search for ${args.target}`, () =>
+        deps.models.searchHyperparameters(args, {
+          completed,
+          onTrial: (all) => ctx.heartbeat({ completed: all }),
+          heartbeat: () => ctx.heartbeat({ completed }),
+          signal: ctx.cancellationSignal,
+        }),
+      );
+    },
+
+    async trainAndRegisterModel(args: { target: ModelTarget; params: Hyperparameters }): Promise<TrainedModel> {
+      const ctx = Context.current();
+      return withFailureMapping(`train ${args.target} model`, () =>
+        deps.models.trainAndRegister(args, () => ctx.heartbeat()),
+      );
+    },
+
+    async backtestModels(args: { target: ModelTarget; challengerVersion: string }): Promise<BacktestResult> {
+      return withFailureMapping(`backtest ${args.target} ${args.challengerVersion}`, () => deps.models.backtest(args));
+    },
+  };
+}

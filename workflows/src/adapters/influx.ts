@@ -1,0 +1,183 @@
+import { BUCKETS } from '@carbonreducer/common';
+import { flux, InfluxDB, Point, type QueryApi } from '@influxdata/influxdb-client';
+import type { ForecastStore, HomeDirectory, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
+import type { HomePlan } from '../types';
+
+/** Forecasts bucket: one series per issue (`issued_at` tag), so a later issue never overwrites an earlier one. */
+export const FORECAST_MEASUREMENTS = {
+  intensity: 'intensity_forecast',
+  load: 'load_forecast',
+} as const;
+/** Schedules bucket: one point per planned run (at its start) and planned power per slot. */
+export const SCHEDULE_MEASUREMENTS = {
+  run: 'planned_run',
+  power: 'planned_power',
+} as const;
+
+export interface InfluxSettings {
+  url: string;
+  token: string;
+  org: string;
+  timeoutMs?: number;
+}
+
+async function writePoints(
+  client: InfluxDB,
+  org: string,
+  bucket: string,
+  points: Point[],
+  what: string,
+): Promise<void> {
+  if (points.length === 0) return;
+  const writeApi = client.getWriteApi(org, bucket, 's', {
+    batchSize: points.length + 1,
+    flushInterval: 0,
+    maxRetries: 2,
+  });
+  let failed = false;
+  try {
+    writeApi.writePoints(points);
+    await writeApi.flush();
+  } catch (err) {
+    failed = true;
+    throw new Error(`writing ${points.length} ${what} points to bucket ${bucket} failed`, { cause: err });
+  } finally {
+    await writeApi.close().catch((err: unknown) => {
+      if (!failed) throw new Error(`closing the InfluxDB write API for bucket ${bucket} failed`, { cause: err });
+    });
+  }
+}
+
+function client(settings: InfluxSettings): InfluxDB {
+  return new InfluxDB({ url: settings.url, token: settings.token, timeout: settings.timeoutMs ?? 10_000 });
+}
+
+export class InfluxForecastStore implements ForecastStore {
+  private readonly client: InfluxDB;
+  private readonly queryApi: QueryApi;
+
+  constructor(
+    private readonly settings: InfluxSettings,
+    private readonly bucket: string = BUCKETS.forecasts,
+  ) {
+    this.client = client(settings);
+    this.queryApi = this.client.getQueryApi(settings.org);
+  }
+
+  async writeIntensityForecast(forecast: IntensityForecast): Promise<void> {
+    const points = forecast.points.map((p) =>
+      new Point(FORECAST_MEASUREMENTS.intensity)
+        .tag('region', forecast.region)
+        .tag('model_version', forecast.modelVersion)
+        .tag('issued_at', forecast.issuedAt)
+        .floatField('intensity_g_per_kwh', p.intensityGPerKWh)
+        .timestamp(new Date(p.time)),
+    );
+    await writePoints(this.client, this.settings.org, this.bucket, points, 'intensity forecast');
+  }
+
+  async writeLoadForecasts(forecasts: LoadForecast[]): Promise<void> {
+    const points = forecasts.flatMap((f) =>
+      f.points.map((p) =>
+        new Point(FORECAST_MEASUREMENTS.load)
+          .tag('home_id', f.homeId)
+          .tag('model_version', f.modelVersion)
+          .tag('issued_at', f.issuedAt)
+          .floatField('power_w', p.powerW)
+          .timestamp(new Date(p.time)),
+      ),
+    );
+    await writePoints(this.client, this.settings.org, this.bucket, points, 'load forecast');
+  }
+
+  async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
+    // Issue times are ISO strings, so the lexically greatest is the latest.
+    const query = flux`from(bucket: ${this.bucket})
+  |> range(start: ${args.from}, stop: ${new Date(args.to.getTime() + 1000)})
+  |> filter(fn: (r) => r._measurement == ${FORECAST_MEASUREMENTS.intensity} and r.region == ${args.region} and r._field == "intensity_g_per_kwh")
+  |> group()
+  |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
+    let rows: { _time: string; _value: number; issued_at: string; model_version: string }[];
+    try {
+      rows = await this.queryApi.collectRows(query);
+    } catch (err) {
+      throw new Error(`reading the intensity forecast of ${args.region} from bucket ${this.bucket} failed`, {
+        cause: err,
+      });
+    }
+    if (rows.length === 0) return null;
+    const latest = rows.reduce((max, r) => (r.issued_at > max ? r.issued_at : max), '');
+    const ofLatest = rows
+      .filter((r) => r.issued_at === latest)
+      .sort((a, b) => Date.parse(a._time) - Date.parse(b._time));
+    return {
+      region: args.region,
+      issuedAt: latest,
+      modelVersion: ofLatest[0]?.model_version ?? 'unknown',
+      points: ofLatest.map((r) => ({ time: new Date(r._time).toISOString(), intensityGPerKWh: Number(r._value) })),
+    };
+  }
+}
+
+export class InfluxScheduleStore implements ScheduleStore {
+  private readonly client: InfluxDB;
+
+  constructor(
+    private readonly settings: InfluxSettings,
+    private readonly bucket: string = BUCKETS.schedules,
+  ) {
+    this.client = client(settings);
+  }
+
+  async writePlan(plan: HomePlan): Promise<void> {
+    const version = String(plan.version);
+    const runs = plan.runs.map((r) =>
+      new Point(SCHEDULE_MEASUREMENTS.run)
+        .tag('home_id', plan.homeId)
+        .tag('device_id', r.deviceId)
+        .tag('appliance', r.appliance)
+        .tag('request_id', r.requestId)
+        .tag('plan_version', version)
+        .stringField('end_at', r.endAt)
+        .floatField('power_w', r.powerW)
+        .floatField('energy_wh', r.energyWh)
+        .floatField('emissions_g', r.emissionsG)
+        .floatField('avoided_emissions_g', r.avoidedEmissionsG)
+        .timestamp(new Date(r.startAt)),
+    );
+    // Latest plan wins per slot: the power series has no version tag, so re-plans overwrite the slots they cover.
+    const slots = plan.slots.map((s) =>
+      new Point(SCHEDULE_MEASUREMENTS.power)
+        .tag('home_id', plan.homeId)
+        .floatField('power_w', s.powerW)
+        .intField('plan_version', plan.version)
+        .timestamp(new Date(s.time)),
+    );
+    await writePoints(this.client, this.settings.org, this.bucket, [...runs, ...slots], 'schedule');
+  }
+}
+
+/** Homes are those that sent telemetry lately (`home_id` tag of the telemetry bucket). */
+export class InfluxHomeDirectory implements HomeDirectory {
+  private readonly queryApi: QueryApi;
+
+  constructor(
+    settings: InfluxSettings,
+    private readonly lookbackDays = 7,
+    private readonly bucket: string = BUCKETS.telemetry,
+  ) {
+    this.queryApi = client(settings).getQueryApi(settings.org);
+  }
+
+  async listHomes(): Promise<string[]> {
+    const start = `-${this.lookbackDays}d`;
+    const query = flux`import "influxdata/influxdb/schema"
+schema.tagValues(bucket: ${this.bucket}, tag: "home_id", start: duration(v: ${start}))`;
+    try {
+      const rows = await this.queryApi.collectRows<{ _value: string }>(query);
+      return rows.map((r) => r._value).sort();
+    } catch (err) {
+      throw new Error(`listing homes from bucket ${this.bucket} failed`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * What the activities need from the rest of CarbonReducer, as small interfaces. The worker wires the real
+ * implementations (src/adapters, @carbonreducer/* libraries); unit tests pass fakes.
+ */
+import type {
+  BacktestResult,
+  DeviceCommand,
+  DispatchResult,
+  HomePlan,
+  Hyperparameters,
+  IngestResult,
+  IntensityPoint,
+  ModelTarget,
+  RunRequest,
+  SearchResult,
+  TrainedModel,
+  TrialResult,
+} from './types';
+
+export interface IntensityIngestor {
+  /** Fetches the latest actuals and forecast through the source chain, writes them, says which source answered. */
+  ingest(args: { region: string; now: Date }): Promise<IngestResult>;
+}
+
+export interface IntensityForecast {
+  region: string;
+  issuedAt: string;
+  modelVersion: string;
+  points: IntensityPoint[];
+}
+
+export interface LoadForecast {
+  homeId: string;
+  issuedAt: string;
+  modelVersion: string;
+  points: { time: string; powerW: number }[];
+}
+
+export interface IntensityForecaster {
+  /** The champion model's forecast of the next `horizonH` hours from recent history up to `issuedAt`. */
+  forecast(args: { region: string; issuedAt: Date; horizonH: number }): Promise<IntensityForecast>;
+}
+
+export interface LoadForecaster {
+  forecast(args: { homeId: string; issuedAt: Date; horizonH: number }): Promise<LoadForecast>;
+}
+
+export interface ForecastStore {
+  writeIntensityForecast(forecast: IntensityForecast): Promise<void>;
+  writeLoadForecasts(forecasts: LoadForecast[]): Promise<void>;
+  /** The most recently issued intensity forecast with slots in [from, to), or null when there is none. */
+  latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null>;
+}
+
+export interface ScheduleStore {
+  writePlan(plan: HomePlan): Promise<void>;
+}
+
+export interface HomeDirectory {
+  listHomes(): Promise<string[]>;
+}
+
+export interface Planner {
+  /** Throws InfeasibleError / BadInputError when the requests cannot be planned. */
+  plan(args: {
+    homeId: string;
+    requests: RunRequest[];
+    forecast: IntensityForecast;
+    now: Date;
+    planVersion: number;
+  }): Promise<HomePlan>;
+}
+
+export interface SearchProgress {
+  /** Trials finished by earlier attempts (from the last heartbeat): not run again. */
+  completed: TrialResult[];
+  /** Called after each trial with every trial finished so far. */
+  onTrial(completed: TrialResult[]): void;
+  /** Called during a long trial to show it is alive. */
+  heartbeat(): void;
+  signal: AbortSignal;
+}
+
+export interface ModelLifecycle {
+  searchHyperparameters(
+    args: { target: ModelTarget; trials: number; seed: number },
+    progress: SearchProgress,
+  ): Promise<SearchResult>;
+  trainAndRegister(
+    args: { target: ModelTarget; params: Hyperparameters },
+    heartbeat: () => void,
+  ): Promise<TrainedModel>;
+  backtest(args: { target: ModelTarget; challengerVersion: string }): Promise<BacktestResult>;
+  promote(args: { target: ModelTarget; modelVersion: string }): Promise<void>;
+}
+
+export interface CommandPublisher {
+  /** Publishes the command unless an earlier attempt already did (same idempotency key). */
+  publishOnce(command: DeviceCommand): Promise<DispatchResult>;
+}

@@ -1,0 +1,270 @@
+/**
+ * Plain data exchanged between workflows, activities and clients. Times are ISO-8601 UTC strings so that every
+ * value survives Temporal's JSON payload converter unchanged (a `Date` would arrive as a string).
+ */
+
+export interface IntensityPoint {
+  time: string;
+  intensityGPerKWh: number;
+}
+
+export interface IngestCarbonIntensityInput {
+  /** Grid region, e.g. `GB`. */
+  region: string;
+}
+
+export interface SourceAttempt {
+  source: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface IngestResult {
+  region: string;
+  /** The source in the fallback chain that answered. */
+  source: string;
+  /** Every source tried, in order, with the error of those that failed. */
+  attempts: SourceAttempt[];
+  pointsWritten: number;
+  /** First and last slot written (ISO), absent when the source returned nothing new. */
+  from?: string;
+  to?: string;
+}
+
+export interface ForecastInput {
+  region: string;
+  /** Hours ahead to forecast (default 48). */
+  horizonH?: number;
+  /** Homes per load-forecast activity (default 50). */
+  batchSize?: number;
+  /** Issue time (ISO); defaults to the workflow's start time truncated to the hour. */
+  issuedAt?: string;
+}
+
+export interface IntensityForecastResult {
+  region: string;
+  issuedAt: string;
+  modelVersion: string;
+  pointsWritten: number;
+}
+
+export interface LoadForecastBatchResult {
+  issuedAt: string;
+  modelVersion: string;
+  homesForecast: string[];
+  failed: { homeId: string; error: string }[];
+}
+
+export interface ForecastResult {
+  region: string;
+  issuedAt: string;
+  intensityModelVersion: string;
+  loadModelVersion: string | null;
+  homesForecast: number;
+  homesFailed: { homeId: string; error: string }[];
+  homesNotified: number;
+}
+
+export type ModelTarget = 'intensity' | 'load';
+
+export interface RetrainInput {
+  target: ModelTarget;
+  /** Hyperparameter trials to evaluate (default 8). */
+  trials?: number;
+  /** Seed of the search, so a rerun explores the same candidates. */
+  seed?: number;
+  /** A challenger is promoted when its backtest error is lower than the champion's by at least this share (default 0.02). */
+  minImprovement?: number;
+  reason?: 'schedule' | 'on-demand';
+}
+
+export type Hyperparameters = Record<string, number>;
+
+export interface TrialResult {
+  trial: number;
+  params: Hyperparameters;
+  /** Validation error, mean absolute error in the target's unit. */
+  validationMae: number;
+}
+
+export interface SearchResult {
+  target: ModelTarget;
+  trials: TrialResult[];
+  best: TrialResult;
+}
+
+export interface TrainedModel {
+  target: ModelTarget;
+  modelVersion: string;
+}
+
+export interface BacktestResult {
+  target: ModelTarget;
+  challengerVersion: string;
+  challengerMae: number;
+  /** Null when there is no champion yet. */
+  championVersion: string | null;
+  championMae: number | null;
+  windows: number;
+}
+
+export interface PromotionDecision {
+  promote: boolean;
+  reason: string;
+}
+
+export interface RetrainResult {
+  target: ModelTarget;
+  challengerVersion: string;
+  championVersion: string | null;
+  backtest: BacktestResult;
+  decision: PromotionDecision;
+  /** The champion after this run (null when there is none). */
+  activeVersion: string | null;
+}
+
+/** A homeowner's request: run this appliance once, inside this window. */
+export interface RunRequest {
+  /** Caller-chosen id, unique within the home; part of the commands' idempotency keys. */
+  requestId: string;
+  deviceId: string;
+  appliance: string;
+  durationMin: number;
+  /** Mean power while running (W). */
+  powerW: number;
+  /** Earliest start (ISO); defaults to now. */
+  earliestStart?: string;
+  /** Must have finished by (ISO), e.g. "dishwasher ready by 07:00". */
+  readyBy: string;
+  /** Send a `stop` at the planned end too (for loads that do not end by themselves, e.g. EV charging). */
+  stopAtEnd?: boolean;
+}
+
+export interface PlannedRun {
+  requestId: string;
+  deviceId: string;
+  appliance: string;
+  startAt: string;
+  endAt: string;
+  powerW: number;
+  energyWh: number;
+  emissionsG: number;
+  /** Emissions if started at the earliest start instead. */
+  baselineEmissionsG: number;
+  avoidedEmissionsG: number;
+}
+
+export interface HomePlan {
+  homeId: string;
+  version: number;
+  plannedAt: string;
+  forecastIssuedAt: string | null;
+  forecastModelVersion: string | null;
+  runs: PlannedRun[];
+  /** Planned power per slot (W), for dashboards. */
+  slots: { time: string; powerW: number }[];
+  avoidedEmissionsG: number;
+}
+
+export type CommandAction = 'start' | 'stop';
+/** `failed`: publishing failed after all retries; `unacknowledged`: sent, but no ack within the ack timeout. */
+export type CommandStatus = 'pending' | 'sent' | 'acked' | 'unacknowledged' | 'failed' | 'cancelled';
+
+/** A command to a device; `idempotencyKey` is the same on every retry and every replan of the same request. */
+export interface DeviceCommand {
+  idempotencyKey: string;
+  homeId: string;
+  deviceId: string;
+  appliance: string;
+  requestId: string;
+  action: CommandAction;
+  /** Planned send time (ISO). */
+  at: string;
+  planVersion: number;
+}
+
+export interface CommandState extends DeviceCommand {
+  status: CommandStatus;
+  sentAt?: string;
+  ackedAt?: string;
+  error?: string;
+}
+
+/** `dispatched`: its start command has been sent; it is no longer re-planned. */
+export type RequestStatus = 'new' | 'planned' | 'dispatched' | 'started-manually' | 'rejected';
+
+export interface RequestState {
+  request: RunRequest;
+  status: RequestStatus;
+  reason?: string;
+}
+
+export interface OptimizeHomeInput {
+  homeId: string;
+  region: string;
+  /** Carried over by continue-as-new. */
+  state?: HomeWorkflowState;
+  /** Continue as new once the history has this many events (default 2000; Temporal's own suggestion also counts). */
+  maxHistoryEvents?: number;
+  /** How long to wait for a device's ack (ms, default 5 min). */
+  ackTimeoutMs?: number;
+}
+
+export interface HomeWorkflowState {
+  requests: RequestState[];
+  commands: CommandState[];
+  plan: HomePlan | null;
+  planVersion: number;
+  replans: number;
+}
+
+/** What `currentPlanQuery` returns. */
+export interface CurrentPlanView {
+  homeId: string;
+  plan: HomePlan | null;
+  commands: CommandState[];
+  requests: RequestState[];
+  expectedAvoidedEmissionsG: number;
+  replans: number;
+}
+
+export interface RequestRunResult {
+  requestId: string;
+  startAt: string;
+  endAt: string;
+  avoidedEmissionsG: number;
+  planVersion: number;
+}
+
+export interface ManualStart {
+  deviceId: string;
+  /** When the device started (ISO). */
+  at: string;
+}
+
+export interface ForecastsChanged {
+  issuedAt: string;
+  modelVersion: string;
+}
+
+export interface CommandAck {
+  idempotencyKey: string;
+  ok: boolean;
+  at: string;
+  error?: string;
+}
+
+export interface PlanHomeInput {
+  homeId: string;
+  region: string;
+  requests: RunRequest[];
+  planVersion: number;
+  now: string;
+}
+
+export interface DispatchResult {
+  idempotencyKey: string;
+  /** False when a previous attempt had already published this command (found in the retained record). */
+  published: boolean;
+  topic: string;
+}

@@ -1,0 +1,20 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CommandAck,
+  CurrentPlanView,
+  ForecastsChanged,
+  ManualStart,
+  RequestRunResult,
+  RunRequest,
+} from '../types';
+
+/** A homeowner asks for a run ("dishwasher ready by 07:00"); resolves once it is planned, fails when infeasible. */
+export const requestRunUpdate = defineUpdate<RequestRunResult, [RunRequest]>('requestRun');
+/** A device reports that it was started by hand: its pending request is dropped from the plan. */
+export const manualStartSignal = defineSignal<[ManualStart]>('manualStart');
+/** New forecasts were written: re-plan what has not started yet. */
+export const forecastsChangedSignal = defineSignal<[ForecastsChanged]>('forecastsChanged');
+/** A device acknowledged a command (relayed from MQTT by the worker's device-event bridge). */
+export const commandAckSignal = defineSignal<[CommandAck]>('commandAck');
+/** The current plan, its commands and the expected avoided emissions (g CO2). */
+export const currentPlanQuery = defineQuery<CurrentPlanView>('currentPlan');

@@ -1,0 +1,78 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TASK_QUEUES } from '@carbonreducer/common';
+import type { createActivities } from '../activities';
+import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import type { IngestResult } from '../types';
+import { ingestCarbonIntensityWorkflow } from './ingestCarbonIntensity';
+
+type Activities = ReturnType<typeof createActivities>;
+
+jest.setTimeout(60_000);
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+}, 60_000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+describe('ingestCarbonIntensityWorkflow', () => {
+  it('retries a failing ingest and returns which source answered', async () => {
+    const calls: { region: string; now: string }[] = [];
+    const activities: Pick<Activities, 'ingestCarbonIntensity'> = {
+      async ingestCarbonIntensity(args) {
+        calls.push(args);
+        if (calls.length < 3) throw new Error('ECONNRESET from the source API');
+        return {
+          region: args.region,
+          source: 'electricitymaps',
+          attempts: [
+            { source: 'neso', ok: false, error: 'HTTP 503' },
+            { source: 'electricitymaps', ok: true },
+          ],
+          pointsWritten: 2,
+          from: '2026-11-27T16:00:00.000Z',
+          to: '2026-11-27T16:30:00.000Z',
+        } satisfies IngestResult;
+      },
+    };
+    const result = await withWorkers(env, activities, () =>
+      env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: `ingest-test-${Date.now()}`,
+        args: [{ region: 'GB' }],
+      }),
+    );
+    expect(calls).toHaveLength(3);
+    expect(calls.every((c) => c.region === 'GB' && !Number.isNaN(Date.parse(c.now)))).toBe(true);
+    expect(result.source).toBe('electricitymaps');
+    expect(result.attempts.map((a) => a.ok)).toEqual([false, true]);
+  });
+
+  it('fails without retrying when the region is missing', async () => {
+    let calls = 0;
+    const activities: Pick<Activities, 'ingestCarbonIntensity'> = {
+      async ingestCarbonIntensity() {
+        calls++;
+        throw ApplicationFailure.nonRetryable('unreachable');
+      },
+    };
+    const run = withWorkers(env, activities, () =>
+      env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: `ingest-bad-${Date.now()}`,
+        args: [{ region: '' }],
+      }),
+    );
+    await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    await run.catch((err: WorkflowFailedError) => {
+      expect(err.cause).toBeInstanceOf(ApplicationFailure);
+      expect((err.cause as ApplicationFailure).type).toBe('BadInput');
+      expect(err.cause?.message).toMatch(/region must be a non-empty string/);
+    });
+    expect(calls).toBe(0);
+  });
+});

@@ -1,0 +1,57 @@
+import { ApplicationFailure, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { decidePromotion } from '../domain/promotion';
+import { ModelVersionKey } from '../ids';
+import type { RetrainInput, RetrainResult } from '../types';
+import { computeActivity, defaultActivity, FAILURE_TYPES, longRunningActivity } from './profiles';
+
+type Activities = ReturnType<typeof createActivities>;
+const { searchHyperparameters, trainAndRegisterModel } = proxyActivities<Activities>(longRunningActivity);
+const { backtestModels } = proxyActivities<Activities>(computeActivity);
+const { promoteChampion } = proxyActivities<Activities>(defaultActivity);
+
+/**
+ * Weekly (schedule) or on demand: hyperparameter search (heartbeating, resumable), train the best as a challenger,
+ * backtest it against the champion, promote it when it is better. Workers load the champion per call, so a promotion
+ * takes effect without restarting them.
+ */
+export async function retrainModelsWorkflow(input: RetrainInput): Promise<RetrainResult> {
+  const trials = input.trials ?? 8;
+  const minImprovement = input.minImprovement ?? 0.02;
+  if (input.target !== 'intensity' && input.target !== 'load') {
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.badInput,
+      message: `retrainModelsWorkflow: target must be 'intensity' or 'load', got ${String(input.target)}`,
+      nonRetryable: true,
+    });
+  }
+  if (!Number.isInteger(trials) || trials < 1 || trials > 200 || !(minImprovement >= 0 && minImprovement < 1)) {
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.badInput,
+      message: `retrainModelsWorkflow: trials must be an integer in 1..200 and minImprovement in [0, 1) (got ${trials}, ${minImprovement})`,
+      nonRetryable: true,
+    });
+  }
+  const search = await searchHyperparameters({ target: input.target, trials, seed: input.seed ?? 1 });
+  const challenger = await trainAndRegisterModel({ target: input.target, params: search.best.params });
+  upsertSearchAttributes([{ key: ModelVersionKey, value: challenger.modelVersion }]);
+  const backtest = await backtestModels({ target: input.target, challengerVersion: challenger.modelVersion });
+  const decision = decidePromotion(backtest, minImprovement);
+  if (decision.promote) {
+    await promoteChampion({ target: input.target, modelVersion: challenger.modelVersion });
+  }
+  const result: RetrainResult = {
+    target: input.target,
+    challengerVersion: challenger.modelVersion,
+    championVersion: backtest.championVersion,
+    backtest,
+    decision,
+    activeVersion: decision.promote ? challenger.modelVersion : backtest.championVersion,
+  };
+  log.info('retrain finished', {
+    target: result.target,
+    decision: decision.reason,
+    activeVersion: result.activeVersion,
+  });
+  return result;
+}
