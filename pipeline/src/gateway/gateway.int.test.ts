@@ -159,7 +159,11 @@ describe('edge gateway (scripts/stack up mosquitto influxdb telegraf)', () => {
     for (const id of PLUGS) {
       const seen = new Set<number>();
       const firsts: number[] = [];
-      for (const a of arrivals) if (a.deviceId === id && !seen.has(a.tsMs)) (seen.add(a.tsMs), firsts.push(a.tsMs));
+      for (const a of arrivals) {
+        if (a.deviceId !== id || seen.has(a.tsMs)) continue;
+        seen.add(a.tsMs);
+        firsts.push(a.tsMs);
+      }
       expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
     }
     // Redeliveries only come from the kill (acknowledged but not yet persisted cursor): a few, never more.
