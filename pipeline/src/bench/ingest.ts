@@ -1,0 +1,239 @@
+/**
+ * Ingest benchmark (run by hand on the native stack; prints figures, asserts nothing):
+ *   npx tsx pipeline/src/bench/ingest.ts [--rate 50000] [--seconds 30] [--homes 100] [--devices 10]
+ *        [--per-message 1] [--clients 4] [--ceiling-seconds 15]
+ * 1. Ceiling: batched line-protocol writes straight to InfluxDB (the same bucket), points/s.
+ * 2. Pipeline: many simulated devices publish through MQTT → Telegraf (Starlark validation) → InfluxDB at the target
+ *    rate; sustained points/s until the last point is queryable, p50/p99 latency from publish to queryable (probe
+ *    readings, polled), and loss (published − queryable).
+ * Prints both and their ratio.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { InfluxDB, flux, fluxDateTime } from '@influxdata/influxdb-client';
+import { encodeBatch, encodeReading, telemetryTopic, toLineProtocol, type Reading } from '@carbonreducer/telemetry';
+import type { MqttClient } from 'mqtt';
+import { loadInfluxConfig, loadMqttConfig } from '../config';
+import { connectMqtt } from '../mqtt';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '50000' },
+    seconds: { type: 'string', default: '30' },
+    homes: { type: 'string', default: '100' },
+    devices: { type: 'string', default: '10' },
+    'per-message': { type: 'string', default: '1' },
+    clients: { type: 'string', default: '4' },
+    'ceiling-seconds': { type: 'string', default: '15' },
+    'ceiling-batch': { type: 'string', default: '5000' },
+    'ceiling-concurrency': { type: 'string', default: '4' },
+    'skip-ceiling': { type: 'boolean', default: false },
+  },
+});
+const num = (k: keyof typeof values): number => {
+  const v = Number(values[k]);
+  if (!(v > 0)) throw new Error(`--${k} ${String(values[k])}: expected a positive number`);
+  return v;
+};
+
+const influx = loadInfluxConfig();
+const mqttConfig = loadMqttConfig('device');
+const queryApi = new InfluxDB({ url: influx.url, token: influx.token, timeout: 120_000 }).getQueryApi(influx.org);
+const run = `bench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const out = (line: string) => process.stdout.write(line + '\n');
+
+async function countPoints(homePrefix: string, startMs: number): Promise<number> {
+  const rows = await queryApi.collectRows<{ _value: number }>(flux`
+    import "strings"
+    from(bucket: ${influx.bucket})
+      |> range(start: ${fluxDateTime(new Date(startMs).toISOString())})
+      |> filter(fn: (r) => r._field == "power_w" and strings.hasPrefix(v: r.home_id, prefix: ${homePrefix}))
+      |> group()
+      |> count()`);
+  return rows.reduce((s, r) => s + Number(r._value), 0);
+}
+
+async function ceiling(): Promise<number> {
+  const seconds = num('ceiling-seconds');
+  const batch = num('ceiling-batch');
+  const concurrency = num('ceiling-concurrency');
+  const home = `${run}-ceil`;
+  const startTs = Date.now() - 3_600_000;
+  let seq = 0;
+  let written = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  const writer = async (): Promise<void> => {
+    while (Date.now() < deadline) {
+      const lines: string[] = [];
+      for (let i = 0; i < batch; i++, seq++) {
+        lines.push(
+          toLineProtocol({
+            measurement: 'plug',
+            tags: { home_id: home, device_id: `d${seq % 1000}` },
+            fields: { power_w: (seq % 3000) + 0.5, energy_wh: seq / 60 },
+            timeMs: startTs + Math.floor(seq / 1000) * 10,
+          }),
+        );
+      }
+      const res = await fetch(
+        `${influx.url}/api/v2/write?org=${encodeURIComponent(influx.org)}&bucket=${encodeURIComponent(influx.bucket)}&precision=ms`,
+        { method: 'POST', headers: { Authorization: `Token ${influx.token}` }, body: lines.join('\n') },
+      );
+      if (res.status !== 204) throw new Error(`InfluxDB write: HTTP ${res.status} ${await res.text()}`);
+      written += batch;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, writer));
+  const rate = written / ((performance.now() - t0) / 1000);
+  const stored = await countPoints(home, startTs - 60_000);
+  out(
+    `ceiling: ${written} points in ${concurrency} × batches of ${batch} line-protocol lines → ${rate.toFixed(0)} points/s` +
+      ` (stored ${stored}${stored === written ? '' : ' — MISMATCH'})`,
+  );
+  return rate;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function pipeline(): Promise<number> {
+  const rate = num('rate');
+  const seconds = num('seconds');
+  const homes = num('homes');
+  const devicesPerHome = num('devices');
+  const perMessage = num('per-message');
+  const clientsN = num('clients');
+  const devices = homes * devicesPerHome;
+  const total = Math.floor(rate * seconds);
+  const readingsPerDevice = Math.ceil(total / devices);
+  // Device times end a minute ago, one second apart: all within the contract, all distinct per device.
+  const startTs = Date.now() - 60_000 - readingsPerDevice * 1000;
+  const homePrefix = `${run}-p`;
+  const topics = Array.from({ length: devices }, (_, d) =>
+    telemetryTopic(
+      `${homePrefix}${String(Math.floor(d / devicesPerHome)).padStart(4, '0')}`,
+      'plug',
+      `d${d % devicesPerHome}`,
+    ),
+  );
+  const clients: MqttClient[] = [];
+  for (let c = 0; c < clientsN; c++) {
+    clients.push(await connectMqtt(mqttConfig, { clientId: `${run}-c${c}`, reconnectPeriod: 0 }));
+  }
+  // Every 500th message carries a probe: a negative power (export) marks it, its publish time is kept.
+  const probeEvery = 500;
+  const probes = new Map<number, number>(); // probe id → publish time (ms)
+  const seenAt = new Map<number, number>();
+  let published = 0;
+  let acked = 0;
+  let failures = 0;
+  const maxInflightPerClient = 2000;
+  const inflight = clients.map(() => 0);
+  const messages = Math.ceil(total / perMessage);
+  out(
+    `pipeline: ${devices} devices in ${homes} homes, ${total} readings (${perMessage}/message, ${messages} messages) at ${rate}/s target over ${clientsN} MQTT connections`,
+  );
+
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const rows = await queryApi
+        .collectRows<{ _value: number; _time: string }>(
+          flux`
+          import "strings"
+          from(bucket: ${influx.bucket})
+            |> range(start: ${fluxDateTime(new Date(startTs - 60_000).toISOString())})
+            |> filter(fn: (r) => r._field == "power_w" and strings.hasPrefix(v: r.home_id, prefix: ${homePrefix}) and r._value < 0.0)`,
+        )
+        .catch(() => []);
+      const now = Date.now();
+      for (const r of rows) {
+        const id = -Math.round(r._value);
+        if (!seenAt.has(id)) seenAt.set(id, now);
+      }
+      await sleep(200);
+    }
+  })();
+
+  const t0 = Date.now();
+  let reading = 0;
+  let msgIndex = 0;
+  while (reading < total) {
+    // Pace: message i is due at t0 + i / (rate / perMessage).
+    const due = t0 + (msgIndex * perMessage * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 2) await sleep(wait);
+    const c = msgIndex % clientsN;
+    while ((inflight[c] as number) >= maxInflightPerClient) await sleep(1);
+    const d = msgIndex % devices;
+    const k = Math.floor(msgIndex / devices) * perMessage;
+    const batch: Reading[] = [];
+    let probeId: number | undefined;
+    for (let j = 0; j < perMessage && reading < total; j++, reading++) {
+      const isProbe = j === 0 && msgIndex % probeEvery === 0;
+      if (isProbe) probeId = probes.size + 1;
+      batch.push({ tsMs: startTs + (k + j) * 1000, powerW: isProbe ? -(probeId as number) : 100 + ((k + j) % 2000) });
+    }
+    const payload = batch.length === 1 ? encodeReading(batch[0] as Reading) : encodeBatch(batch);
+    inflight[c] = (inflight[c] as number) + 1;
+    published++;
+    const sentAt = Date.now();
+    if (probeId !== undefined) probes.set(probeId, sentAt);
+    (clients[c] as MqttClient).publish(topics[d] as string, payload, { qos: 1 }, (err) => {
+      inflight[c] = (inflight[c] as number) - 1;
+      if (err) failures++;
+      else acked++;
+    });
+    msgIndex++;
+  }
+  while (acked + failures < published) await sleep(5);
+  const publishSeconds = (Date.now() - t0) / 1000;
+  out(
+    `  published ${published} messages (${total} readings) in ${publishSeconds.toFixed(1)} s → ${(total / publishSeconds).toFixed(0)} readings/s offered; broker acks ${acked}, failures ${failures}`,
+  );
+
+  // Wait until every point is queryable (or nothing new arrives for 60 s).
+  let stored = 0;
+  let lastChange = Date.now();
+  let doneAt = Date.now();
+  while (stored < total && Date.now() - lastChange < 60_000) {
+    await sleep(500);
+    const n = await countPoints(homePrefix, startTs - 60_000);
+    if (n !== stored) {
+      stored = n;
+      lastChange = Date.now();
+      doneAt = lastChange;
+    }
+  }
+  polling = false;
+  await poller;
+  const elapsed = (doneAt - t0) / 1000;
+  const sustained = stored / elapsed;
+  const latencies = [...probes].filter(([id]) => seenAt.has(id)).map(([id, sent]) => (seenAt.get(id) as number) - sent);
+  latencies.sort((a, b) => a - b);
+  out(
+    `  queryable: ${stored}/${total} points (loss ${total - stored}) ${elapsed.toFixed(1)} s after the first publish → sustained ${sustained.toFixed(0)} points/s`,
+  );
+  out(
+    `  latency publish → queryable over ${latencies.length}/${probes.size} probes (200 ms polling): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1) ?? NaN} ms`,
+  );
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return sustained;
+}
+
+async function main(): Promise<void> {
+  out(`ingest benchmark ${run} on ${influx.url} (bucket ${influx.bucket}) and ${mqttConfig.url}`);
+  const ceilingRate = values['skip-ceiling'] ? NaN : await ceiling();
+  const sustained = await pipeline();
+  out(`ratio pipeline / ceiling: ${(sustained / ceilingRate).toFixed(2)}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (err instanceof Error && err.cause) process.stderr.write(`cause: ${String(err.cause)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, type Logger } from '@carbonreducer/common';
+import { encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
+import type { MqttClient } from 'mqtt';
+import { DiskQueue } from './diskQueue';
+import { Gateway } from './gateway';
+
+// The gateway core around a fake central client (the real broker path is in gateway.int.test.ts).
+class FakeClient extends EventEmitter {
+  published: { topic: string; payload: string }[] = [];
+  publish(topic: string, payload: string, _opts: unknown, cb?: (err?: Error) => void): void {
+    this.published.push({ topic, payload });
+    setImmediate(() => cb?.());
+  }
+  end(): void {
+    this.emit('close');
+  }
+}
+
+const nowMs = Date.UTC(2026, 10, 27, 12);
+const options = {
+  homeId: 'h1',
+  gatewayId: 'gw',
+  maxInflight: 3,
+  heartbeatMs: 3_600_000,
+  retryMs: 10,
+  cursorSyncMs: 10,
+  now: () => nowMs,
+};
+
+describe('Gateway', () => {
+  let dir: string;
+  const warnings: string[] = [];
+  const log: Logger = {
+    ...silentLogger,
+    warn: (msg, fields) => void warnings.push(`${msg} ${JSON.stringify(fields)}`),
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-'));
+    warnings.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stamps readings without a device time, drops out-of-contract ones, forwards the rest in order', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    const client = new FakeClient();
+    const gw = new Gateway(queue, async () => client as unknown as MqttClient, options, log);
+    const topic = telemetryTopic('h1', 'plug', 'kettle');
+    gw.accept(topic, '{"v":1,"powerW":5}', false);
+    gw.accept(topic, '{"v":1,"ts":1,"powerW":5}', false);
+    gw.accept(telemetryTopic('other-home', 'plug', 'k'), encodeReading({ tsMs: nowMs, powerW: 1 }), false);
+    for (let i = 0; i < 10; i++) gw.accept(topic, encodeReading({ tsMs: nowMs - 10_000 + i, powerW: i }), false);
+    gw.start();
+    for (let i = 0; i < 100 && queue.pending().records > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await gw.stop();
+    queue.close();
+    const data = client.published.filter((m) => m.topic === topic);
+    expect(data).toHaveLength(11);
+    expect(validateMessage(topic, data[0]!.payload, { receivedAtMs: nowMs }).points[0]!.timeMs).toBe(nowMs);
+    expect(data.slice(1).map((m) => JSON.parse(m.payload).powerW)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(gw.stats.rejected).toEqual({ ts_too_old: 1, bad_topic: 1 });
+  });
+
+  it('announces evictions in its log and upstream, in order with the data', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 2000, segmentBytes: 800 });
+    const client = new FakeClient();
+    const gw = new Gateway(queue, async () => Promise.reject(new Error('unreachable')), options, log);
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    for (let i = 0; i < 60; i++) gw.accept(topic, encodeReading({ tsMs: nowMs - 60_000 + i, powerW: i }), false);
+    expect(gw.stats.evictedReadings).toBeGreaterThan(0);
+    expect(warnings.some((w) => w.startsWith('disk buffer full: evicted the oldest readings'))).toBe(true);
+    // Drain what is left through a working connection: the newest data plus the health reading announcing it.
+    const drained = new Gateway(queue, async () => client as unknown as MqttClient, options, log);
+    drained.start();
+    for (let i = 0; i < 100 && queue.pending().records > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await drained.stop();
+    queue.close();
+    const health = client.published.filter((m) => m.topic === telemetryTopic('h1', 'gateway', 'gw'));
+    expect(health.length).toBeGreaterThan(0);
+    expect(JSON.parse(health.at(-1)!.payload).evictedReadings).toBe(gw.stats.evictedReadings);
+    const kept = client.published.filter((m) => m.topic === topic).map((m) => JSON.parse(m.payload).powerW as number);
+    expect(kept.at(-1)).toBe(59);
+    // The newest readings survive, contiguous; everything older was evicted and counted (health readings too).
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 60 - kept.length + i));
+    expect(gw.stats.evictedReadings).toBeGreaterThanOrEqual(60 - kept.length);
+  });
+});
