@@ -1,0 +1,286 @@
+import { basename } from 'node:path';
+import { readAcnSessionsFile, readHouseholdFiles, readIntensityFiles } from '@carbonreducer/datasets';
+import { createHighsSolver } from '../solver/highs';
+import {
+  DEFAULT_EVAL_OPTIONS,
+  evaluate,
+  intensityGrid,
+  naiveForecaster,
+  operatorForecaster,
+  perfectForecaster,
+  type EvaluationResult,
+  type IntensityForecaster,
+  type IntensityGrid,
+} from '../eval/evaluate';
+import { modelForecaster } from './modelForecast';
+import { detectCycles, periodMapping, wallClockAsUtc, type CycleDemand, type EvDemand } from '../eval/requests';
+
+const FORECASTS = ['perfect', 'operator', 'model', 'naive'] as const;
+type ForecastMode = (typeof FORECASTS)[number];
+
+export const HELP = `carbonreducer-optimizer — plan flexible household loads for low CO2 and evaluate the plans on real data
+
+Usage:
+  carbonreducer-optimizer evaluate --intensity FILE... --households FILE... --ev FILE
+                                   --forecast perfect|operator|model|naive --flex-hours N [--json]
+
+Options:
+  --intensity FILE...   Carbon intensity CSVs: NESO (from,to,forecast,actual,index; half-hourly) or
+                        Electricity Maps hourly (one format per run). Hourly values cover both half-hours.
+  --households FILE...  1-minute household files (Time,Aggregate,Kettle,Dishwasher,WashingMachine,Microwave).
+                        Files are grouped into homes by name (refit-house2-*, ukdale-house2-*).
+  --ev FILE             Caltech ACN-Data sessions JSON.
+  --forecast MODE       Intensity the planner sees at request time:
+                          perfect   the actual intensity (perfect foresight)
+                          operator  the NESO file's own forecast column (NESO files only)
+                          naive     seasonal naive: the same slot one day earlier (further back if not yet known)
+                          model     the trained champion intensity model (@carbonreducer/models registry)
+  --flex-hours N        Flexibility: a cycle must finish by request + its duration + N h; an EV by
+                        min(requested departure, plug-in + full-power charging time + N h).
+  --json                Print one JSON object instead of the table.
+  -h, --help            This help.
+
+What is evaluated:
+  Requests: appliance cycles detected in the Dishwasher and WashingMachine columns (the real start is the request
+  time, the real 1-minute profile is the cycle) and EV sessions with a driver request (plug-in time, requested
+  departure, kWh requested; 7 kW wallbox, 1.4 kW minimum when on). Each request is planned alone in 30-minute
+  slots minimising CO2 with the chosen forecast, then scored with the actual intensity. Baseline: the load runs
+  at request time (the EV at full power from plug-in). Perfect: the plan made with the actual intensity (or
+  running at request time, if that is better). Requests that cannot be met in full are counted as infeasible.
+
+Date mapping (the data sets cover different years):
+  Every request is moved by a whole number of weeks into the intensity period, keeping weekday and time of day.
+  Anchor = the first Monday 00:00 UTC at least 8 days after the intensity data start (history for the naive and
+  model forecasts); span = the whole weeks from the anchor to 2 days before the data end (room for the plan).
+  A request at time t is planned at anchor + ((t − anchor) mod span). Household times are UTC; EV times are the
+  JPL site's local wall-clock time (America/Los_Angeles) read as UTC, so a 08:00 plug-in stays at 08:00.
+  Seasons are not kept.
+
+Data: NESO Carbon Intensity API (CC BY 4.0); Electricity Maps (attribution required); REFIT and UK-DALE
+(CC BY 4.0) as prepared by DeviceScope (Apache-2.0); Caltech ACN-Data (JPL site, ACN-Data terms of use).
+`;
+
+export interface EvaluateArgs {
+  intensity: string[];
+  households: string[];
+  ev: string | null;
+  forecast: ForecastMode;
+  flexHours: number;
+  json: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseArgs(argv: string[]): EvaluateArgs | 'help' {
+  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help')) return 'help';
+  const [command, ...rest] = argv;
+  if (command !== 'evaluate') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected "evaluate"`);
+  const lists: Record<string, string[]> = {};
+  let json = false;
+  let current: string | null = null;
+  for (const a of rest) {
+    if (a === '--json') {
+      json = true;
+      current = null;
+    } else if (a.startsWith('--')) {
+      if (!['--intensity', '--households', '--ev', '--forecast', '--flex-hours'].includes(a)) {
+        throw new UsageError(`unknown option ${a}`);
+      }
+      current = a.slice(2);
+      lists[current] = lists[current] ?? [];
+    } else if (current === null) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
+    } else (lists[current] as string[]).push(a);
+  }
+  const one = (name: string): string | null => {
+    const v = lists[name];
+    if (v === undefined) return null;
+    if (v.length !== 1) throw new UsageError(`--${name} takes exactly one value, got ${v.length}`);
+    return v[0] as string;
+  };
+  const intensity = lists['intensity'] ?? [];
+  if (intensity.length === 0) throw new UsageError('--intensity FILE... is required');
+  const households = lists['households'] ?? [];
+  const ev = one('ev');
+  if (households.length === 0 && ev === null) throw new UsageError('give --households FILE... and/or --ev FILE');
+  const forecast = one('forecast');
+  if (forecast === null || !(FORECASTS as readonly string[]).includes(forecast)) {
+    throw new UsageError(`--forecast must be one of ${FORECASTS.join('|')}, got ${JSON.stringify(forecast)}`);
+  }
+  const flexRaw = one('flex-hours');
+  const flexHours = Number(flexRaw);
+  if (flexRaw === null || !Number.isFinite(flexHours) || flexHours < 0 || flexHours > 40) {
+    throw new UsageError(`--flex-hours must be a number of hours 0–40, got ${JSON.stringify(flexRaw)}`);
+  }
+  return { intensity, households, ev, forecast: forecast as ForecastMode, flexHours, json };
+}
+
+/** Household files grouped into homes by the part of the name before -YYYY-MM. */
+export function groupHomes(paths: string[]): Map<string, string[]> {
+  const homes = new Map<string, string[]>();
+  for (const p of paths) {
+    const key = basename(p).replace(/-\d{4}-\d{2}\.csv(\.gz)?$/, '');
+    homes.set(key, [...(homes.get(key) ?? []), p]);
+  }
+  return homes;
+}
+
+const COLUMNS: Record<string, CycleDemand['kind']> = { Dishwasher: 'dishwasher', WashingMachine: 'washing_machine' };
+
+async function loadCycles(paths: string[]): Promise<CycleDemand[]> {
+  const out: CycleDemand[] = [];
+  for (const [home, files] of groupHomes(paths)) {
+    const series = await readHouseholdFiles(files);
+    for (const [column, kind] of Object.entries(COLUMNS)) {
+      const power = series.appliancesW[column];
+      if (power === undefined)
+        throw new Error(`${home}: no ${column} column (has ${series.applianceNames.join(', ')})`);
+      for (const c of detectCycles(series.timeMs, power)) out.push({ kind, source: home, ...c });
+    }
+  }
+  return out;
+}
+
+async function loadEvs(path: string): Promise<{ evs: EvDemand[]; skipped: number }> {
+  const sessions = await readAcnSessionsFile(path);
+  const evs: EvDemand[] = [];
+  let skipped = 0;
+  for (const s of sessions) {
+    if (s.energyRequestedKWh === null || s.requestedDepartureMs === null || s.requestedDepartureMs <= s.connectionMs) {
+      skipped++; // no usable driver request: nothing to plan against
+      continue;
+    }
+    const connectionMs = wallClockAsUtc(s.connectionMs, s.timezone);
+    evs.push({
+      kind: 'ev',
+      source: s.sessionId,
+      connectionMs,
+      departureMs: connectionMs + (s.requestedDepartureMs - s.connectionMs),
+      energyWh: s.energyRequestedKWh * 1000,
+    });
+  }
+  return { evs, skipped };
+}
+
+async function forecasterFor(mode: ForecastMode, grid: IntensityGrid): Promise<IntensityForecaster> {
+  switch (mode) {
+    case 'perfect':
+      return perfectForecaster(grid);
+    case 'operator':
+      return operatorForecaster(grid);
+    case 'naive':
+      return naiveForecaster(grid);
+    case 'model':
+      return modelForecaster(grid);
+  }
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+export function table(result: EvaluationResult, args: EvaluateArgs): string {
+  const rows = [
+    ['load', 'requests', 'infeasible', 'baseline kg', 'optimized kg', 'perfect kg', 'reduction %', 'capture %'],
+    ...(['dishwasher', 'washing_machine', 'ev'] as const).map((k) => {
+      const r = result.byKind[k];
+      return [
+        k,
+        String(r.requests),
+        String(r.infeasible),
+        f2(r.baselineKgCO2),
+        f2(r.optimizedKgCO2),
+        f2(r.perfectKgCO2),
+        f1(r.reductionPct),
+        f1(r.captureOfPerfectPct),
+      ];
+    }),
+    [
+      'all',
+      String(result.requests),
+      String(result.infeasible),
+      f2(result.baselineKgCO2),
+      f2(result.optimizedKgCO2),
+      f2(result.perfectKgCO2),
+      f1(result.reductionPct),
+      f1(result.captureOfPerfectPct),
+    ],
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const lines = rows.map((r) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+  );
+  return [
+    `Forecast: ${args.forecast}; flexibility: ${args.flexHours} h; 30-minute slots; CO2 scored with the actual intensity.`,
+    '',
+    ...lines,
+    '',
+    'Data: NESO Carbon Intensity API (CC BY 4.0) / Electricity Maps; REFIT & UK-DALE (CC BY 4.0) via DeviceScope;',
+    'Caltech ACN-Data (JPL).',
+  ].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: EvaluateArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const series = await readIntensityFiles(args.intensity);
+  const grid = intensityGrid(series.points, series.format === 'neso');
+  const first = series.points[0];
+  const last = series.points[series.points.length - 1];
+  if (!first || !last) throw new Error('intensity files hold no data');
+  const mapping = periodMapping(first.fromMs, last.toMs);
+  const forecast = await forecasterFor(args.forecast, grid);
+  const cycles = await loadCycles(args.households);
+  const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
+  const solver = await createHighsSolver();
+  const progress = args.json
+    ? undefined
+    : (done: number, total: number) => {
+        if (done % 100 === 0 || done === total) process.stderr.write(`\rplanned ${done}/${total}`);
+      };
+  const result = await evaluate(
+    grid,
+    mapping,
+    cycles,
+    evs,
+    forecast,
+    solver,
+    { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours },
+    progress,
+  );
+  if (args.json) console.log(JSON.stringify(result));
+  else {
+    process.stderr.write('\n');
+    console.log(table(result, args));
+  }
+  return 0;
+}
+
+// Runs when started through the bin shim (or directly with tsx), not when imported by tests.
+if (require.main === module || /carbonreducer-optimizer(\.js)?$/.test(require.main?.filename ?? '')) {
+  run(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error('error:', err instanceof Error ? err.message : err);
+      let cause = err instanceof Error ? err.cause : undefined;
+      while (cause instanceof Error) {
+        console.error('  caused by:', cause.message);
+        cause = cause.cause;
+      }
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Evaluation requests from real data: appliance cycles detected in per-appliance household columns, EV
+ * demands from ACN sessions, and the mapping of both onto the period covered by the intensity data.
+ */
+
+const MIN_MS = 60_000;
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+export type EvalKind = 'dishwasher' | 'washing_machine' | 'ev';
+
+export interface CycleDemand {
+  kind: 'dishwasher' | 'washing_machine';
+  source: string;
+  /** Real start (UTC) in the household data: the request time. */
+  startMs: number;
+  /** 1-minute power profile of the real cycle, W. */
+  profileW: number[];
+}
+
+export interface EvDemand {
+  kind: 'ev';
+  source: string;
+  /** Local wall-clock time of plug-in, written as UTC (the site's time of day, not its instant). */
+  connectionMs: number;
+  departureMs: number;
+  energyWh: number;
+}
+
+export interface CycleDetectionOptions {
+  /** Above this the appliance counts as on, W. */
+  onThresholdW: number;
+  /** Off-periods up to this long stay inside one cycle (heating and drying pauses), min. */
+  maxPauseMin: number;
+  minEnergyWh: number;
+  minDurationMin: number;
+  /** Longer runs are rejected (gap-filled flat runs in the prepared files). */
+  maxDurationMin: number;
+}
+
+export const DEFAULT_CYCLE_DETECTION: CycleDetectionOptions = {
+  onThresholdW: 15,
+  maxPauseMin: 30,
+  minEnergyWh: 150,
+  minDurationMin: 20,
+  maxDurationMin: 240,
+};
+
+/**
+ * Cycles in one appliance column of 1-minute readings: runs above the threshold joined across short pauses,
+ * kept when their energy and duration look like a real programme. Missing minutes end a cycle (and a cycle
+ * containing a gap in the readings is dropped rather than guessed).
+ */
+export function detectCycles(
+  timeMs: ArrayLike<number>,
+  powerW: ArrayLike<number>,
+  options: CycleDetectionOptions = DEFAULT_CYCLE_DETECTION,
+): { startMs: number; profileW: number[] }[] {
+  const out: { startMs: number; profileW: number[] }[] = [];
+  let start = -1;
+  let lastOn = -1;
+  const flush = (endIdx: number) => {
+    if (start < 0) return;
+    const s = start;
+    start = -1;
+    const startMs = timeMs[s] as number;
+    const lastMs = timeMs[endIdx] as number;
+    const durationMin = (lastMs - startMs) / MIN_MS + 1;
+    if (durationMin !== endIdx - s + 1) return; // a gap in the readings inside the cycle
+    const profileW: number[] = [];
+    let energyWh = 0;
+    for (let i = s; i <= endIdx; i++) {
+      const p = powerW[i] as number;
+      profileW.push(p);
+      energyWh += p / 60;
+    }
+    if (
+      energyWh >= options.minEnergyWh &&
+      durationMin >= options.minDurationMin &&
+      durationMin <= options.maxDurationMin
+    ) {
+      out.push({ startMs, profileW });
+    }
+  };
+  for (let i = 0; i < timeMs.length; i++) {
+    const p = powerW[i] as number;
+    const t = timeMs[i] as number;
+    if (start >= 0) {
+      const gapToPrev = t - (timeMs[i - 1] as number) > MIN_MS;
+      const pausedTooLong = (t - (timeMs[lastOn] as number)) / MIN_MS > options.maxPauseMin;
+      if (gapToPrev || Number.isNaN(p) || pausedTooLong) flush(lastOn);
+    }
+    if (!Number.isNaN(p) && p > options.onThresholdW) {
+      if (start < 0) start = i;
+      lastOn = i;
+    }
+  }
+  if (start >= 0) flush(lastOn);
+  return out;
+}
+
+/** Local wall-clock time at `ms` in `timeZone`, expressed as a UTC instant (keeps weekday and time of day). */
+export function wallClockAsUtc(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(ms);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) + (ms % 1000);
+}
+
+/**
+ * How request times from other years land in the intensity period: shifted by whole weeks, so weekday and
+ * time of day (UTC; the EV site's local wall clock) are kept. The anchor is the first Monday 00:00 UTC at least
+ * `leadDays` after the period starts (history for the naive and model forecasts); the usable span is a whole
+ * number of weeks ending `tailMs` before the period ends (room for the plan horizon). A time t maps to
+ * anchor + ((t − anchor) mod span).
+ */
+export interface PeriodMapping {
+  anchorMs: number;
+  spanMs: number;
+  map(ms: number): number;
+}
+
+export function periodMapping(
+  periodFromMs: number,
+  periodToMs: number,
+  leadDays = 8,
+  tailMs = 2 * DAY_MS,
+): PeriodMapping {
+  const earliest = periodFromMs + leadDays * DAY_MS;
+  const dayStart = Math.ceil(earliest / DAY_MS) * DAY_MS;
+  // 1970-01-01 was a Thursday: Monday is day index 4 (mod 7).
+  const dow = Math.floor(dayStart / DAY_MS) % 7;
+  const anchorMs = dayStart + ((4 - dow + 7) % 7) * DAY_MS;
+  const spanMs = Math.floor((periodToMs - tailMs - anchorMs) / WEEK_MS) * WEEK_MS;
+  if (spanMs < WEEK_MS) {
+    throw new Error(
+      `the intensity data cover too short a period (${new Date(periodFromMs).toISOString()} – ${new Date(periodToMs).toISOString()}) to map requests onto whole weeks`,
+    );
+  }
+  return {
+    anchorMs,
+    spanMs,
+    map: (ms) => anchorMs + ((((ms - anchorMs) % spanMs) + spanMs) % spanMs),
+  };
+}
