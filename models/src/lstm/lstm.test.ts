@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./models/jest-ort-environment.js
+ */
 import { readIntensityFiles, sharedDataPath, type IntensitySeries } from '@carbonreducer/datasets';
 import {
   actualsSeries,

@@ -72,6 +72,12 @@ function resolveOptions(o: LstmOptions): ResolvedOptions {
   };
 }
 
+/** The pure-JS CPU backend, chosen on purpose (tfjs-node would download a binary); its "install tfjs-node" notice is muted. */
+async function useCpuBackend(): Promise<void> {
+  await tf.setBackend('cpu');
+  (tf.backend() as { firstUse?: boolean }).firstUse = false;
+}
+
 /** mulberry32: a small seeded PRNG for the batch order (tfjs' own shuffling uses Math.random). */
 function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -145,7 +151,7 @@ function mse(pred: Float32Array, target: Float32Array): number {
  */
 export async function trainIntensityLstm(series: IntensitySeriesInput, options: LstmOptions): Promise<LstmModel> {
   const o = resolveOptions(options);
-  await tf.setBackend('cpu');
+  await useCpuBackend();
   const { horizonsSteps, horizonsMin, unavailableMin } = horizonsForStep(o.stepMin);
   const k = horizonsSteps.length;
   const maxH = Math.max(...horizonsSteps);
