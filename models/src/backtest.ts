@@ -23,6 +23,12 @@ import {
 import { commonStep, loadHouseholdHourlyKWh, loadIntensity, type TimeRange } from './data';
 import { directModelToOnnx } from './onnx/treeEnsemble';
 import { OnnxDirectModel } from './onnx/session';
+import {
+  averageForecaster,
+  trainServedLstm,
+  type IntensityModelChoice,
+  type ServedIntensityModel,
+} from './intensityModels';
 import { successiveHalving, type SearchResult } from './search';
 
 export type Target = 'intensity' | 'load';
@@ -34,6 +40,10 @@ export interface BacktestOptions {
   trainRange?: TimeRange;
   testRange?: TimeRange;
   params?: Partial<GbmParams>;
+  /** Intensity only: which model the figures come from (default gbm). */
+  model?: IntensityModelChoice;
+  /** Wall-clock budget for LSTM training, seconds (default 120). */
+  lstmSeconds?: number;
   /** Run a successive-halving hyperparameter search for this many seconds before the final fit. */
   searchSeconds?: number;
   /** Called with progress messages (training horizons, evaluation). */
@@ -52,6 +62,14 @@ export interface BacktestReport {
   /** Hyperparameters of the reported model, and the search that chose them (if any). */
   params: Partial<GbmParams>;
   search: { seconds: number; trials: number; bestScore: number; stoppedByBudget: boolean } | null;
+  /** MAE per horizon of every model that ran (same points as the main figures' own filtering per model). */
+  modelsCompared: Record<string, number[]>;
+}
+
+function compareModels(run: BacktestRun, names: string[], seasonalNaive: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const n of names) out[n] = summarize(run, { model: n, seasonalNaive }).horizons.map((h) => h.mae);
+  return out;
 }
 
 function maybeSearch(
@@ -85,7 +103,10 @@ export interface BacktestOutcome {
   report: BacktestReport;
   run: BacktestRun;
   model: DirectModel;
+  /** The direct GBM's ONNX bytes. */
   onnx: Uint8Array;
+  /** The LSTM, when one was trained (intensity with --model lstm or ensemble). */
+  lstm?: ServedIntensityModel;
   trainSeries: RegularSeries;
   testActuals: RegularSeries;
   operator: RegularSeries | null;
@@ -182,11 +203,21 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
   const sn = seasonalNaive(stepMs, sp.period);
   const ts = directForecaster(model, 'gbm-ts');
   const { onnx, forecaster } = await onnxForecaster(model, 'gbm');
+  const choice = opts.model ?? 'gbm';
+  const extra = [];
+  let lstm: ServedIntensityModel | undefined;
+  if (choice !== 'gbm') {
+    opts.onProgress?.(0, 1, 'training LSTM');
+    lstm = await trainServedLstm(train, opts.lstmSeconds ?? 120);
+    opts.onProgress?.(1, 1, 'training LSTM');
+    extra.push(lstm.forecaster);
+    if (choice === 'ensemble') extra.push(averageForecaster(forecaster, lstm.forecaster, 'ensemble'));
+  }
   opts.onProgress?.(0, 1, 'rolling-origin evaluation');
-  const run = await runBacktest(history, horizons, [forecaster, ts, sn], testActuals);
+  const run = await runBacktest(history, horizons, [forecaster, ts, sn, ...extra], testActuals);
   opts.onProgress?.(1, 1, 'rolling-origin evaluation');
   const summary = summarize(run, {
-    model: 'gbm',
+    model: choice,
     seasonalNaive: sn.name,
     operator: operator ? (t) => valueEndingAt(operator, t) : undefined,
   });
@@ -195,7 +226,8 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
       target: 'intensity',
       points: run.origins,
       horizons: summary.horizons,
-      model: 'gbm-onnx',
+      model: `${choice}-onnx`,
+      modelsCompared: compareModels(run, ['gbm', ...extra.map((f) => f.name)], sn.name),
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: stepMs / 60_000,
@@ -205,6 +237,7 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
     run,
     model,
     onnx,
+    lstm,
     trainSeries: train,
     testActuals,
     operator,
@@ -265,6 +298,7 @@ export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutco
       points: run.origins,
       horizons: summary.horizons,
       model: 'gbm-onnx',
+      modelsCompared: compareModels(run, ['gbm', knn.name], sn.name),
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: 60,

@@ -11,12 +11,15 @@ export interface BacktestArgs {
   testRange?: TimeRange;
   searchSeconds?: number;
   register: boolean;
+  model: 'gbm' | 'lstm' | 'ensemble';
+  lstmSeconds?: number;
   registry?: string;
 }
 
 export const USAGE = `usage:
   carbonreducer-models backtest intensity|load --train FILE... --test FILE... [--json] [--plot PNG]
         [--train-range FROM..TO] [--test-range FROM..TO] [--search SECONDS] [--register] [--registry DIR]
+        [--model gbm|lstm|ensemble] [--lstm-seconds N]   (intensity)
 
   intensity: NESO (from,to,forecast,actual,index) or Electricity Maps hourly CSVs
   load:      1-minute household CSVs (Time,Aggregate,...), .gz allowed
@@ -42,7 +45,7 @@ export function parseArgs(argv: string[]): BacktestArgs {
   if (target !== 'intensity' && target !== 'load') {
     throw new UsageError(`backtest target must be "intensity" or "load", got ${JSON.stringify(target ?? '')}`);
   }
-  const out: BacktestArgs = { command, target, train: [], test: [], json: false, register: false };
+  const out: BacktestArgs = { command, target, train: [], test: [], json: false, register: false, model: 'gbm' };
   let list: string[] | null = null;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
@@ -61,6 +64,22 @@ export function parseArgs(argv: string[]): BacktestArgs {
         out.register = true;
         list = null;
         break;
+      case '--model': {
+        const v = rest[++i];
+        if (v !== 'gbm' && v !== 'lstm' && v !== 'ensemble') {
+          throw new UsageError(`--model must be gbm, lstm or ensemble, got ${JSON.stringify(v ?? '')}`);
+        }
+        out.model = v;
+        list = null;
+        break;
+      }
+      case '--lstm-seconds': {
+        const s = Number(rest[++i]);
+        if (!(s > 0)) throw new UsageError('--lstm-seconds needs a positive number');
+        out.lstmSeconds = s;
+        list = null;
+        break;
+      }
       case '--plot':
       case '--registry':
       case '--search':

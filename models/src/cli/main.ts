@@ -18,6 +18,11 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
+  if (args.json) {
+    // stdout carries exactly one JSON object: anything a library prints (tfjs greets on stdout) goes to stderr.
+    console.log = console.error;
+    console.info = console.error;
+  }
   const progress = createProgress(process.stderr);
   const options = {
     target: args.target,
@@ -26,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
     trainRange: args.trainRange,
     testRange: args.testRange,
     searchSeconds: args.searchSeconds,
+    model: args.model,
+    lstmSeconds: args.lstmSeconds,
     onProgress: (d: number, t: number, label: string) => progress.update(d, t, label),
   };
   const outcome: BacktestOutcome =
@@ -48,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
     const path = resolve(args.plot ?? `backtest-${args.target}.png`);
     const file = path.endsWith('.png') ? path : `${path}.png`;
     try {
-      await writeFile(file, plotBacktest(outcome));
+      await writeFile(file, plotBacktest(outcome, undefined, args.target === 'intensity' ? args.model : 'gbm'));
     } catch (err) {
       throw new Error(`cannot write the plot to ${file}`, { cause: err });
     }

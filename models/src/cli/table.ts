@@ -26,6 +26,7 @@ export function formatTable(r: BacktestReport): string {
     `${r.target} backtest — model ${r.model}, ${r.points} forecast origins, errors in ${unit}, seasonal naive: ${r.seasonalPeriod}`,
     line(head),
     ...rows.map(line),
+    ...Object.entries(r.modelsCompared).map(([name, m]) => `MAE ${name}: ${m.map((v) => fmt(v, 2)).join(' / ')}`),
     `ONNX vs TypeScript max |difference|: ${r.onnxParityMaxAbs.toExponential(2)}`,
     source,
   ].join('\n');

@@ -22,7 +22,7 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
  * Two panels: forecast vs actual with the 80 % interval over the first week of the test period (for one horizon),
  * and MAE by horizon for the model and its baselines.
  */
-export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string): Buffer {
+export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string, modelName = 'gbm'): Buffer {
   const W = 1000;
   const H = 640;
   const c = new Canvas(W, H);
@@ -34,7 +34,7 @@ export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string): B
 
   // Panel 1: first 7 days of targets of the chosen horizon.
   const recs = (hz?.records ?? []).filter(
-    (r) => Number.isFinite(r.actual) && r.forecasts.gbm && Number.isFinite(r.forecasts.gbm.point),
+    (r) => Number.isFinite(r.actual) && r.forecasts[modelName] && Number.isFinite(r.forecasts[modelName].point),
   );
   const t0 = recs[0]?.targetEndMs ?? 0;
   const week = recs.filter((r) => r.targetEndMs < t0 + 7 * 86_400_000).sort((a, b) => a.targetEndMs - b.targetEndMs);
@@ -50,7 +50,7 @@ export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string): B
     let lo = Infinity;
     let hi = -Infinity;
     for (const r of week) {
-      const f = r.forecasts.gbm as { point: number; lower: number; upper: number };
+      const f = r.forecasts[modelName] as { point: number; lower: number; upper: number };
       lo = Math.min(lo, r.actual, f.lower);
       hi = Math.max(hi, r.actual, f.upper);
     }
@@ -70,8 +70,8 @@ export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string): B
     for (let i = 0; i + 1 < week.length; i++) {
       const a = week[i] as (typeof week)[number];
       const b = week[i + 1] as (typeof week)[number];
-      const fa = a.forecasts.gbm as { lower: number; upper: number };
-      const fb = b.forecasts.gbm as { lower: number; upper: number };
+      const fa = a.forecasts[modelName] as { lower: number; upper: number };
+      const fb = b.forecasts[modelName] as { lower: number; upper: number };
       for (let x = Math.round(X(a.targetEndMs)); x <= Math.round(X(b.targetEndMs)); x++) {
         const s = (x - X(a.targetEndMs)) / Math.max(1e-9, X(b.targetEndMs) - X(a.targetEndMs));
         c.vband(x, Y(fa.upper + (fb.upper - fa.upper) * s), Y(fa.lower + (fb.lower - fa.lower) * s), BLUE, 0.18);
@@ -90,7 +90,7 @@ export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string): B
     const op = outcome.operator;
     if (op) series((r) => valueEndingAt(op, r.targetEndMs), ORANGE, 1);
     series((r) => r.actual, BLACK, 2);
-    series((r) => (r.forecasts.gbm as { point: number }).point, BLUE, 2);
+    series((r) => (r.forecasts[modelName] as { point: number }).point, BLUE, 2);
   }
   c.line(px.x, px.y + px.h, px.x + px.w, px.y + px.h, BLACK);
   c.line(px.x, px.y, px.x, px.y + px.h, BLACK);
