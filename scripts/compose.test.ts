@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse } from 'yaml';
+import { parseEnvFile, repoRoot } from './smoke/stackEnv';
+
+// docker-compose.yml must stay a valid Compose file that runs the servers at the versions the native stack pins.
+// `merge`: YAML merge keys (<<) are resolved before validation, as Compose itself does.
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { image?: string; build?: unknown; volumes?: (string | { source?: string })[] }>;
+};
+const versions = parseEnvFile(readFileSync(join(repoRoot, 'provisioning', 'versions.env'), 'utf8'), 'versions.env');
+
+/** Image repository → the versions.env key its tag must equal. */
+const pinnedBy: Record<string, string> = {
+  postgres: 'POSTGRES_VERSION',
+  'eclipse-mosquitto': 'MOSQUITTO_VERSION',
+  influxdb: 'INFLUXDB_VERSION',
+  telegraf: 'TELEGRAF_VERSION',
+  'temporalio/auto-setup': 'TEMPORAL_SERVER_VERSION',
+  'temporalio/ui': 'TEMPORAL_UI_VERSION',
+  'quay.io/keycloak/keycloak': 'KEYCLOAK_VERSION',
+};
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'compose-spec.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    const valid = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema bites: an unknown service key and a mistyped port list are rejected.
+    expect(validate({ services: { broken: { image: 'x', restrt: 'always', ports: 1883 } } })).toBe(false);
+  });
+
+  it('uses exactly the server versions pinned in provisioning/versions.env', () => {
+    const images = Object.entries(compose.services).flatMap(([name, service]) =>
+      service.image === undefined ? [] : [{ name, image: service.image }],
+    );
+    expect(images.length).toBeGreaterThanOrEqual(Object.keys(pinnedBy).length);
+    const seen = new Set<string>();
+    for (const { name, image } of images) {
+      const at = image.lastIndexOf(':');
+      const repository = image.slice(0, at);
+      const key = pinnedBy[repository];
+      expect([name, repository, key === undefined ? 'not pinned in versions.env' : key]).toEqual([
+        name,
+        repository,
+        expect.stringMatching(/_VERSION$/),
+      ]);
+      expect([name, image.slice(at + 1)]).toEqual([name, versions[key ?? '']]);
+      seen.add(repository);
+    }
+    expect([...seen].sort()).toEqual(Object.keys(pinnedBy).sort());
+  });
+
+  it('mounts only provisioning files that exist', () => {
+    const mounted = Object.values(compose.services).flatMap((service) =>
+      (service.volumes ?? []).map((volume) => (typeof volume === 'string' ? volume.split(':')[0] : volume.source)),
+    );
+    const provisioning = mounted.filter((source): source is string => source?.startsWith('./provisioning/') === true);
+    expect(provisioning.length).toBeGreaterThan(5);
+    for (const source of provisioning) {
+      expect([source, existsSync(join(repoRoot, source))]).toEqual([source, true]);
+    }
+  });
+
+  it('builds the project services from the root Dockerfile', () => {
+    expect(existsSync(join(repoRoot, 'Dockerfile'))).toBe(true);
+    const built = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+    expect(built.map(([name]) => name).sort()).toEqual(['simulator', 'worker']);
+  });
+});
