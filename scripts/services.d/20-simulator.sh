@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Device simulator: replays the real REFIT / UK-DALE homes over MQTT in real time (10 homes, a day of data),
+# as the stack's `device` MQTT user.
+ACTION=${1:-start}
+# shellcheck source=_lib.sh
+. "$(dirname "$0")/_lib.sh"
+service_main simulator pipeline/src/simulator/cli.ts npx tsx pipeline/src/simulator/cli.ts --homes 10 --speed 1

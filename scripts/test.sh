@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CarbonReducer test run: install, start the native stack, lint, typecheck, unit and integration tests.
+# Exits non-zero when any step fails (every step still runs, so one report shows everything).
+# The stack is left running for the next run (fast); stop it with `bash scripts/stack down`.
+set -uo pipefail
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_ROOT"
+export TZ=UTC
+
+log() { printf '[test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# Setup failures stop the run: nothing after them could pass.
+set -e
+log "npm ci"
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+bash scripts/stack install
+bash scripts/stack up
+set +e
+
+failed=()
+step() {
+  local name=$1 t0=$SECONDS
+  shift
+  log "$name"
+  if "$@"; then
+    log "$name: ok ($((SECONDS - t0))s)"
+  else
+    log "$name: FAILED ($((SECONDS - t0))s)"
+    failed+=("$name")
+  fi
+}
+
+step lint npm run lint
+step typecheck npm run typecheck
+step "unit tests" npm run test:unit
+step "integration tests" npm run test:integration
+
+if ((${#failed[@]})); then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
+log "all passed"
