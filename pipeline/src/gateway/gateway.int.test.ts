@@ -6,7 +6,10 @@ import { encodeReading, parseTopic, telemetryTopic, type Reading } from '@carbon
 import mqtt, { type MqttClient } from 'mqtt';
 import { connectMqtt } from '../mqtt';
 import { TcpProxy, freePort, startLocalBroker } from '../testing/localBroker';
-import { requirePipelineStack, settle, uniqueHomeId, type PipelineStack } from '../testing/stack';
+import { requirePipelineStack, sameCounts, settle, uniqueHomeId, type PipelineStack } from '../testing/stack';
+
+// Telegraf flushes every 10 s and InfluxDB queries take a moment: minutes, not the default 5 s.
+jest.setTimeout(300_000);
 
 // The edge gateway as a real process between a real local Mosquitto and the central stack, across a central broker
 // outage (a cut TCP relay) and a SIGKILL in the middle of replaying its disk buffer.
@@ -178,7 +181,7 @@ describe('edge gateway (scripts/stack up mosquitto influxdb telegraf)', () => {
         const c = await stack.query.countPoints(homeId, range);
         return Object.fromEntries(Object.entries(c).filter(([k]) => k.startsWith('plug/')));
       },
-      (c) => JSON.stringify(Object.entries(c).sort()) === JSON.stringify(Object.entries(expected).sort()),
+      (c) => sameCounts(c, expected),
       60_000,
     );
     expect(counts).toEqual(expected);

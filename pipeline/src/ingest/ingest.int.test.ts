@@ -1,7 +1,17 @@
 import { encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../mqtt';
-import { postTelemetry, requirePipelineStack, settle, uniqueHomeId, type PipelineStack } from '../testing/stack';
+import {
+  postTelemetry,
+  requirePipelineStack,
+  sameCounts,
+  settle,
+  uniqueHomeId,
+  type PipelineStack,
+} from '../testing/stack';
+
+// Telegraf flushes every 10 s and InfluxDB queries take a moment: minutes, not the default 5 s.
+jest.setTimeout(300_000);
 
 // MQTT → Telegraf → InfluxDB on the native stack: exact counts, right tags and values, idempotent redelivery.
 const DEVICES = [
@@ -39,7 +49,7 @@ describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', (
     await Promise.all(messages.map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
     const counts = await settle(
       () => stack.query.countPoints(homeId, range),
-      (c) => JSON.stringify(c) === JSON.stringify(expected),
+      (c) => sameCounts(c, expected),
       60_000,
     );
     expect(counts).toEqual(expected);

@@ -67,3 +67,10 @@ export async function postTelemetry(stack: PipelineStack, topic: string, payload
   });
   return res.status;
 }
+
+/** Same keys with the same counts, whatever the key order. */
+export function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const norm = (x: Record<string, number>) =>
+    JSON.stringify(Object.entries(x).sort(([k1], [k2]) => (k1 < k2 ? -1 : 1)));
+  return norm(a) === norm(b);
+}
