@@ -1,5 +1,5 @@
-import { AllSourcesFailedError, FallbackChain } from './chain';
-import { SourceHttpError } from './errors';
+import { AllSourcesFailedError, FallbackChain, isTransientSourceError } from './chain';
+import { SourceHttpError, SourceNetworkError, SourceResponseError, UnsupportedRegionError } from './errors';
 import type { CarbonIntensitySource, IntensityPoint, IntensityRegion } from './types';
 
 const GB: IntensityRegion = { id: 'GB' };
@@ -43,6 +43,7 @@ describe('FallbackChain', () => {
         source: 'neso',
         kind: 'actual',
         reason: 'neso: HTTP 503 from GET https://x/intensity after 3 attempt(s): down',
+        transient: true,
       },
     ]);
     expect(c.calls).toBe(0);
@@ -73,6 +74,26 @@ describe('FallbackChain', () => {
       'no carbon-intensity source answered for the forecast: neso (neso: boom); file (file: gone)',
     );
     expect((err as AllSourcesFailedError).skipped).toHaveLength(2);
+  });
+
+  it('says whether a failure of the whole chain may pass with time', async () => {
+    const permanent = new FallbackChain([
+      scripted('neso', [new UnsupportedRegionError('neso', 'no NESO region')]),
+      scripted('electricitymaps', [new SourceHttpError('electricitymaps', 401, 'https://x', 'bad key', 1)]),
+      scripted('watttime', [new SourceResponseError('watttime', 'https://x', 'meta.units', 'is wrong')]),
+    ]);
+    const err1 = (await permanent.fetchActuals(actuals).catch((e: unknown) => e)) as AllSourcesFailedError;
+    expect(err1.skipped.map((s) => s.transient)).toEqual([false, false, false]);
+    expect(err1.transient).toBe(false);
+    const mixed = new FallbackChain([
+      scripted('neso', [new UnsupportedRegionError('neso', 'no NESO region')]),
+      scripted('electricitymaps', [new SourceNetworkError('electricitymaps', 'https://x', 'timed out after 10 ms', 4)]),
+    ]);
+    const err2 = (await mixed.fetchActuals(actuals).catch((e: unknown) => e)) as AllSourcesFailedError;
+    expect(err2.transient).toBe(true);
+    expect(isTransientSourceError(new SourceHttpError('neso', 429, 'u', '', 4))).toBe(true);
+    expect(isTransientSourceError(new SourceHttpError('neso', 503, 'u', '', 4))).toBe(true);
+    expect(isTransientSourceError(new SourceHttpError('neso', 404, 'u', '', 1))).toBe(false);
   });
 
   it('opens a per-source circuit after repeated failures and closes it after the cooldown', async () => {

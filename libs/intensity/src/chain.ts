@@ -1,11 +1,25 @@
 import { errorMessage, silentLogger, type Logger } from '@carbonreducer/common';
-import { IntensitySourceError, NoDataError } from './errors';
+import { IntensitySourceError, NoDataError, SourceHttpError, SourceNetworkError } from './errors';
 import type { ActualsRequest, CarbonIntensitySource, ForecastRequest, IntensityPoint } from './types';
 
 export interface SkippedSource {
   source: string;
   kind: 'actual' | 'forecast';
   reason: string;
+  /** Asking again later may help (timeouts, 429, 5xx, open circuit); false for refusals and bad answers. */
+  transient: boolean;
+}
+
+/**
+ * Whether a source's failure may go away by itself. Network trouble, 429 and 5xx do; an unsupported region, a 4xx,
+ * a malformed answer or no data for the period do not (they need a fix or another source).
+ */
+export function isTransientSourceError(err: unknown): boolean {
+  if (err instanceof SourceNetworkError) return true;
+  if (err instanceof SourceHttpError) return err.status === 429 || err.status >= 500;
+  if (err instanceof IntensitySourceError) return false;
+  // Anything unexpected (a bug, a file read error) is left to the caller's retry policy.
+  return true;
 }
 
 export interface ChainResult {
@@ -27,6 +41,11 @@ export class AllSourcesFailedError extends Error {
         (skipped.length === 0 ? 'no sources configured' : skipped.map((s) => `${s.source} (${s.reason})`).join('; ')),
     );
     this.name = 'AllSourcesFailedError';
+  }
+
+  /** True when at least one source failed for a reason that may pass: worth retrying the whole chain later. */
+  get transient(): boolean {
+    return this.skipped.some((s) => s.transient);
   }
 }
 
@@ -94,6 +113,7 @@ export class FallbackChain {
         skipped.push({
           source: source.name,
           kind,
+          transient: true,
           reason: `circuit open after ${breaker.consecutiveFailures} consecutive failures, retry after ${new Date(breaker.openUntilMs).toISOString()}`,
         });
         continue;
@@ -105,7 +125,7 @@ export class FallbackChain {
         return { source: source.name, points, skipped };
       } catch (err) {
         const reason = errorMessage(err);
-        skipped.push({ source: source.name, kind, reason });
+        skipped.push({ source: source.name, kind, reason, transient: isTransientSourceError(err) });
         this.recordFailure(source.name);
         this.logger.warn('carbon-intensity source skipped', { source: source.name, kind, err });
       }
