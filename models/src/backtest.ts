@@ -20,7 +20,7 @@ import {
   type HorizonSpec,
   type RegularSeries,
 } from '@carbonreducer/forecast';
-import { commonStep, loadHouseholdHourlyKWh, loadIntensity, type TimeRange } from './data';
+import { intensityStepsMs, loadHouseholdHourlyKWh, loadIntensityMixed, type TimeRange } from './data';
 import { directModelToOnnx } from './onnx/treeEnsemble';
 import { OnnxDirectModel } from './onnx/session';
 import {
@@ -168,15 +168,17 @@ function parity(run: BacktestRun, a: string, b: string): number {
 }
 
 export async function backtestIntensity(opts: BacktestOptions): Promise<BacktestOutcome> {
-  const trainData = await loadIntensity(opts.trainFiles, opts.trainRange);
-  const testData = await loadIntensity(opts.testFiles, opts.testRange);
+  // The test files set the step (the coarsest among them); training files are interpolated or averaged to it.
+  const stepMs = Math.max(...(await intensityStepsMs(opts.testFiles)));
+  const trainData = await loadIntensityMixed(opts.trainFiles, stepMs, opts.trainRange);
+  const testData = await loadIntensityMixed(opts.testFiles, stepMs, opts.testRange);
   // History for the windows may come from the whole test file (before each origin); actuals only from the test range.
-  const testFull = opts.testRange ? await loadIntensity(opts.testFiles) : testData;
-  const { a: train, b: testActuals, stepMs } = commonStep(trainData.actual, testData.actual);
-  const history = mergeSeries([commonStep(testFull.actual, train).a, train]);
+  const testFull = opts.testRange ? await loadIntensityMixed(opts.testFiles, stepMs) : testData;
+  const train = trainData.actual;
+  const testActuals = testData.actual;
+  const history = mergeSeries([testFull.actual, train]);
   assertDisjoint(train, testActuals);
-  const operatorRaw = testData.operator;
-  const operator = operatorRaw ? commonStep(operatorRaw, train).a : null;
+  const operator = testData.operator;
   const horizonsMin = INTENSITY_HORIZONS_MIN.filter((m) => (m * 60_000) % stepMs === 0);
   const stepsAhead = horizonsMin.map((m) => (m * 60_000) / stepMs);
   const features = intensityFeatures(stepMs);

@@ -1,5 +1,5 @@
 import { hourlyEnergyWh, readHouseholdFiles, readIntensityFiles, type IntensitySeries } from '@carbonreducer/datasets';
-import { downsample, mergeSeries, toRegularSeries, type RegularSeries } from '@carbonreducer/forecast';
+import { downsample, mergeSeries, toRegularSeries, upsample, type RegularSeries } from '@carbonreducer/forecast';
 
 /** An inclusive-exclusive UTC time range, ms. */
 export interface TimeRange {
@@ -22,6 +22,30 @@ function clip(series: RegularSeries, range?: TimeRange): RegularSeries {
     if (from < range.fromMs || from + series.stepMs > range.toMs) values[i] = NaN;
   });
   return { ...series, values };
+}
+
+/**
+ * Reads intensity files that may mix formats (NESO 30-minute, Electricity Maps hourly) and brings them to
+ * `stepMs`: coarser files are interpolated (training data), finer ones averaged.
+ */
+export async function loadIntensityMixed(paths: string[], stepMs: number, range?: TimeRange): Promise<IntensityData> {
+  if (paths.length === 0) throw new Error('no intensity files given');
+  const parts = await Promise.all(paths.map((p) => loadIntensity([p], range)));
+  const actual = mergeSeries(
+    parts.map((p) => (p.actual.stepMs > stepMs ? upsample(p.actual, stepMs) : downsample(p.actual, stepMs))),
+  );
+  const ops = parts.flatMap((p) => (p.operator ? [downsample(p.operator, Math.max(stepMs, p.operator.stepMs))] : []));
+  const format = parts.every((p) => p.format === 'neso') ? 'neso' : 'electricitymaps';
+  return {
+    format,
+    actual,
+    operator: ops.length > 0 && ops.every((o) => o.stepMs === stepMs) ? mergeSeries(ops) : null,
+  };
+}
+
+/** The slot length of each file's format, in ms (read from the files). */
+export async function intensityStepsMs(paths: string[]): Promise<number[]> {
+  return Promise.all(paths.map(async (p) => (await readIntensityFiles([p])).stepMin * 60_000));
 }
 
 export async function loadIntensity(paths: string[], range?: TimeRange): Promise<IntensityData> {

@@ -64,7 +64,7 @@ export function buildTrainingSet(
     for (let j = 0; j < f; j++) rows.push(buf[j] as number);
     ys.push(actual - ref);
     refs.push(ref);
-    scales.push(features.scale(w));
+    scales.push(features.scale(w, stepsAhead));
     origins.push(originMs);
   }
   return {
@@ -155,7 +155,7 @@ export function trainDirectModel(
  * predictor below and the ONNX runtime at the edge, so both apply the same post-processing.
  */
 export function finishForecast(
-  model: Pick<DirectModel, 'bands'>,
+  model: Pick<DirectModel, 'bands' | 'stepsAhead'>,
   horizonIndex: number,
   raw: number,
   window: HistoryWindow,
@@ -164,7 +164,7 @@ export function finishForecast(
   const band = model.bands[horizonIndex];
   if (band === undefined) throw new RangeError(`finishForecast: no horizon ${horizonIndex}`);
   const point = features.reference(window) + raw;
-  const { lower, upper } = applyBand(point, features.scale(window), band);
+  const { lower, upper } = applyBand(point, features.scale(window, model.stepsAhead[horizonIndex] as number), band);
   return { point, lower, upper };
 }
 

@@ -14,7 +14,8 @@ export interface FeatureSet {
   /** Fills `out` for the slot `stepsAhead` after the window end; false when the window is too empty to forecast. */
   build(window: HistoryWindow, stepsAhead: number, out: Float64Array): boolean;
   reference(window: HistoryWindow): number;
-  scale(window: HistoryWindow): number;
+  /** Recent variability for a forecast `stepsAhead` slots out (same units as the series). */
+  scale(window: HistoryWindow, stepsAhead: number): number;
 }
 
 const DAY_MS = 86_400_000;
@@ -60,6 +61,21 @@ function windowStats(
   };
 }
 
+/** Mean |y(t) − y(t − k)| over the last `span` slots of the window (pairs fully inside it). */
+function persistenceError(window: HistoryWindow, k: number, span: number): number {
+  const v = window.values;
+  let sum = 0;
+  let n = 0;
+  for (let i = Math.max(k, v.length - span); i < v.length; i++) {
+    const a = v[i] as number;
+    const b = v[i - k] as number;
+    if (Number.isNaN(a) || Number.isNaN(b)) continue;
+    sum += Math.abs(a - b);
+    n++;
+  }
+  return n === 0 ? NaN : sum / n;
+}
+
 /** Steps back from the window end to the newest slot that is a whole number of `periodSteps` before the target. */
 function seasonalStepsBack(stepsAhead: number, periodSteps: number): number {
   const periods = Math.max(1, Math.ceil(stepsAhead / periodSteps));
@@ -99,8 +115,9 @@ export function intensityFeatures(stepMs: number): FeatureSet {
     names,
     lookbackSteps,
     reference: (w) => lastObserved(w, 0, 4 * perHour),
-    scale: (w) => {
-      const s = windowStats(w, perDay).meanAbsDiff;
+    // The persistence error at this lead time over the past week: a horizon-specific, locally adaptive scale.
+    scale: (w, k) => {
+      const s = persistenceError(w, k, 7 * perDay);
       return Number.isFinite(s) ? Math.max(s, 1) : 10;
     },
     build(w, k, out) {

@@ -133,3 +133,35 @@ export function mergeSeries(parts: RegularSeries[]): RegularSeries {
   }
   return { startMs: start, stepMs, values };
 }
+
+/**
+ * Refines a series to a step that divides it (hourly → 30 min) by linear interpolation between slot means, with
+ * the sub-slots of each coarse slot averaging back to its value. Training data only: interpolated slots look
+ * smoother than measured ones.
+ */
+export function upsample(series: RegularSeries, stepMs: number): RegularSeries {
+  const factor = series.stepMs / stepMs;
+  if (!Number.isInteger(factor) || factor < 1) {
+    throw new RangeError(`upsample: ${series.stepMs} ms is not a whole multiple of ${stepMs} ms`);
+  }
+  if (factor === 1) return series;
+  const v = series.values;
+  const out = new Float64Array(v.length * factor);
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i] as number;
+    const prev = i > 0 && !Number.isNaN(v[i - 1] as number) ? (v[i - 1] as number) : c;
+    const next = i + 1 < v.length && !Number.isNaN(v[i + 1] as number) ? (v[i + 1] as number) : c;
+    for (let j = 0; j < factor; j++) {
+      // Offset of the sub-slot centre from the coarse slot centre, in coarse slots (−0.5…0.5).
+      const off = (j + 0.5) / factor - 0.5;
+      const raw = off < 0 ? c + (c - prev) * off : c + (next - c) * off;
+      out[i * factor + j] = raw;
+    }
+    // Shift the sub-slots so they average exactly to the coarse value.
+    let mean = 0;
+    for (let j = 0; j < factor; j++) mean += out[i * factor + j] as number;
+    mean /= factor;
+    for (let j = 0; j < factor; j++) out[i * factor + j] = (out[i * factor + j] as number) + (c - mean);
+  }
+  return { startMs: series.startMs, stepMs, values: out };
+}
