@@ -20,3 +20,5 @@ java_pick_home() {
 # Resolved once per `scripts/stack` call; exported because *_run functions see only exported variables.
 CR_JAVA_HOME=${CR_JAVA_HOME:-$(java_pick_home 21 || java_pick_home 17 || true)}
 export CR_JAVA_HOME
+CR_JAVA_MAJOR=$([[ -n $CR_JAVA_HOME ]] && sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$CR_JAVA_HOME/release" || echo 0)
+export CR_JAVA_MAJOR
