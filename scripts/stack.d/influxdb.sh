@@ -15,18 +15,32 @@ influxdb_install() {
   bin=$home/bin/influxd
   [[ -x $bin ]] && return 0
 
-  local t0=$SECONDS buildlog=$home/build.log
+  local t0=$SECONDS buildlog=$home/build.log lockfd
   mkdir -p "$home/bin"
+  # `up` and `install` may run at once (CI, two terminals): one build, the other waits for it.
+  exec {lockfd}>"$home/.install.lock"
+  if ! flock -n "$lockfd"; then
+    log "influxdb: another install is building influxd; waiting for it"
+    flock "$lockfd"
+  fi
+  if [[ -x $bin ]]; then
+    exec {lockfd}>&-
+    return 0
+  fi
   : >"$buildlog"
-  log "influxdb: building influxd v$INFLUXDB_VERSION from source (first time only; ~20-40 min on 2 cores, log: $buildlog)"
+  log "influxdb: building influxd v$INFLUXDB_VERSION from source (first time only; libflux (Rust) + Go: tens of minutes on 2 cores, log: $buildlog)"
 
   # clang (libflux's C glue), pkg-config (the real one, wrapped by InfluxData's) and jq (setup) from Debian.
   local missing=() tool
   for tool in clang pkg-config jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   if ((${#missing[@]})); then
     log "influxdb: apt-get install ${missing[*]}"
-    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; } >>"$buildlog" 2>&1 ||
-      die "influxdb: apt-get install ${missing[*]} failed (log: $buildlog)"
+    if declare -F as_root_apt_install >/dev/null; then
+      as_root_apt_install "${missing[@]}"
+    else
+      { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; } >>"$buildlog" 2>&1 ||
+        die "influxdb: apt-get install ${missing[*]} failed (log: $buildlog)"
+    fi
   fi
   command -v cargo >/dev/null || die "influxdb: cargo not found (Rust is needed to build libflux; install rustup)"
   command -v go >/dev/null || die "influxdb: go not found"
@@ -53,7 +67,7 @@ WRAPPER
 
   log "influxdb: downloading module github.com/influxdata/influxdb/v2@v$INFLUXDB_VERSION"
   local moddir
-  moddir=$(cd "$home" && GOFLAGS=-mod=mod go mod download -json "github.com/influxdata/influxdb/v2@v$INFLUXDB_VERSION" |
+  moddir=$(cd "$home" && go mod download -json "github.com/influxdata/influxdb/v2@v$INFLUXDB_VERSION" |
     sed -n 's/^\t"Dir": "\(.*\)",$/\1/p') || true
   [[ -n $moddir && -d $moddir ]] || die "influxdb: go mod download of v$INFLUXDB_VERSION failed"
 
@@ -63,7 +77,10 @@ WRAPPER
   cp -r "$moddir" "$src"
   chmod -R u+w "$src"
 
-  log "influxdb: go build ./cmd/influxd (libflux is compiled by cargo first)"
+  log "influxdb: go build ./cmd/influxd (cgo runs cargo for libflux on the way; both are silent until done)"
+  # A heartbeat, so a long quiet build does not look hung.
+  (while sleep 60; do log "influxdb: still building ($((SECONDS - t0))s)"; done) &
+  local ticker=$!
   if ! (
     cd "$src" &&
       PKG_CONFIG=$home/tools/pkg-config \
@@ -75,11 +92,14 @@ WRAPPER
         -ldflags "-s -w -X main.version=$INFLUXDB_VERSION -X main.commit=gomodproxy" \
         -o "$bin.tmp" ./cmd/influxd
   ) >>"$buildlog" 2>&1; then
+    kill "$ticker" 2>/dev/null
     tail -n 40 "$buildlog" >&2
     die "influxdb: build failed (log: $buildlog)"
   fi
+  kill "$ticker" 2>/dev/null
   mv "$bin.tmp" "$bin"
   rm -rf "$src"
+  exec {lockfd}>&-
   log "influxdb: built $bin in $((SECONDS - t0))s"
 }
 
@@ -206,10 +226,11 @@ influxdb_setup() {
     die "influxdb: the operator token in $STACK_SECRETS is not accepted: the data in $STACK_STATE/influxdb was set up with other secrets (remove that folder to start afresh)"
   [[ -n $org_id ]] || die "influxdb: org $INFLUXDB_ORG not found"
 
-  local write_telemetry='[]' rw_all='[]' read_all='[]' perm
+  local write_telemetry='[]' rw_all='[]' read_all='[]' perm buckets
+  # One listing (a name filter answers 404 for a missing bucket, indistinguishable from a wrong path).
+  buckets=$(influxdb_api GET "/api/v2/buckets?orgID=$org_id&limit=100") || die "influxdb: cannot list buckets"
   for bucket in "${INFLUXDB_BUCKETS[@]}"; do
-    bucket_id=$(influxdb_api GET "/api/v2/buckets?orgID=$org_id&name=$bucket" | jq -r '.buckets[0].id // empty') ||
-      die "influxdb: cannot list buckets"
+    bucket_id=$(jq -r --arg b "$bucket" '[.buckets[] | select(.name == $b)][0].id // empty' <<<"$buckets")
     if [[ -z $bucket_id ]]; then
       bucket_id=$(influxdb_api POST /api/v2/buckets \
         "$(jq -nc --arg o "$org_id" --arg b "$bucket" '{orgID: $o, name: $b, retentionRules: []}')" | jq -r .id) ||
