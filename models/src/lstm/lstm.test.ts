@@ -65,9 +65,9 @@ describe('carbon-intensity LSTM on NESO data', () => {
       });
       expect(compared).toBeGreaterThan(30 * 3 * 8);
       expect(maxDiff).toBeLessThan(1e-4);
-      // The forecasts really depend on the window: different origins give different 24 h forecasts.
-      const day = tfjsOut.predictions.flatMap((p) => (p ? [p.meanGPerKWh[6] as number] : []));
-      expect(new Set(day.map((v) => v.toFixed(3))).size).toBeGreaterThan(10);
+      // The network contributes: persistence would give one value for every horizon of an origin.
+      const spread = tfjsOut.predictions.map((p) => (p ? Math.max(...p.meanGPerKWh) - Math.min(...p.meanGPerKWh) : 0));
+      expect(spread.filter((s) => s > 0.5).length).toBeGreaterThan(30);
     } finally {
       await onnx.release();
     }
@@ -159,5 +159,29 @@ describe('carbon-intensity LSTM on NESO data', () => {
       trainIntensityLstm(actualsSeries(neso.points, JAN, JAN + 100 * HALF_HOUR_MS), { stepMin: 30 }),
     ).rejects.toThrow(/too little data/);
     await expect(createOnnxIntensityForecaster(model.toOnnx(), { windowSteps: 48 })).rejects.toThrow(/stepMin/);
+  });
+});
+
+describe('training determinism', () => {
+  it('gives identical models for the same seed and different ones for another seed', async () => {
+    const series = actualsSeries(neso.points, Date.UTC(2023, 3, 1), Date.UTC(2023, 3, 12));
+    const opts = {
+      stepMin: 30 as const,
+      windowSteps: 48,
+      units: 4,
+      epochs: 1,
+      batchSize: 64,
+      originStride: 3,
+      maxSeconds: 600,
+    };
+    const a = await trainIntensityLstm(series, { ...opts, seed: 3 });
+    const b = await trainIntensityLstm(series, { ...opts, seed: 3 });
+    const c = await trainIntensityLstm(series, { ...opts, seed: 4 });
+    try {
+      expect(Buffer.from(b.toOnnx()).equals(Buffer.from(a.toOnnx()))).toBe(true);
+      expect(Buffer.from(c.toOnnx()).equals(Buffer.from(a.toOnnx()))).toBe(false);
+    } finally {
+      [a, b, c].forEach((m) => m.dispose());
+    }
   });
 });
