@@ -18,6 +18,14 @@ export class OnnxDirectModel {
   ) {}
 
   static async create(onnxBytes: Uint8Array, model: DirectModelMeta): Promise<OnnxDirectModel> {
+    // The ONNX trees index features by position: the code that builds them must be the one the model was trained with.
+    const expected = featuresFor(model.kind, model.stepMs).names;
+    if (expected.join(',') !== model.featureNames.join(',')) {
+      throw new Error(
+        `the ${model.kind} model was trained on features [${model.featureNames.join(', ')}] but this code builds ` +
+          `[${expected.join(', ')}]: retrain it (trainAndRegister or the backtest CLI with --register)`,
+      );
+    }
     try {
       const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
       return new OnnxDirectModel(session, model);
