@@ -135,6 +135,8 @@ async function pipeline(): Promise<number> {
   const maxInflightPerClient = 2000;
   const inflight = clients.map(() => 0);
   const messages = Math.ceil(total / perMessage);
+  // Probe device times: one second apart, all in the past (a future point would only be queryable once it is due).
+  const probeBaseTs = startTs - (Math.ceil(messages / probeEvery) + 2) * perMessage * 1000;
   out(
     `pipeline: ${devices} devices in ${homes} homes, ${total} readings (${perMessage}/message, ${messages} messages) at ${rate}/s target over ${clientsN} MQTT connections`,
   );
@@ -147,7 +149,7 @@ async function pipeline(): Promise<number> {
         .collectRows<{ _value: number; _time: string }>(
           flux`
           from(bucket: ${influx.bucket})
-            |> range(start: ${fluxDateTime(new Date(startTs - 60_000).toISOString())})
+            |> range(start: ${fluxDateTime(new Date(probeBaseTs - 60_000).toISOString())})
             |> filter(fn: (r) => r.home_id == ${`${homePrefix}probe`} and r._field == "power_w" and r._value >= 1.0)`,
         )
         .catch(() => []);
@@ -181,7 +183,7 @@ async function pipeline(): Promise<number> {
       batch.push(
         isProbe
           ? {
-              tsMs: startTs + ((probeId as number) * perMessage + j) * 1000,
+              tsMs: probeBaseTs + ((probeId as number) * perMessage + j) * 1000,
               powerW: j === 0 ? (probeId as number) : 0.5,
             }
           : { tsMs: startTs + (k + j) * 1000, powerW: 100 + ((k + j) % 2000) },
@@ -215,7 +217,7 @@ async function pipeline(): Promise<number> {
   let stored = 0;
   for (let i = 0; i < 30; i++) {
     // Telegraf may still be writing earlier batches after the last probe: recount until stable.
-    const n = (await countPoints(homePrefix, startTs - 60_000)) + 0;
+    const n = await countPoints(homePrefix, probeBaseTs - 60_000);
     if (n === stored && n >= total) break;
     stored = n;
     await sleep(1000);
