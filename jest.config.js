@@ -9,6 +9,10 @@ const swc = [
     },
   },
 ];
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+// Folders without tracked files yet do not exist in a fresh clone, and Jest rejects a missing root.
 const roots = [
   '<rootDir>/libs',
   '<rootDir>/pipeline',
@@ -17,7 +21,7 @@ const roots = [
   '<rootDir>/scripts',
   '<rootDir>/firmware',
   '<rootDir>/grafana-plugins',
-];
+].filter((root) => existsSync(join(__dirname, root.replace('<rootDir>/', ''))));
 const ignore = ['/node_modules/', '/dist/', '/.config/'];
 
 /** @type {import('jest').Config} */
