@@ -157,6 +157,3 @@ export function originsBetween(fromMs: number, toMs: number, everyMs: number): n
   for (let t = Math.ceil(fromMs / everyMs) * everyMs; t < toMs; t += everyMs) out.push(t);
   return out;
 }
-
-/** Convenience for tests and callers that need an actual after the fact. */
-export { valueEndingAt };

@@ -1,5 +1,6 @@
 import type { Forecaster } from './baselines';
-import { forecastDirect, type DirectModel, type IntervalForecast } from './direct';
+import { finishForecast, forecastDirect, type DirectModel, type IntervalForecast } from './direct';
+import { predictRow, type GbmModel } from './gbm';
 import { intensityFeatures, loadFeatures, type FeatureSet } from './features';
 import { historyWindow, type RegularSeries } from './series';
 
@@ -56,16 +57,17 @@ export function forecastAhead(
   const window = historyWindow(history, originMs, features.lookbackSteps);
   const n = Math.floor(horizonMs / model.stepMs);
   const out: ForecastPoint[] = [];
+  const buf = new Float64Array(features.names.length);
   for (let k = 1; k <= n; k++) {
-    const trained = nearestHorizon(model.stepsAhead, k);
-    const [fc] = forecastDirect(
-      { ...model, stepsAhead: model.stepsAhead.map((s) => (s === trained ? k : s === k ? -1 : s)) },
-      features,
-      window,
-      [k],
-    );
-    const f = fc as IntervalForecast;
-    out.push({ ...f, fromMs: originMs + (k - 1) * model.stepMs, toMs: originMs + k * model.stepMs });
+    const hi = model.stepsAhead.indexOf(nearestHorizon(model.stepsAhead, k));
+    const fromMs = originMs + (k - 1) * model.stepMs;
+    const toMs = fromMs + model.stepMs;
+    if (!features.build(window, k, buf)) {
+      out.push({ point: NaN, lower: NaN, upper: NaN, fromMs, toMs });
+      continue;
+    }
+    const raw = predictRow(model.models[hi] as GbmModel, buf);
+    out.push({ ...finishForecast(model, hi, raw, window, features), fromMs, toMs });
   }
   return out;
 }
