@@ -98,12 +98,27 @@ export function fixedLoadW(ctx: ModelContext): number[] {
 }
 
 /**
+ * Where on/off binaries go. `strict` puts them in every slot (the textbook model). Otherwise they are added
+ * lazily: `solveHome` solves without them, and adds them only in the slots where the relaxed plan charged an
+ * EV below its minimum power or charged and discharged a battery at once, until no slot does. The relaxation
+ * of a problem whose optimum is feasible for the full problem is optimal for it, so the result is the same
+ * optimum with far fewer binaries.
+ */
+export interface BuildOptions {
+  strict?: boolean;
+  /** Device index → slots with an EV on/off binary. */
+  evBinarySlots?: Record<number, number[]>;
+  /** Device index → slots with a battery charge/discharge mode binary. */
+  batteryBinarySlots?: Record<number, number[]>;
+}
+
+/**
  * Turns a home's situation into a MILP (CPLEX LP text for HiGHS) and the index needed to read the solution
  * back. Pure: `now` is a parameter. Hard limits are physical (power ranges, battery energy); the request's
  * wishes (deadlines, EV energy, comfort band, import limit) are soft with named slack so that a plan always
  * exists and `explain` can say what gave way.
  */
-export function buildModel(request: HomeRequest, now: number): BuiltModel {
+export function buildModel(request: HomeRequest, now: number, options: BuildOptions = {}): BuiltModel {
   validateRequest(request, now);
   const ctx = modelContext(request, now);
   const { slotCount } = request;
@@ -119,11 +134,13 @@ export function buildModel(request: HomeRequest, now: number): BuiltModel {
         devices.push(addCycle(ctx, lp, loadTerms, d, i));
         break;
       case 'ev':
-        devices.push(addEv(ctx, lp, loadTerms, d, i));
+        devices.push(addEv(ctx, lp, loadTerms, d, i, binarySlots(options.strict, options.evBinarySlots?.[i])));
         break;
       case 'battery':
         hasBattery = true;
-        devices.push(addBattery(ctx, lp, loadTerms, d, i));
+        devices.push(
+          addBattery(ctx, lp, loadTerms, d, i, binarySlots(options.strict, options.batteryBinarySlots?.[i])),
+        );
         break;
       case 'heat_pump':
         devices.push(addHeatPump(ctx, lp, loadTerms, d, i));
@@ -158,6 +175,12 @@ export function buildModel(request: HomeRequest, now: number): BuiltModel {
   };
 }
 
+function binarySlots(strict: boolean | undefined, slots: number[] | undefined): (t: number) => boolean {
+  if (strict) return () => true;
+  const set = new Set(slots ?? []);
+  return (t) => set.has(t);
+}
+
 function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: CycleRequest, i: number): DeviceIndex {
   const { request, penalties } = ctx;
   if (d.startedMs !== undefined) {
@@ -174,7 +197,9 @@ function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: Cycle
   for (let s = first; s <= last; s++) {
     const finishMs = ctx.slotStartMs(s + len);
     const lateMin = Math.max(0, (finishMs - d.deadlineMs) / MIN_MS);
-    let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0);
+    // A tiny preference for earlier starts breaks exact ties: fewer symmetric optima to search, and the same
+    // plan again when nothing changed (stability).
+    let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0) + 1e-6 * s;
     for (let k = 0; k < len; k++) cost += (d.profileW[k] as number) * ctx.slotH * ctx.costPerWh(s + k, co2);
     const column = lp.column(`c${i}_${s}`, 0, 1, cost, true);
     starts.push({ slot: s, column, lateMin });
@@ -188,7 +213,14 @@ function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: Cycle
   return { kind: 'cycle', starts, fixedStartSlot: null, unscheduledColumn: unscheduled };
 }
 
-function addEv(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: EvRequest, i: number): DeviceIndex {
+function addEv(
+  ctx: ModelContext,
+  lp: LpWriter,
+  loadTerms: Term[][],
+  d: EvRequest,
+  i: number,
+  withBinary: (t: number) => boolean,
+): DeviceIndex {
   const { request, penalties } = ctx;
   if (d.startedByHandMs !== undefined) {
     return { kind: 'ev', energy: [], on: [], shortfall: null, fixedWh: forcedEvWh(ctx, d, d.startedByHandMs) };
@@ -207,7 +239,7 @@ function addEv(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: EvReques
     const e = lp.column(`e${i}_${t}`, 0, d.maxPowerW * hours, ctx.costPerWh(t, co2));
     energy.push(e);
     (loadTerms[t] as Term[]).push([1 / ctx.slotH, e]);
-    if (semi) {
+    if (semi && withBinary(t)) {
       const o = lp.column(`o${i}_${t}`, 0, 1, 0, true);
       on.push(o);
       lp.row(
@@ -236,23 +268,32 @@ function addEv(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: EvReques
   return { kind: 'ev', energy, on, shortfall, fixedWh: null };
 }
 
-function addBattery(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: BatteryRequest, i: number): DeviceIndex {
+function addBattery(
+  ctx: ModelContext,
+  lp: LpWriter,
+  loadTerms: Term[][],
+  d: BatteryRequest,
+  i: number,
+  withBinary: (t: number) => boolean,
+): DeviceIndex {
   const { request } = ctx;
   const co2 = co2PriceOf(d, request);
   const eta = Math.sqrt(d.roundTripEfficiency);
   const charge: string[] = [];
   const discharge: string[] = [];
   const soc: string[] = [];
-  const mode: string[] = [];
+  const mode: (string | null)[] = [];
+  const wear = ctx.penalties.batteryWearPerWh * ctx.slotH;
   const endSoc = d.endSocWh ?? d.socWh;
   for (let t = 0; t < request.slotCount; t++) {
     const price = ctx.costPerWh(t, co2) * ctx.slotH;
-    const c = lp.column(`bc${i}_${t}`, 0, d.maxChargeW, price);
-    const dis = lp.column(`bd${i}_${t}`, 0, d.maxDischargeW, -price);
+    // Wear on both directions also makes charging and discharging at once strictly worse when prices are positive.
+    const c = lp.column(`bc${i}_${t}`, 0, d.maxChargeW, price + wear);
+    const dis = lp.column(`bd${i}_${t}`, 0, d.maxDischargeW, -price + wear);
     const lower = t === request.slotCount - 1 ? Math.max(d.minSocWh, endSoc) : d.minSocWh;
     const s = lp.column(`bs${i}_${t}`, lower, d.maxSocWh);
-    // One binary per slot forbids charging and discharging at once (it could otherwise burn energy at non-positive prices).
-    const m = lp.column(`bm${i}_${t}`, 0, 1, 0, true);
+    // A mode binary forbids charging and discharging at once; needed where burning energy could pay (price ≤ 0).
+    const m = withBinary(t) || price + wear <= 0 ? lp.column(`bm${i}_${t}`, 0, 1, 0, true) : null;
     charge.push(c);
     discharge.push(dis);
     soc.push(s);
@@ -264,24 +305,26 @@ function addBattery(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: Bat
       '=',
       t === 0 ? d.socWh : 0,
     );
-    lp.row(
-      `bcm_${i}_${t}`,
-      [
-        [1, c],
-        [-d.maxChargeW, m],
-      ],
-      '<=',
-      0,
-    );
-    lp.row(
-      `bdm_${i}_${t}`,
-      [
-        [1, dis],
-        [d.maxDischargeW, m],
-      ],
-      '<=',
-      d.maxDischargeW,
-    );
+    if (m !== null) {
+      lp.row(
+        `bcm_${i}_${t}`,
+        [
+          [1, c],
+          [-d.maxChargeW, m],
+        ],
+        '<=',
+        0,
+      );
+      lp.row(
+        `bdm_${i}_${t}`,
+        [
+          [1, dis],
+          [d.maxDischargeW, m],
+        ],
+        '<=',
+        d.maxDischargeW,
+      );
+    }
     (loadTerms[t] as Term[]).push([1, c], [-1, dis]);
   }
   return { kind: 'battery', charge, discharge, soc, mode };

@@ -158,7 +158,12 @@ export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, 
     baselineKgCO2: sum(devices.map((d) => d.baselineKgCO2)),
     avoidedKgCO2: sum(devices.map((d) => d.avoidedKgCO2)),
     explanations: [],
-    model: { integerColumns: index.integerColumns, continuousColumns: index.continuousColumns, rows: index.rows },
+    model: {
+      integerColumns: index.integerColumns,
+      continuousColumns: index.continuousColumns,
+      rows: index.rows,
+      solves: 1,
+    },
   };
   if (request.homeId !== undefined) plan.homeId = request.homeId;
   plan.explanations = explain(request, plan, now);

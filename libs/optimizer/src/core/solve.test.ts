@@ -66,7 +66,7 @@ describe('known optima', () => {
     const plan = solveHome(req, T0, solver);
     expect(plan.status).toBe('optimal');
     expect(plan.devices[0]?.startsMs).toEqual([T0 + best * H]);
-    expect(plan.objective).toBeCloseTo(bestCost, 6);
+    expect(plan.objective).toBeCloseTo(bestCost, 4); // plus the 1e-6-per-slot tie-breaker
     expect(plan.explanations).toEqual([]);
   });
 

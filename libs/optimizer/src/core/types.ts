@@ -17,6 +17,8 @@ export interface Penalties {
   comfortPerKelvinSlot: number;
   /** Default cost of moving an already published start (stability); devices may override it. */
   movePublishedStart: number;
+  /** Battery wear per Wh charged or discharged (≈ 0.01 per kWh cycled). */
+  batteryWearPerWh: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export const DEFAULT_PENALTIES: Penalties = {
   evShortfallPerWh: 0.01,
   comfortPerKelvinSlot: 1,
   movePublishedStart: 0.05,
+  batteryWearPerWh: 0.00001,
 };
 
 interface DeviceBase {
@@ -159,7 +162,7 @@ export type DeviceIndex =
       unscheduledColumn: string | null;
     }
   | { kind: 'ev'; energy: (string | null)[]; on: (string | null)[]; shortfall: string | null; fixedWh: number[] | null }
-  | { kind: 'battery'; charge: string[]; discharge: string[]; soc: string[]; mode: string[] }
+  | { kind: 'battery'; charge: string[]; discharge: string[]; soc: string[]; mode: (string | null)[] }
   | { kind: 'heat_pump'; power: string[]; temp: string[]; under: string[]; over: string[] };
 
 export interface BuiltModel {
@@ -245,5 +248,6 @@ export interface HomePlan {
   baselineKgCO2: number;
   avoidedKgCO2: number;
   explanations: Explanation[];
-  model: { integerColumns: number; continuousColumns: number; rows: number };
+  /** Size of the last model solved, and how many solves the lazy on/off binaries took. */
+  model: { integerColumns: number; continuousColumns: number; rows: number; solves: number };
 }

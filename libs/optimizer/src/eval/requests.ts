@@ -48,8 +48,8 @@ export const DEFAULT_CYCLE_DETECTION: CycleDetectionOptions = {
 
 /**
  * Cycles in one appliance column of 1-minute readings: runs above the threshold joined across short pauses,
- * kept when their energy and duration look like a real programme. Missing minutes end a cycle (and a cycle
- * containing a gap in the readings is dropped rather than guessed).
+ * kept when their energy and duration look like a real programme. A cycle with a gap in the readings (missing
+ * minutes or empty cells) is dropped rather than guessed.
  */
 export function detectCycles(
   timeMs: ArrayLike<number>,
@@ -82,15 +82,27 @@ export function detectCycles(
       out.push({ startMs, profileW });
     }
   };
+  // After a gap in the readings inside a cycle, the rest of that cycle is skipped too (until a long pause).
+  let taintedOnMs: number | null = null;
   for (let i = 0; i < timeMs.length; i++) {
     const p = powerW[i] as number;
     const t = timeMs[i] as number;
+    const on = !Number.isNaN(p) && p > options.onThresholdW;
     if (start >= 0) {
       const gapToPrev = t - (timeMs[i - 1] as number) > MIN_MS;
       const pausedTooLong = (t - (timeMs[lastOn] as number)) / MIN_MS > options.maxPauseMin;
-      if (gapToPrev || Number.isNaN(p) || pausedTooLong) flush(lastOn);
+      if (pausedTooLong) flush(lastOn);
+      else if (gapToPrev || Number.isNaN(p)) {
+        taintedOnMs = timeMs[lastOn] as number;
+        start = -1;
+      }
     }
-    if (!Number.isNaN(p) && p > options.onThresholdW) {
+    if (taintedOnMs !== null) {
+      if (on) taintedOnMs = t;
+      if ((t - taintedOnMs) / MIN_MS > options.maxPauseMin) taintedOnMs = null;
+      else continue;
+    }
+    if (on) {
       if (start < 0) start = i;
       lastOn = i;
     }

@@ -1,0 +1,142 @@
+import { detectCycles, periodMapping, wallClockAsUtc } from './requests';
+import { fillGaps, intensityGrid, naiveForecaster, operatorForecaster } from './evaluate';
+import { groupHomes, parseArgs, UsageError } from '../cli/main';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+describe('detectCycles', () => {
+  const t0 = Date.UTC(2014, 2, 1);
+  const minutes = (n: number) => Array.from({ length: n }, (_, i) => t0 + i * MIN);
+  it('joins a programme across a short pause and drops short blips and runs with reading gaps', () => {
+    const power = new Array<number>(400).fill(0);
+    for (let i = 10; i < 40; i++) power[i] = 2000; // heating
+    for (let i = 60; i < 90; i++) power[i] = 150; // 20-min pause, then washing
+    power[200] = 3000; // a blip: too little energy
+    const cycles = detectCycles(minutes(400), power);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.startMs).toBe(t0 + 10 * MIN);
+    expect(cycles[0]?.profileW).toHaveLength(80);
+    const withGap = minutes(400).filter((_, i) => i !== 30);
+    expect(
+      detectCycles(
+        withGap,
+        power.filter((_, i) => i !== 30),
+      ),
+    ).toEqual([]);
+  });
+  it('splits two programmes separated by a long pause', () => {
+    const power = new Array<number>(300).fill(0);
+    for (let i = 0; i < 30; i++) power[i] = 1000;
+    for (let i = 100; i < 130; i++) power[i] = 1000;
+    expect(detectCycles(minutes(300), power).map((c) => c.startMs)).toEqual([t0, t0 + 100 * MIN]);
+  });
+});
+
+describe('periodMapping', () => {
+  it('moves times by whole weeks into the period, keeping weekday and time of day', () => {
+    const from = Date.UTC(2023, 0, 1);
+    const to = Date.UTC(2023, 6, 1);
+    const m = periodMapping(from, to);
+    expect(new Date(m.anchorMs).getUTCDay()).toBe(1);
+    expect(m.anchorMs).toBeGreaterThanOrEqual(from + 8 * DAY);
+    for (const t of [Date.UTC(2013, 4, 17, 7, 42), Date.UTC(2015, 0, 3, 23, 1), Date.UTC(2021, 5, 9, 12, 0)]) {
+      const u = m.map(t);
+      expect((u - t) % (7 * DAY)).toBe(0);
+      expect(u).toBeGreaterThanOrEqual(m.anchorMs);
+      expect(u + 2 * DAY).toBeLessThanOrEqual(to);
+    }
+  });
+  it('refuses a period too short for whole weeks', () => {
+    expect(() => periodMapping(0, 10 * DAY)).toThrow(/too short/);
+  });
+});
+
+describe('wallClockAsUtc', () => {
+  it('keeps the local time of day', () => {
+    // 15:00 UTC in May is 08:00 in Los Angeles (PDT).
+    expect(new Date(wallClockAsUtc(Date.UTC(2021, 4, 3, 15, 0), 'America/Los_Angeles')).toISOString()).toBe(
+      '2021-05-03T08:00:00.000Z',
+    );
+  });
+});
+
+describe('intensity grid and forecasts', () => {
+  const start = Date.UTC(2023, 0, 1);
+  const half = 30 * MIN;
+  const points = Array.from({ length: 48 * 3 }, (_, i) => ({
+    fromMs: start + i * half,
+    toMs: start + (i + 1) * half,
+    actualGPerKWh: i === 5 ? null : 100 + i,
+    forecastGPerKWh: 90 + i,
+  }));
+  it('fills gaps by interpolation', () => {
+    expect([...fillGaps(Float64Array.from([Number.NaN, 1, Number.NaN, 3, Number.NaN])).values]).toEqual([
+      1, 1, 2, 3, 3,
+    ]);
+    expect(intensityGrid(points, true).actual[5]).toBe(105);
+  });
+  it('naive: the same slot a day earlier, or earlier still when that has not ended by now', () => {
+    const grid = intensityGrid(points, true);
+    const now = start + 2 * DAY + 10 * MIN;
+    const f = naiveForecaster(grid);
+    const values = f(now, start + 2 * DAY, 49) as number[];
+    expect(values[0]).toBe(100 + 48); // one day back
+    expect(values[48]).toBe(100 + 48); // next day's 00:00: one day back is still the future → two days back
+  });
+  it('operator needs the NESO forecast column', () => {
+    expect(() => operatorForecaster(intensityGrid(points, false))).toThrow(/only the NESO file/);
+    expect((operatorForecaster(intensityGrid(points, true))(0, start, 2) as number[])[1]).toBe(91);
+  });
+});
+
+describe('CLI arguments', () => {
+  it('parses the evaluate interface', () => {
+    expect(
+      parseArgs([
+        'evaluate',
+        '--intensity',
+        'a.csv',
+        'b.csv',
+        '--households',
+        'h1',
+        '--ev',
+        'e.json',
+        '--forecast',
+        'naive',
+        '--flex-hours',
+        '8',
+        '--json',
+      ]),
+    ).toEqual({
+      intensity: ['a.csv', 'b.csv'],
+      households: ['h1'],
+      ev: 'e.json',
+      forecast: 'naive',
+      flexHours: 8,
+      json: true,
+    });
+    expect(parseArgs(['--help'])).toBe('help');
+  });
+  it('names what is wrong', () => {
+    expect(() =>
+      parseArgs(['evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'magic', '--flex-hours', '8']),
+    ).toThrow(new UsageError('--forecast must be one of perfect|operator|model|naive, got "magic"'));
+    expect(() => parseArgs(['evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'naive'])).toThrow(
+      /--flex-hours/,
+    );
+    expect(() => parseArgs(['plan'])).toThrow(/unknown command/);
+  });
+  it('groups household files into homes', () => {
+    expect([
+      ...groupHomes([
+        '/d/refit-house2-2014-01.csv.gz',
+        '/d/ukdale-house2-2013-05.csv.gz',
+        '/d/refit-house2-2014-02.csv.gz',
+      ]),
+    ]).toEqual([
+      ['refit-house2', ['/d/refit-house2-2014-01.csv.gz', '/d/refit-house2-2014-02.csv.gz']],
+      ['ukdale-house2', ['/d/ukdale-house2-2013-05.csv.gz']],
+    ]);
+  });
+});
