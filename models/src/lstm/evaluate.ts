@@ -2,8 +2,8 @@
  * Trains the carbon-intensity LSTM on NESO actuals (Jan–Apr 2023) and scores it on rolling origins in May–Jun 2023,
  * through the ONNX/onnxruntime-node path used in production, beside the operator's forecast and seasonal naive.
  *
- *   npx tsx models/src/lstm/evaluate.ts [--max-seconds 600] [--units 24] [--window 48] [--stride 2] [--batch 32]
- *                                       [--lr 0.005] [--epochs 40] [--seed 42] [--origin-every 1] [--json]
+ *   npx tsx models/src/lstm/evaluate.ts [--max-seconds 900] [--units 16] [--window 48] [--stride 3] [--batch 32]
+ *                                       [--lr 0.01] [--epochs 40] [--seed 42] [--origin-every 1] [--json]
  *
  * Data: National Energy System Operator (NESO) Carbon Intensity API, CC BY 4.0.
  */
@@ -47,13 +47,17 @@ async function main(): Promise<void> {
   const model = await trainIntensityLstm(train, {
     stepMin: 30,
     windowSteps: num(args, 'window', 48),
-    units: num(args, 'units', 24),
-    maxSeconds: num(args, 'max-seconds', 600),
-    originStride: num(args, 'stride', 2),
+    units: num(args, 'units', 16),
+    maxSeconds: num(args, 'max-seconds', 900),
+    originStride: num(args, 'stride', 3),
     batchSize: num(args, 'batch', 32),
-    learningRate: num(args, 'lr', 0.005),
+    learningRate: num(args, 'lr', 0.01),
     epochs: num(args, 'epochs', 40),
     seed: num(args, 'seed', 42),
+    onEpoch: (e) =>
+      process.stderr.write(
+        `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)}, validation ${e.validationLoss.toFixed(4)}, ${e.seconds.toFixed(0)} s\n`,
+      ),
   });
   const trainSeconds = (Date.now() - startedMs) / 1000;
   const meta = model.metadata();

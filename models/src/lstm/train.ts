@@ -59,15 +59,15 @@ function resolveOptions(o: LstmOptions): ResolvedOptions {
   return {
     stepMin: o.stepMin,
     windowSteps: intIn('windowSteps', o.windowSteps, 48, 2, 2016),
-    units: intIn('units', o.units, 24, 1, 512),
+    units: intIn('units', o.units, 16, 1, 512),
     epochs: intIn('epochs', o.epochs, 30, 1, 10_000),
     maxSeconds: numIn('maxSeconds', o.maxSeconds, 120, 0, 86_400),
-    learningRate: numIn('learningRate', o.learningRate, 0.005, 0, 1),
+    learningRate: numIn('learningRate', o.learningRate, 0.01, 0, 1),
     seed: intIn('seed', o.seed, 42, 0, 2 ** 31 - 1),
-    batchSize: intIn('batchSize', o.batchSize, 128, 1, 65_536),
+    batchSize: intIn('batchSize', o.batchSize, 32, 1, 65_536),
     patience: intIn('patience', o.patience, 4, 1, 10_000),
     validationFraction: numIn('validationFraction', o.validationFraction, 0.2, 0, 0.9),
-    originStride: intIn('originStride', o.originStride, 1, 1, 10_000),
+    originStride: intIn('originStride', o.originStride, 3, 1, 10_000),
     maxGapSteps: intIn('maxGapSteps', o.maxGapSteps, 4, 0, 10_000),
   };
 }
@@ -287,7 +287,9 @@ export async function trainIntensityLstm(series: IntensitySeriesInput, options: 
     if (batches > 0) {
       epochsRun = epoch;
       const valLoss = mse(runNetwork(model, xStop, stopIdx.length, o.windowSteps, k), yStop);
-      lossHistory.push({ epoch, trainLoss: lossSum / batches, validationLoss: valLoss, seconds: elapsedS() });
+      const progress = { epoch, trainLoss: lossSum / batches, validationLoss: valLoss, seconds: elapsedS() };
+      lossHistory.push(progress);
+      options.onEpoch?.(progress);
       if (valLoss < best.loss) {
         best.weights.forEach((w) => w.dispose());
         best = { loss: valLoss, epoch, weights: model.getWeights().map((w) => w.clone()) };

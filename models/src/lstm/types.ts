@@ -3,28 +3,30 @@
 export interface LstmOptions {
   /** Input window in slots of the series (default 48). */
   windowSteps?: number;
-  /** LSTM hidden units (default 24). */
+  /** LSTM hidden units (default 16). */
   units?: number;
   /** Upper bound on epochs (default 30); early stopping usually ends sooner. */
   epochs?: number;
   /** Wall-clock budget for the training loop in seconds (default 120); checked before every batch. */
   maxSeconds?: number;
-  /** Adam learning rate (default 0.005). */
+  /** Adam learning rate (default 0.01). */
   learningRate?: number;
   /** Seeds the weight initialisers and the batch order (default 42). */
   seed?: number;
   /** Slot length of the series: 30 (NESO) or 60 (Electricity Maps). */
   stepMin: 30 | 60;
-  /** Batch size (default 128). */
+  /** Batch size (default 32). */
   batchSize?: number;
   /** Epochs without validation improvement before stopping (default 4). */
   patience?: number;
   /** Share of the training origins, taken from the end, used for early stopping and intervals (default 0.2). */
   validationFraction?: number;
-  /** Use every n-th origin for training (default 1); cuts training time on the shared CPU. */
+  /** Use every n-th origin for training (default 3); tfjs' pure-JS backend is slow, so this buys epochs within maxSeconds. */
   originStride?: number;
   /** Longest run of missing slots filled inside a window (default 4); longer gaps reject the window. */
   maxGapSteps?: number;
+  /** Called after each epoch (losses are MSE of the scaled deltas), e.g. to show progress. */
+  onEpoch?: (progress: { epoch: number; trainLoss: number; validationLoss: number; seconds: number }) => void;
 }
 
 /** A forecast from one origin, one entry per horizon (see `horizonsSteps`). */
