@@ -101,6 +101,7 @@ export function intensityFeatures(stepMs: number): FeatureSet {
     'week_ago_target_minus_y0',
     'week_ago_change',
     'two_day_ago_change',
+    'week_profile_change',
     'target_hour',
     'target_hour_sin',
     'target_hour_cos',
@@ -142,6 +143,18 @@ export function intensityFeatures(stepMs: number): FeatureSet {
       out[j++] = lagValue(w, weekBack) - y0;
       out[j++] = lagValue(w, weekBack) - lagValue(w, 7 * perDay);
       out[j++] = lagValue(w, dayBack + perDay) - lagValue(w, (dayPeriods + 1) * perDay);
+      // Typical change from the origin's time of day to the target's over the past week (the diurnal shape);
+      // zero when the target falls at the origin's time of day, where it would only measure a noisy trend.
+      let shape = 0;
+      let shapeN = k % perDay === 0 ? 1 : 0;
+      for (let p = 0; p < 7 && k % perDay !== 0; p++) {
+        const d = lagValue(w, dayBack + p * perDay) - lagValue(w, (dayPeriods + p) * perDay);
+        if (!Number.isNaN(d)) {
+          shape += d;
+          shapeN++;
+        }
+      }
+      out[j++] = shapeN > 0 ? shape / shapeN : NaN;
       const th = hourOfDayUtc(targetMidMs);
       out[j++] = th;
       out[j++] = Math.sin((2 * Math.PI * th) / 24);
