@@ -51,7 +51,7 @@ async function run(): Promise<void> {
   const sources = await loadSources(args.sources, { months });
   const homes = planHomes(sources, args.homes, durationMs, { startMs: args.startMs, homePrefix: args.homePrefix });
   process.stdout.write(
-    `[simulator] ${homes.length} homes × ${sources.length > 0 ? 5 : 0} devices, ${args.durationMin} min of data at speed ${args.speed}, ` +
+    `[simulator] ${homes.length} homes × 5 devices, ${args.durationMin} min of data at speed ${Number.isFinite(args.speed) ? args.speed : 'max'}, ` +
       `timestamps ${args.timestamps}, batch ${args.batchMinutes}, broker ${mqttConfig.url}\n` +
       `[simulator] data: ${sources.map((s) => SOURCES[s.name as keyof typeof SOURCES].attribution).join('; ')}\n`,
   );
