@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TASK_QUEUES } from '@carbonreducer/common';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplianceKey, HomeIdKey, ModelVersionKey } from '../ids';
 import {
   bundleWorkflowCode,
   Runtime,
@@ -37,10 +41,95 @@ export function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+/** Starts the Java time-skipping test server on a free port and waits (up to `timeoutMs`) until it listens. */
+export async function startTimeSkippingServer(timeoutMs = 90_000): Promise<{ address: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(timeSkippingServerPath(), [String(port), '--enable-time-skipping'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null) throw new Error(`time-skipping test server exited (${child.exitCode}): ${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`time-skipping test server not listening on ${port} after ${timeoutMs} ms: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+type CreateEnv = (opts: {
+  server: { type: 'existing' };
+  supportsTimeSkipping: boolean;
+  namespace: string;
+  address: string;
+}) => Promise<TestWorkflowEnvironment>;
+
+/**
+ * A time-skipping test environment. The server is started here rather than by the SDK, whose 5 s start-up bound a cold
+ * JVM on a busy 2-core machine can miss; the SDK's own `createTimeSkipping` does the same with that bound.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment & { stopServer(): Promise<void> }> {
   quietRuntime();
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: timeSkippingServerPath() } },
+  const server = await startTimeSkippingServer();
+  const create = (TestWorkflowEnvironment as unknown as { create: CreateEnv }).create.bind(TestWorkflowEnvironment);
+  const env = await create({
+    server: { type: 'existing' },
+    supportsTimeSkipping: true,
+    namespace: 'default',
+    address: server.address,
+  });
+  // The dev server gets these from `scripts/stack up`; the test server starts empty.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      [HomeIdKey, ApplianceKey, ModelVersionKey].map((k) => [
+        k.name,
+        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+  const teardown = env.teardown.bind(env);
+  return Object.assign(env, {
+    async teardown() {
+      await teardown();
+      await server.stop();
+    },
+    stopServer: () => server.stop(),
   });
 }
 

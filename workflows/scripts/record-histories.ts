@@ -1,0 +1,193 @@
+/**
+ * Records workflow histories for the replay test (src/replay.test.ts): runs each workflow on the time-skipping test
+ * server with fake activities and writes its history as JSON to src/__fixtures__/histories/<name>.json.
+ * Re-record deliberately (and review the diff) only when a workflow change is meant to be incompatible, e.g. behind
+ * `patched()`: usage `npx tsx workflows/scripts/record-histories.ts`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TASK_QUEUES } from '@carbonreducer/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { createActivities } from '../src/activities';
+import { createTimeSkippingEnv, withWorkers } from '../src/testing/temporalTestEnv';
+import type { HomePlan } from '../src/types';
+import {
+  commandAckSignal,
+  forecastsChangedSignal,
+  forecastWorkflow,
+  ingestCarbonIntensityWorkflow,
+  manualStartSignal,
+  optimizeHomeWorkflow,
+  requestRunUpdate,
+  retrainModelsWorkflow,
+} from '../src/workflows';
+
+type Activities = ReturnType<typeof createActivities>;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const out = join(__dirname, '..', 'src', '__fixtures__', 'histories');
+
+const activities: Activities = {
+  async ingestCarbonIntensity({ region }) {
+    return {
+      region,
+      source: 'file',
+      attempts: [
+        { source: 'neso', ok: false, error: 'offline' },
+        { source: 'file', ok: true },
+      ],
+      pointsWritten: 144,
+    };
+  },
+  async listHomes() {
+    return ['h1', 'h2', 'h3'];
+  },
+  async publishSchedule() {},
+  async dispatchCommand(c) {
+    return {
+      idempotencyKey: c.idempotencyKey,
+      published: true,
+      topic: `carbonreducer/${c.homeId}/commands/${c.deviceId}`,
+    };
+  },
+  async promoteChampion() {},
+  async forecastIntensity({ region, issuedAt }) {
+    return { region, issuedAt, modelVersion: 'intensity-v1', pointsWritten: 96 };
+  },
+  async forecastHomeLoads({ homeIds, issuedAt }) {
+    return { issuedAt, modelVersion: 'load-v1', homesForecast: homeIds, failed: [] };
+  },
+  async planHome(input): Promise<HomePlan> {
+    const runs = input.requests.map((r) => {
+      const start = Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + HOUR;
+      return {
+        requestId: r.requestId,
+        deviceId: r.deviceId,
+        appliance: r.appliance,
+        startAt: new Date(start).toISOString(),
+        endAt: new Date(start + r.durationMin * MIN).toISOString(),
+        powerW: r.powerW,
+        energyWh: (r.powerW * r.durationMin) / 60,
+        emissionsG: 200,
+        baselineEmissionsG: 300,
+        avoidedEmissionsG: 100,
+      };
+    });
+    return {
+      homeId: input.homeId,
+      version: input.planVersion,
+      plannedAt: input.now,
+      forecastIssuedAt: null,
+      forecastModelVersion: 'intensity-v1',
+      runs,
+      slots: [],
+      avoidedEmissionsG: runs.length * 100,
+    };
+  },
+  async searchHyperparameters({ target, trials }) {
+    const all = Array.from({ length: trials }, (_, i) => ({
+      trial: i,
+      params: { depth: 3 + i },
+      validationMae: 30 - i,
+    }));
+    return { target, trials: all, best: all[all.length - 1]! };
+  },
+  async trainAndRegisterModel({ target }) {
+    return { target, modelVersion: `${target}-v2` };
+  },
+  async backtestModels({ target, challengerVersion }) {
+    return {
+      target,
+      challengerVersion,
+      challengerMae: 20,
+      championVersion: `${target}-v1`,
+      championMae: 25,
+      windows: 10,
+    };
+  },
+};
+
+async function main(): Promise<void> {
+  const env = await createTimeSkippingEnv();
+  try {
+    await withWorkers(env, activities, async () => {
+      const save = async (name: string, workflowId: string): Promise<void> => {
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        writeFileSync(join(out, `${name}.json`), historyToJSON(history) + '\n');
+        process.stdout.write(`recorded ${name} (${history.events?.length ?? 0} events)\n`);
+      };
+      await env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'rec-ingest',
+        args: [{ region: 'GB' }],
+      });
+      await save('ingestCarbonIntensity', 'rec-ingest');
+      await env.client.workflow.execute(forecastWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'rec-forecast',
+        args: [{ region: 'GB', batchSize: 2 }],
+      });
+      await save('forecast', 'rec-forecast');
+      await env.client.workflow.execute(retrainModelsWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'rec-retrain',
+        args: [{ target: 'intensity', trials: 3 }],
+      });
+      await save('retrainModels', 'rec-retrain');
+
+      const home = await env.client.workflow.start(optimizeHomeWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'optimize-home/rec-home',
+        args: [{ homeId: 'rec-home', region: 'GB', ackTimeoutMs: 10 * MIN }],
+      });
+      const now = await env.currentTimeMs();
+      await home.executeUpdate(requestRunUpdate, {
+        args: [
+          {
+            requestId: 'dw',
+            deviceId: 'dw1',
+            appliance: 'dishwasher',
+            durationMin: 120,
+            powerW: 1000,
+            readyBy: new Date(now + 12 * HOUR).toISOString(),
+          },
+        ],
+      });
+      await home.executeUpdate(requestRunUpdate, {
+        args: [
+          {
+            requestId: 'wm',
+            deviceId: 'wm1',
+            appliance: 'washing_machine',
+            durationMin: 90,
+            powerW: 800,
+            readyBy: new Date(now + 12 * HOUR).toISOString(),
+            stopAtEnd: true,
+          },
+        ],
+      });
+      await home.signal(forecastsChangedSignal, {
+        issuedAt: new Date(now).toISOString(),
+        modelVersion: 'intensity-v2',
+      });
+      await env.sleep(2 * HOUR);
+      await home.signal(commandAckSignal, {
+        idempotencyKey: 'rec-home/dw/start',
+        ok: true,
+        at: new Date(now + 2 * HOUR).toISOString(),
+      });
+      await home.signal(manualStartSignal, { deviceId: 'dw1', at: new Date(now + 2 * HOUR).toISOString() });
+      await env.sleep(3 * HOUR);
+      await new Promise((r) => setTimeout(r, 1000));
+      await home.terminate('recorded');
+      await save('optimizeHome', 'optimize-home/rec-home');
+    });
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

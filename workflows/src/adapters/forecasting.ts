@@ -1,0 +1,101 @@
+import { BUCKETS } from '@carbonreducer/common';
+import type { RegularSeries } from '@carbonreducer/forecast';
+import { InfluxIntensityQuery } from '@carbonreducer/intensity';
+import { loadChampion } from '@carbonreducer/models';
+import { flux, InfluxDB } from '@influxdata/influxdb-client';
+import type { IntensityForecaster, LoadForecaster } from '../ports';
+import type { InfluxSettings } from './influx';
+
+const HOUR_MS = 3_600_000;
+const HALF_HOUR_MS = 1_800_000;
+/** History handed to the models: comfortably more than any model's lookback. */
+const HISTORY_DAYS = 8;
+
+/** A regular series from irregular points: each slot takes the latest point in it, gaps carry the previous value. */
+export function toRegularSeries(
+  points: { timeMs: number; value: number }[],
+  fromMs: number,
+  toMs: number,
+  stepMs: number,
+): RegularSeries {
+  const startMs = Math.floor(fromMs / stepMs) * stepMs;
+  const n = Math.max(0, Math.floor((toMs - startMs) / stepMs));
+  const values = new Float64Array(n).fill(Number.NaN);
+  for (const p of points) {
+    const i = Math.floor((p.timeMs - startMs) / stepMs);
+    if (i >= 0 && i < n) values[i] = p.value;
+  }
+  let last = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i]!)) values[i] = last;
+    else last = values[i]!;
+  }
+  const first = values.findIndex((v) => !Number.isNaN(v));
+  if (first < 0)
+    throw new Error(`no history between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()}`);
+  return { startMs: startMs + first * stepMs, stepMs, values: values.slice(first) };
+}
+
+/**
+ * The intensity champion from the model registry (looked up on every call, so a promotion takes effect without a
+ * restart), fed with the actuals stored by the ingest workflow.
+ */
+export function createChampionIntensityForecaster(
+  settings: InfluxSettings,
+  registryRoot?: string,
+): IntensityForecaster {
+  const query = new InfluxIntensityQuery({ ...settings, bucket: BUCKETS.carbonIntensity });
+  return {
+    async forecast({ region, issuedAt, horizonH }) {
+      const champion = await loadChampion('intensity', registryRoot);
+      const untilMs = issuedAt.getTime();
+      const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
+      const actuals = await query.recentActuals({ regionId: region, sinceMs, untilMs });
+      const history = toRegularSeries(
+        actuals.map((p) => ({ timeMs: p.fromMs, value: p.intensityGPerKWh })),
+        sinceMs,
+        untilMs,
+        HALF_HOUR_MS,
+      );
+      const points = await champion.forecast(history, untilMs, horizonH * HOUR_MS);
+      return {
+        region,
+        issuedAt: issuedAt.toISOString(),
+        modelVersion: champion.meta.version,
+        points: points.map((p) => ({ time: new Date(p.fromMs).toISOString(), intensityGPerKWh: p.point })),
+      };
+    },
+  };
+}
+
+/** The load champion, fed with each home's metered power from the telemetry bucket as hourly kWh. */
+export function createChampionLoadForecaster(settings: InfluxSettings, registryRoot?: string): LoadForecaster {
+  const queryApi = new InfluxDB({ url: settings.url, token: settings.token }).getQueryApi(settings.org);
+  return {
+    async forecast({ homeId, issuedAt, horizonH }) {
+      const champion = await loadChampion('load', registryRoot);
+      const untilMs = issuedAt.getTime();
+      const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
+      const q = flux`from(bucket: ${BUCKETS.telemetry})
+  |> range(start: ${new Date(sinceMs)}, stop: ${new Date(untilMs)})
+  |> filter(fn: (r) => r._measurement == "meter" and r.home_id == ${homeId} and r._field == "power_w")
+  |> aggregateWindow(every: 1h, fn: mean, createEmpty: false)
+  |> keep(columns: ["_time", "_value"])`;
+      const rows = await queryApi.collectRows<{ _time: string; _value: number }>(q);
+      // aggregateWindow stamps a window with its end; mean W over an hour is Wh, /1000 kWh.
+      const history = toRegularSeries(
+        rows.map((r) => ({ timeMs: Date.parse(r._time) - HOUR_MS, value: Number(r._value) / 1000 })),
+        sinceMs,
+        untilMs,
+        HOUR_MS,
+      );
+      const points = await champion.forecast(history, untilMs, horizonH * HOUR_MS);
+      return {
+        homeId,
+        issuedAt: issuedAt.toISOString(),
+        modelVersion: champion.meta.version,
+        points: points.map((p) => ({ time: new Date(p.fromMs).toISOString(), powerW: p.point * 1000 })),
+      };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { INFLUX_ORG, TEMPORAL_NAMESPACE, type LogLevel } from '@carbonreducer/common';
+
+/** Everything the worker, the schedules CLI and the client read from the environment, validated once. */
+export interface WorkflowsConfig {
+  temporal: { address: string; namespace: string };
+  influx: { url: string; token: string; org: string };
+  mqtt: { url: string; username: string; password: string };
+  /** Grid region the schedules ingest and forecast (env REGION, default GB). */
+  region: string;
+  /** Which task queues this process serves (env WORKER_QUEUES: `io`, `compute` or `io,compute`). */
+  queues: ('io' | 'compute')[];
+  /** Relay device acks and manual starts from MQTT (env DEVICE_BRIDGE, default on when serving `io`). */
+  deviceBridge: boolean;
+  /** Slot length of plans (env PLAN_SLOT_MIN: 15, 30 or 60). */
+  planSlotMin: 15 | 30 | 60;
+  /** Homes to forecast when the telemetry bucket has none yet (env HOMES, comma-separated). */
+  extraHomes: string[];
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment; the error lists every missing or bad variable and how to get it. */
+export function loadConfig(env: Env = process.env): WorkflowsConfig {
+  const problems: string[] = [];
+  const required = (key: string, hint: string): string => {
+    const value = env[key];
+    if (value === undefined || value === '') {
+      problems.push(`${key} is not set (${hint})`);
+      return '';
+    }
+    return value;
+  };
+  const fromStack = 'see `scripts/stack env`';
+  const influxPort = env.INFLUXDB_PORT ?? '8086';
+  const mqttPort = env.MQTT_PORT ?? '1883';
+  const queues = (env.WORKER_QUEUES ?? 'io,compute')
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
+  for (const q of queues)
+    if (q !== 'io' && q !== 'compute') problems.push(`WORKER_QUEUES: unknown queue ${JSON.stringify(q)} (io, compute)`);
+  const slot = Number(env.PLAN_SLOT_MIN ?? '30');
+  if (slot !== 15 && slot !== 30 && slot !== 60)
+    problems.push(`PLAN_SLOT_MIN must be 15, 30 or 60, got ${env.PLAN_SLOT_MIN}`);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    problems.push(`LOG_LEVEL must be debug|info|warn|error, got ${logLevel}`);
+  const bridge = env.DEVICE_BRIDGE;
+  if (bridge !== undefined && bridge !== 'true' && bridge !== 'false')
+    problems.push(`DEVICE_BRIDGE must be true or false, got ${bridge}`);
+  const config: WorkflowsConfig = {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT ?? '7233'}`,
+      namespace: env.TEMPORAL_NAMESPACE ?? TEMPORAL_NAMESPACE,
+    },
+    influx: {
+      url: env.INFLUXDB_URL ?? `http://127.0.0.1:${influxPort}`,
+      token: env.INFLUXDB_APP_TOKEN ?? env.INFLUXDB_TOKEN ?? required('INFLUXDB_APP_TOKEN', fromStack),
+      org: env.INFLUXDB_ORG ?? INFLUX_ORG,
+    },
+    mqtt: {
+      url: env.MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`,
+      username: env.MQTT_SERVICE_USER ?? 'service',
+      password: required('MQTT_SERVICE_PASSWORD', fromStack),
+    },
+    region: env.REGION ?? 'GB',
+    queues: queues as ('io' | 'compute')[],
+    deviceBridge: bridge === undefined ? queues.includes('io') : bridge === 'true',
+    planSlotMin: slot as 15 | 30 | 60,
+    extraHomes: (env.HOMES ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    logLevel,
+  };
+  if (problems.length > 0) throw new Error(`invalid workflows configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

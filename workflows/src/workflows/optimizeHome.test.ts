@@ -1,0 +1,366 @@
+import { TASK_QUEUES } from '@carbonreducer/common';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { createActivities } from '../activities';
+import { workflowIds } from '../ids';
+import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import type { DeviceCommand, HomePlan, PlanHomeInput, RunRequest } from '../types';
+import {
+  commandAckSignal,
+  currentPlanQuery,
+  forecastsChangedSignal,
+  manualStartSignal,
+  requestRunUpdate,
+} from './definitions';
+import { optimizeHomeWorkflow } from './optimizeHome';
+
+jest.setTimeout(90_000);
+
+type Activities = ReturnType<typeof createActivities>;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+let env: TestWorkflowEnvironment;
+/** A fresh test server per test: skipped time and update bookkeeping on the Java test server leak between tests. */
+function withOwnServer(): void {
+  beforeEach(async () => {
+    env = await createTimeSkippingEnv();
+  }, 120_000);
+  afterEach(async () => {
+    await env?.teardown();
+  });
+}
+
+/**
+ * Fake planner and dispatcher: each run starts `offsetMin` after its earliest start (changeable between plans, like
+ * a new forecast would), a run that cannot fit before readyBy is infeasible.
+ */
+function fakeActivities() {
+  const calls = { plans: [] as PlanHomeInput[], published: [] as HomePlan[], dispatched: [] as DeviceCommand[] };
+  const knobs = { offsetMin: 120 };
+  const activities: Pick<Activities, 'planHome' | 'publishSchedule' | 'dispatchCommand'> = {
+    async planHome(input) {
+      calls.plans.push(input);
+      const now = Date.parse(input.now);
+      const runs = input.requests.map((r) => {
+        const earliest = Math.max(now, r.earliestStart ? Date.parse(r.earliestStart) : now);
+        const latest = Date.parse(r.readyBy) - r.durationMin * MIN;
+        if (latest < earliest) {
+          throw ApplicationFailure.create({
+            type: 'Infeasible',
+            message: `${r.appliance} cannot finish by ${r.readyBy}`,
+            nonRetryable: true,
+          });
+        }
+        const start = Math.min(latest, earliest + knobs.offsetMin * MIN);
+        return {
+          requestId: r.requestId,
+          deviceId: r.deviceId,
+          appliance: r.appliance,
+          startAt: new Date(start).toISOString(),
+          endAt: new Date(start + r.durationMin * MIN).toISOString(),
+          powerW: r.powerW,
+          energyWh: (r.powerW * r.durationMin) / 60,
+          emissionsG: 100,
+          baselineEmissionsG: 250,
+          avoidedEmissionsG: 150,
+        };
+      });
+      return {
+        homeId: input.homeId,
+        version: input.planVersion,
+        plannedAt: input.now,
+        forecastIssuedAt: null,
+        forecastModelVersion: 'test',
+        runs,
+        slots: [],
+        avoidedEmissionsG: runs.length * 150,
+      };
+    },
+    async publishSchedule(plan) {
+      calls.published.push(plan);
+    },
+    async dispatchCommand(command) {
+      calls.dispatched.push(command);
+      return {
+        idempotencyKey: command.idempotencyKey,
+        published: true,
+        topic: `carbonreducer/${command.homeId}/commands/${command.deviceId}`,
+      };
+    },
+  };
+  return { activities, calls, knobs };
+}
+
+async function startHome(
+  homeId: string,
+  extra: { maxHistoryEvents?: number } = {},
+): Promise<WorkflowHandle<typeof optimizeHomeWorkflow>> {
+  const handle = await env.client.workflow.start(optimizeHomeWorkflow, {
+    taskQueue: TASK_QUEUES.io,
+    workflowId: workflowIds.optimizeHome(homeId),
+    args: [{ homeId, region: 'GB', ackTimeoutMs: 10 * MIN, ...extra }],
+  });
+  return handle;
+}
+
+function dishwasher(nowMs: number, requestId = 'r1'): RunRequest {
+  return {
+    requestId,
+    deviceId: 'dw1',
+    appliance: 'dishwasher',
+    durationMin: 120,
+    powerW: 1000,
+    readyBy: new Date(nowMs + 24 * HOUR).toISOString(),
+  };
+}
+
+async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('optimizeHomeWorkflow', () => {
+  withOwnServer();
+
+  it('plans a request, sends the start at the planned time exactly once, and records the ack', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-a');
+      const now = await env.currentTimeMs();
+      const result = await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
+      expect(Date.parse(result.startAt) - now).toBeGreaterThanOrEqual(120 * MIN - 5_000);
+      expect(result.avoidedEmissionsG).toBe(150);
+
+      let view = await handle.query(currentPlanQuery);
+      expect(view.commands.map((c) => [c.action, c.status])).toEqual([['start', 'pending']]);
+      expect(view.expectedAvoidedEmissionsG).toBe(150);
+      expect(calls.published).toHaveLength(1);
+
+      await env.sleep(60 * MIN);
+      expect(calls.dispatched).toHaveLength(0); // not yet: planned two hours ahead
+      await env.sleep(61 * MIN + 10_000);
+      await waitFor(
+        async () => calls.dispatched.length,
+        (n) => n === 1,
+        'the start command',
+      );
+      expect(calls.dispatched[0]).toMatchObject({
+        idempotencyKey: 'home-a/r1/start',
+        action: 'start',
+        deviceId: 'dw1',
+      });
+      expect(Date.parse(calls.dispatched[0]!.at)).toBe(Date.parse(result.startAt));
+
+      await handle.signal(commandAckSignal, {
+        idempotencyKey: 'home-a/r1/start',
+        ok: true,
+        at: new Date().toISOString(),
+      });
+      view = await waitFor(
+        () => handle.query(currentPlanQuery),
+        (v) => v.commands[0]?.status === 'acked',
+        'the ack',
+      );
+      expect(view.requests[0]?.status).toBe('dispatched');
+
+      // Days later nothing more is sent.
+      await env.sleep(48 * HOUR);
+      expect(calls.dispatched).toHaveLength(1);
+    });
+  });
+
+  it('marks a command unacknowledged when the device stays silent', async () => {
+    const { activities, calls, knobs } = fakeActivities();
+    knobs.offsetMin = 0;
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-silent');
+      const now = await env.currentTimeMs();
+      await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
+      await waitFor(
+        async () => calls.dispatched.length,
+        (n) => n === 1,
+        'the start command',
+      );
+      await env.sleep(11 * MIN);
+      const view = await waitFor(
+        () => handle.query(currentPlanQuery),
+        (v) => v.commands[0]?.status === 'unacknowledged',
+        'ack timeout',
+      );
+      expect(view.commands[0]?.sentAt).toBeDefined();
+    });
+  });
+
+  it('re-plans when forecasts change and sends the command at the new time only', async () => {
+    const { activities, calls, knobs } = fakeActivities();
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-d');
+      const now = await env.currentTimeMs();
+      const first = await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
+      knobs.offsetMin = 300;
+      await handle.signal(forecastsChangedSignal, { issuedAt: new Date(now).toISOString(), modelVersion: 'v2' });
+      const view = await waitFor(
+        () => handle.query(currentPlanQuery),
+        (v) => v.plan?.version === 2,
+        'the re-plan',
+      );
+      const moved = view.commands[0]!;
+      expect(Date.parse(moved.at)).toBeGreaterThan(Date.parse(first.startAt));
+      expect(moved.idempotencyKey).toBe('home-d/r1/start');
+
+      await env.sleep(3 * HOUR);
+      expect(calls.dispatched).toHaveLength(0); // the old time passed without a command
+      await env.sleep(3 * HOUR);
+      await waitFor(
+        async () => calls.dispatched.length,
+        (n) => n === 1,
+        'the moved start',
+      );
+      expect(calls.dispatched[0]!.at).toBe(moved.at);
+      expect(calls.dispatched[0]!.planVersion).toBe(2);
+    });
+  });
+
+  it('drops a run started by hand and re-plans the rest', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-e');
+      const now = await env.currentTimeMs();
+      await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'dw')] });
+      await handle.executeUpdate(requestRunUpdate, {
+        args: [{ ...dishwasher(now, 'wm'), deviceId: 'wm1', appliance: 'washing_machine', stopAtEnd: true }],
+      });
+      await handle.signal(manualStartSignal, { deviceId: 'dw1', at: new Date(now).toISOString() });
+      const view = await waitFor(
+        () => handle.query(currentPlanQuery),
+        (v) => v.replans >= 3,
+        'the re-plan',
+      );
+      expect(view.requests.find((r) => r.request.requestId === 'dw')?.status).toBe('started-manually');
+      expect(view.commands.find((c) => c.requestId === 'dw')?.status).toBe('cancelled');
+      expect(calls.plans.at(-1)?.requests.map((r) => r.requestId)).toEqual(['wm']);
+
+      await env.sleep(5 * HOUR);
+      await waitFor(
+        async () => calls.dispatched.length,
+        (n) => n === 2,
+        'start and stop of the washing machine',
+      );
+      expect(calls.dispatched.map((c) => c.idempotencyKey)).toEqual(['home-e/wm/start', 'home-e/wm/stop']);
+    });
+  });
+
+  it('continues as new to stay small and keeps its plan, requests and commands', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-f', { maxHistoryEvents: 40 });
+      const now = await env.currentTimeMs();
+      const firstRunId = (await handle.describe()).runId;
+      for (let i = 0; i < 4; i++) {
+        await handle.executeUpdate(requestRunUpdate, {
+          args: [
+            { ...dishwasher(now, `r${i}`), deviceId: `d${i}`, readyBy: new Date(now + (30 + i) * HOUR).toISOString() },
+          ],
+        });
+      }
+      for (let i = 0; i < 5; i++) {
+        await handle.signal(forecastsChangedSignal, { issuedAt: new Date(now).toISOString(), modelVersion: `v${i}` });
+      }
+      const described = await waitFor(
+        () => handle.describe(),
+        (d) => d.runId !== firstRunId,
+        'continue-as-new',
+      );
+      expect(described.runId).not.toBe(firstRunId);
+      const view = await waitFor(
+        () => handle.query(currentPlanQuery),
+        (v) => v.plan !== null,
+        'the carried plan',
+      );
+      expect(view.requests.map((r) => r.request.requestId)).toEqual(['r0', 'r1', 'r2', 'r3']);
+      expect(view.commands.filter((c) => c.status === 'pending')).toHaveLength(4);
+
+      await env.sleep(3 * HOUR);
+      await waitFor(
+        async () => calls.dispatched.length,
+        (n) => n === 4,
+        'four starts',
+      );
+      expect(new Set(calls.dispatched.map((c) => c.idempotencyKey)).size).toBe(4);
+    });
+  });
+});
+
+describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
+  withOwnServer();
+
+  // One rejection per workflow: after a rejected update the Java test server loses track of later updates.
+  it.each([
+    [
+      'a negative duration',
+      (now: number) => ({ ...dishwasher(now, 'bad'), durationMin: -5 }),
+      /durationMin must be a positive number/,
+    ],
+    [
+      'readyBy before the earliest start',
+      (now: number) => ({
+        ...dishwasher(now, 'tight'),
+        earliestStart: new Date(now + 10 * HOUR).toISOString(),
+        readyBy: new Date(now + 9 * HOUR).toISOString(),
+      }),
+      /readyBy .* is too early/,
+    ],
+    ['a reused requestId', (now: number) => dishwasher(now, 'ok'), /requestId ok was already used/],
+  ])('rejects %s in the validator and keeps the plan', async (_what, makeRequest, message) => {
+    const { activities, calls } = fakeActivities();
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome(`home-bad-${Math.random().toString(36).slice(2, 8)}`);
+      const now = await env.currentTimeMs();
+      await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'ok')] });
+      const err = await handle.executeUpdate(requestRunUpdate, { args: [makeRequest(now)] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((err as WorkflowUpdateFailedError).cause?.message).toMatch(message);
+      const view = await handle.query(currentPlanQuery);
+      expect(view.requests.map((r) => r.request.requestId)).toEqual(['ok']);
+      expect(view.plan?.runs.map((r) => r.requestId)).toEqual(['ok']);
+      expect(calls.plans).toHaveLength(1);
+    });
+  });
+
+  it('rejects a request the planner finds infeasible without losing the plan', async () => {
+    const { activities } = fakeActivities();
+    const planHome = activities.planHome;
+    activities.planHome = async (input) => {
+      if (input.requests.some((r) => r.appliance === 'sauna')) {
+        throw ApplicationFailure.create({
+          type: 'Infeasible',
+          message: 'the sauna cannot run before 07:00',
+          nonRetryable: true,
+        });
+      }
+      return planHome(input);
+    };
+    await withWorkers(env, activities, async () => {
+      const handle = await startHome('home-c');
+      const now = await env.currentTimeMs();
+      await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'dw')] });
+      const sauna: RunRequest = { ...dishwasher(now, 'sauna'), deviceId: 'sauna1', appliance: 'sauna' };
+      const err = await handle.executeUpdate(requestRunUpdate, { args: [sauna] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((err as WorkflowUpdateFailedError).cause?.message).toMatch(/sauna cannot run before 07:00/);
+      const view = await handle.query(currentPlanQuery);
+      expect(view.requests.map((r) => [r.request.requestId, r.status])).toEqual([
+        ['dw', 'planned'],
+        ['sauna', 'rejected'],
+      ]);
+      expect(view.plan?.runs.map((r) => r.requestId)).toEqual(['dw']);
+    });
+  });
+});
