@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a benchmark script: printing its figures is its job */
 /**
  * Solve-time benchmark: one home (6 appliance cycles + EV + battery + heat pump, 96 × 15-minute slots) over many
  * generated instances, then a fleet of homes solved one after another. Prints figures; not a test.

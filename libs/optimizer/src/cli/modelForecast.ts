@@ -10,7 +10,9 @@ const SLOT_MS = 30 * 60_000;
 export async function modelForecaster(grid: IntensityGrid): Promise<IntensityForecaster> {
   let models: typeof import('@carbonreducer/models');
   try {
-    models = await import('@carbonreducer/models');
+    // require, not import(): the bin shim registers tsx for CommonJS only.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    models = require('@carbonreducer/models') as typeof import('@carbonreducer/models');
   } catch (err) {
     throw new Error('--forecast model: cannot load @carbonreducer/models', { cause: err });
   }
@@ -19,7 +21,7 @@ export async function modelForecaster(grid: IntensityGrid): Promise<IntensityFor
     champion = await models.loadChampion('intensity');
   } catch (err) {
     throw new Error(
-      '--forecast model: no trained intensity model in the registry; train and register one with `npx carbonreducer-models` first',
+      '--forecast model: cannot load the champion intensity model from the @carbonreducer/models registry (train and register one with `npx carbonreducer-models`)',
       { cause: err },
     );
   }
