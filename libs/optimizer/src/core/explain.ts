@@ -47,6 +47,18 @@ export function explain(request: HomeRequest, plan: HomePlan, now: number): Expl
     if (d.kind === 'cycle') {
       const durMin = d.profileW.length * request.slotMin;
       if (p.finishMs === undefined) {
+        const fits = firstAllowedStartSlot(ctx, d) + d.profileW.length <= request.slotCount;
+        if (d.startedMs === undefined && fits) {
+          // Only a solver stopped by its time limit leaves a cycle out that fits (the penalty is prohibitive).
+          out.push({
+            deviceId: d.id,
+            constraint: 'not_scheduled',
+            amount: durMin,
+            unit: 'min',
+            message: `the ${d.label} was not planned: the solver stopped at its time limit before placing it`,
+          });
+          return;
+        }
         out.push({
           deviceId: d.id,
           constraint: 'not_scheduled',
