@@ -40,7 +40,7 @@ const activities: Activities = {
     };
   },
   async listHomes() {
-    return ['h1', 'h2', 'h3'];
+    return ['rec-home', 'rec-home-2'];
   },
   async publishSchedule() {},
   async dispatchCommand(c) {
@@ -122,23 +122,17 @@ async function main(): Promise<void> {
         args: [{ region: 'GB' }],
       });
       await save('ingestCarbonIntensity', 'rec-ingest');
-      await env.client.workflow.execute(forecastWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'rec-forecast',
-        args: [{ region: 'GB', batchSize: 2 }],
-      });
-      await save('forecast', 'rec-forecast');
-      await env.client.workflow.execute(retrainModelsWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'rec-retrain',
-        args: [{ target: 'intensity', trials: 3 }],
-      });
-      await save('retrainModels', 'rec-retrain');
 
+      // The homes the forecast signals must exist: the Java test server never fails a signal to a missing workflow.
       const home = await env.client.workflow.start(optimizeHomeWorkflow, {
         taskQueue: TASK_QUEUES.io,
         workflowId: 'optimize-home/rec-home',
         args: [{ homeId: 'rec-home', region: 'GB', ackTimeoutMs: 10 * MIN }],
+      });
+      const other = await env.client.workflow.start(optimizeHomeWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'optimize-home/rec-home-2',
+        args: [{ homeId: 'rec-home-2', region: 'GB' }],
       });
       const now = await env.currentTimeMs();
       await home.executeUpdate(requestRunUpdate, {
@@ -166,19 +160,33 @@ async function main(): Promise<void> {
           },
         ],
       });
-      await home.signal(forecastsChangedSignal, {
-        issuedAt: new Date(now).toISOString(),
-        modelVersion: 'intensity-v2',
+      await env.client.workflow.execute(forecastWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'rec-forecast',
+        args: [{ region: 'GB', batchSize: 1 }],
       });
+      await save('forecast', 'rec-forecast');
+      await env.client.workflow.execute(retrainModelsWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'rec-retrain',
+        args: [{ target: 'intensity', trials: 3 }],
+      });
+      await save('retrainModels', 'rec-retrain');
+
       await env.sleep(2 * HOUR);
       await home.signal(commandAckSignal, {
         idempotencyKey: 'rec-home/dw/start',
         ok: true,
         at: new Date(now + 2 * HOUR).toISOString(),
       });
-      await home.signal(manualStartSignal, { deviceId: 'dw1', at: new Date(now + 2 * HOUR).toISOString() });
+      await home.signal(manualStartSignal, { deviceId: 'wm1', at: new Date(now + 2 * HOUR).toISOString() });
+      await home.signal(forecastsChangedSignal, {
+        issuedAt: new Date(now).toISOString(),
+        modelVersion: 'intensity-v2',
+      });
       await env.sleep(3 * HOUR);
       await new Promise((r) => setTimeout(r, 1000));
+      await other.terminate('recorded');
       await home.terminate('recorded');
       await save('optimizeHome', 'optimize-home/rec-home');
     });

@@ -11,6 +11,8 @@ export interface WorkflowsConfig {
   queues: ('io' | 'compute')[];
   /** Relay device acks and manual starts from MQTT (env DEVICE_BRIDGE, default on when serving `io`). */
   deviceBridge: boolean;
+  /** Create the Temporal schedules at start-up if missing (env ENSURE_SCHEDULES, default on when serving `io`). */
+  ensureSchedules: boolean;
   /** Slot length of plans (env PLAN_SLOT_MIN: 15, 30 or 60). */
   planSlotMin: 15 | 30 | 60;
   /** Homes to forecast when the telemetry bucket has none yet (env HOMES, comma-separated). */
@@ -47,6 +49,9 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push(`LOG_LEVEL must be debug|info|warn|error, got ${logLevel}`);
   const bridge = env.DEVICE_BRIDGE;
+  const schedules = env.ENSURE_SCHEDULES;
+  if (schedules !== undefined && schedules !== 'true' && schedules !== 'false')
+    problems.push(`ENSURE_SCHEDULES must be true or false, got ${schedules}`);
   if (bridge !== undefined && bridge !== 'true' && bridge !== 'false')
     problems.push(`DEVICE_BRIDGE must be true or false, got ${bridge}`);
   const config: WorkflowsConfig = {
@@ -67,6 +72,7 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
     region: env.REGION ?? 'GB',
     queues: queues as ('io' | 'compute')[],
     deviceBridge: bridge === undefined ? queues.includes('io') : bridge === 'true',
+    ensureSchedules: schedules === undefined ? queues.includes('io') : schedules === 'true',
     planSlotMin: slot as 15 | 30 | 60,
     extraHomes: (env.HOMES ?? '')
       .split(',')

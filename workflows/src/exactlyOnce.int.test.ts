@@ -94,6 +94,7 @@ function startWorker(region: string): Promise<ChildProcess> {
         MQTT_SERVICE_PASSWORD: settings.mqtt.password,
         REGION: region,
         INTENSITY_SOURCES: 'file',
+        ENSURE_SCHEDULES: 'false',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -13,6 +13,7 @@ import { createComputeActivities, createIoActivities, type ActivityDeps } from '
 import { connectMqtt } from './adapters/mqtt';
 import { loadConfig, type WorkflowsConfig } from './config';
 import { startDeviceEventBridge } from './deviceEventBridge';
+import { ensureSchedules, scheduleDefinitions } from './schedules';
 import { createActivityDeps } from './wiring';
 
 /** Prebuilt by `npm run build:bundle -w workflows`; without it the worker bundles the workflows at start-up. */
@@ -89,9 +90,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const deps = await createActivityDeps({ config, env, mqtt: mqttDispatch, logger });
     const workers = await createWorkers({ connection, config, deps, logger });
+    clientConnection = await Connection.connect({ address: config.temporal.address });
+    const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    if (config.ensureSchedules) {
+      // Idempotent: a second start-up finds them and creates nothing.
+      await ensureSchedules(temporal, scheduleDefinitions(config.region), logger.child({ component: 'schedules' }));
+    }
     if (config.deviceBridge) {
-      clientConnection = await Connection.connect({ address: config.temporal.address });
-      const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
       // Fixed client id and a persistent session: acks sent while no worker runs wait in the broker.
       const mqttBridge = await connectMqtt(config.mqtt, {
         clientId: `carbonreducer-workflows-bridge-${config.temporal.namespace}`,
