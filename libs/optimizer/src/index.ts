@@ -1,10 +1,10 @@
 /** Home appliance scheduling for cost and CO2 together: pure model building and solution parsing (core) plus the HiGHS edge. */
 export * from './core/types';
-export { buildModel, modelContext } from './core/model';
+export { buildModel, modelContext, type BuildOptions } from './core/model';
 export { parsePlan, NoPlanError } from './core/solution';
 export { explain, clockTime, durationWords } from './core/explain';
 export { solveHome, paretoSweep, DEFAULT_SOLVE_OPTIONS, type ParetoPoint } from './core/solve';
 export { InvalidRequestError, validateRequest } from './core/validate';
 export { resampleProfileW, spreadProfileWh } from './core/profile';
 export { checkPlan, type Violation } from './core/check';
-export { createHighsSolver } from './solver/highs';
+export { createHighsSolver, DEFAULT_HIGHS_OPTIONS } from './solver/highs';
