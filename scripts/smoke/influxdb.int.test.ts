@@ -62,6 +62,13 @@ describe('native InfluxDB (scripts/stack up influxdb)', () => {
       throw new Error(`InfluxDB is not healthy at ${url}: start it with scripts/stack up influxdb`, { cause: error });
     }
     appToken = stack.get('INFLUXDB_APP_TOKEN');
+    // A server set up from another secrets file (another STACK_STATE, compose) refuses our tokens: say so up front.
+    const probe = await fetch(`${url}/api/v2/buckets?limit=1`, { headers: { Authorization: `Token ${appToken}` } });
+    if (probe.status === 401) {
+      throw new Error(
+        `InfluxDB at ${url} refuses INFLUXDB_APP_TOKEN: it was set up with other secrets than this STACK_STATE's; run scripts/stack up influxdb`,
+      );
+    }
   });
 
   afterAll(async () => {
