@@ -174,6 +174,8 @@ influxdb_secret_set() {
   local key=$1 value=$2
   if grep -q "^$key=" "$STACK_SECRETS" && ! grep -qxF "$key=$value" "$STACK_SECRETS"; then
     sed -i "/^$key=/d" "$STACK_SECRETS"
+    # Running clients (telegraf reads its token at start) still hold the old value.
+    log "influxdb: $key changed: restart what uses it, e.g. scripts/stack down telegraf && scripts/stack up telegraf"
   fi
   secret_put "$key" "$value"
 }
