@@ -1,15 +1,21 @@
 /**
- * Records workflow histories for the replay test (src/replay.test.ts): runs each workflow on the time-skipping test
- * server with fake activities and writes its history as JSON to src/__fixtures__/histories/<name>.json.
+ * Records workflow histories for the replay test (src/replay.test.ts): runs each workflow on the real dev server
+ * (`scripts/stack up temporal`, namespace carbonreducer-it, no other worker there) with fake activities and writes its
+ * history as JSON to src/__fixtures__/histories/<name>.json.
  * Re-record deliberately (and review the diff) only when a workflow change is meant to be incompatible, e.g. behind
  * `patched()`: usage `npx tsx workflows/scripts/record-histories.ts`.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TASK_QUEUES } from '@carbonreducer/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { createActivities } from '../src/activities';
-import { createTimeSkippingEnv, withWorkers } from '../src/testing/temporalTestEnv';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadStackEnv } from '../../scripts/smoke/stackEnv';
+import { ensureNamespace } from '../src/testing/namespace';
+import { quietRuntime, workflowBundle } from '../src/testing/temporalTestEnv';
 import type { HomePlan } from '../src/types';
 import {
   commandAckSignal,
@@ -25,6 +31,17 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+let homes: string[] = [];
+
+function temporalCli(): string {
+  const version = loadStackEnv().get('TEMPORAL_CLI_VERSION');
+  return join(
+    process.env.CR_CACHE ?? join(homedir(), '.cache', 'carbonreducer'),
+    `temporal-cli-${version}`,
+    'bin',
+    'temporal',
+  );
+}
 const out = join(__dirname, '..', 'src', '__fixtures__', 'histories');
 
 const activities: Activities = {
@@ -40,7 +57,7 @@ const activities: Activities = {
     };
   },
   async listHomes() {
-    return ['rec-home', 'rec-home-2'];
+    return homes;
   },
   async publishSchedule() {},
   async dispatchCommand(c) {
@@ -59,7 +76,7 @@ const activities: Activities = {
   },
   async planHome(input): Promise<HomePlan> {
     const runs = input.requests.map((r) => {
-      const start = Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + HOUR;
+      const start = Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + 5_000;
       return {
         requestId: r.requestId,
         deviceId: r.deviceId,
@@ -108,90 +125,138 @@ const activities: Activities = {
 };
 
 async function main(): Promise<void> {
-  const env = await createTimeSkippingEnv();
+  quietRuntime();
+  const address = `127.0.0.1:${loadStackEnv().port('TEMPORAL_PORT')}`;
+  const namespace = 'carbonreducer-it'; // created by the integration test (src/exactlyOnce.int.test.ts)
+  const connection = await Connection.connect({ address });
+  await ensureNamespace(connection, namespace);
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const env = {
+    client,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    currentTimeMs: async () => Date.now(),
+  };
+  const bundle = await workflowBundle();
+  const io = await Worker.create({
+    connection: nativeConnection,
+    namespace,
+    taskQueue: TASK_QUEUES.io,
+    workflowBundle: bundle,
+    activities,
+  });
+  const compute = await Worker.create({
+    connection: nativeConnection,
+    namespace,
+    taskQueue: TASK_QUEUES.compute,
+    activities,
+  });
+  const suffix = Date.now().toString(36);
+  const homeId = `rec-home-${suffix}`;
+  homes = [homeId, `rec-home-2-${suffix}`];
   try {
-    await withWorkers(env, activities, async () => {
-      const save = async (name: string, workflowId: string): Promise<void> => {
-        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-        writeFileSync(join(out, `${name}.json`), historyToJSON(history) + '\n');
-        process.stdout.write(`recorded ${name} (${history.events?.length ?? 0} events)\n`);
-      };
-      await env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'rec-ingest',
-        args: [{ region: 'GB' }],
-      });
-      await save('ingestCarbonIntensity', 'rec-ingest');
+    await io.runUntil(
+      compute.runUntil(async () => {
+        // The Temporal CLI writes the JSON that historyFromJSON reads (the SDK's own historyToJSON needs a matching protobufjs).
+        const save = async (name: string, workflowId: string): Promise<void> => {
+          const json = execFileSync(
+            temporalCli(),
+            [
+              'workflow',
+              'show',
+              '--address',
+              address,
+              '--namespace',
+              namespace,
+              '--workflow-id',
+              workflowId,
+              '--output',
+              'json',
+            ],
+            { maxBuffer: 64 << 20 },
+          ).toString('utf8');
+          const events = (JSON.parse(json) as { events?: unknown[] }).events?.length ?? 0;
+          writeFileSync(join(out, `${name}.json`), json.trimEnd() + '\n');
+          process.stdout.write(`recorded ${name} (${events} events)\n`);
+        };
+        await env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `rec-ingest-${suffix}`,
+          args: [{ region: 'GB' }],
+        });
+        await save('ingestCarbonIntensity', `rec-ingest-${suffix}`);
 
-      // The homes the forecast signals must exist: the Java test server never fails a signal to a missing workflow.
-      const home = await env.client.workflow.start(optimizeHomeWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'optimize-home/rec-home',
-        args: [{ homeId: 'rec-home', region: 'GB', ackTimeoutMs: 10 * MIN }],
-      });
-      const other = await env.client.workflow.start(optimizeHomeWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'optimize-home/rec-home-2',
-        args: [{ homeId: 'rec-home-2', region: 'GB' }],
-      });
-      const now = await env.currentTimeMs();
-      await home.executeUpdate(requestRunUpdate, {
-        args: [
-          {
-            requestId: 'dw',
-            deviceId: 'dw1',
-            appliance: 'dishwasher',
-            durationMin: 120,
-            powerW: 1000,
-            readyBy: new Date(now + 12 * HOUR).toISOString(),
-          },
-        ],
-      });
-      await home.executeUpdate(requestRunUpdate, {
-        args: [
-          {
-            requestId: 'wm',
-            deviceId: 'wm1',
-            appliance: 'washing_machine',
-            durationMin: 90,
-            powerW: 800,
-            readyBy: new Date(now + 12 * HOUR).toISOString(),
-            stopAtEnd: true,
-          },
-        ],
-      });
-      await env.client.workflow.execute(forecastWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'rec-forecast',
-        args: [{ region: 'GB', batchSize: 1 }],
-      });
-      await save('forecast', 'rec-forecast');
-      await env.client.workflow.execute(retrainModelsWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'rec-retrain',
-        args: [{ target: 'intensity', trials: 3 }],
-      });
-      await save('retrainModels', 'rec-retrain');
+        // The homes the forecast signals must exist: the Java test server never fails a signal to a missing workflow.
+        const home = await env.client.workflow.start(optimizeHomeWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: 'optimize-home/' + homeId,
+          args: [{ homeId, region: 'GB', ackTimeoutMs: 10 * MIN }],
+        });
+        const other = await env.client.workflow.start(optimizeHomeWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `optimize-home/rec-home-2-${suffix}`,
+          args: [{ homeId: `rec-home-2-${suffix}`, region: 'GB' }],
+        });
+        const now = await env.currentTimeMs();
+        await home.executeUpdate(requestRunUpdate, {
+          args: [
+            {
+              requestId: 'dw',
+              deviceId: 'dw1',
+              appliance: 'dishwasher',
+              durationMin: 120,
+              powerW: 1000,
+              readyBy: new Date(now + 12 * HOUR).toISOString(),
+            },
+          ],
+        });
+        await home.executeUpdate(requestRunUpdate, {
+          args: [
+            {
+              requestId: 'wm',
+              deviceId: 'wm1',
+              appliance: 'washing_machine',
+              durationMin: 90,
+              powerW: 800,
+              readyBy: new Date(now + 12 * HOUR).toISOString(),
+              stopAtEnd: true,
+            },
+          ],
+        });
+        await env.client.workflow.execute(forecastWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `rec-forecast-${suffix}`,
+          args: [{ region: 'GB', batchSize: 1 }],
+        });
+        await save('forecast', `rec-forecast-${suffix}`);
+        await env.client.workflow.execute(retrainModelsWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `rec-retrain-${suffix}`,
+          args: [{ target: 'intensity', trials: 3 }],
+        });
+        await save('retrainModels', `rec-retrain-${suffix}`);
 
-      await env.sleep(2 * HOUR);
-      await home.signal(commandAckSignal, {
-        idempotencyKey: 'rec-home/dw/start',
-        ok: true,
-        at: new Date(now + 2 * HOUR).toISOString(),
-      });
-      await home.signal(manualStartSignal, { deviceId: 'wm1', at: new Date(now + 2 * HOUR).toISOString() });
-      await home.signal(forecastsChangedSignal, {
-        issuedAt: new Date(now).toISOString(),
-        modelVersion: 'intensity-v2',
-      });
-      await env.sleep(3 * HOUR);
-      await new Promise((r) => setTimeout(r, 1000));
-      await other.terminate('recorded');
-      await home.terminate('recorded');
-      await save('optimizeHome', 'optimize-home/rec-home');
-    });
+        await env.sleep(8_000);
+        await home.signal(commandAckSignal, {
+          idempotencyKey: `${homeId}/dw/start`,
+          ok: true,
+          at: new Date().toISOString(),
+        });
+        await home.signal(manualStartSignal, { deviceId: 'wm1', at: new Date().toISOString() });
+        await home.signal(forecastsChangedSignal, {
+          issuedAt: new Date(now).toISOString(),
+          modelVersion: 'intensity-v2',
+        });
+        await env.sleep(8_000);
+        await new Promise((r) => setTimeout(r, 1000));
+        await other.terminate('recorded');
+        await home.terminate('recorded');
+        await save('optimizeHome', 'optimize-home/' + homeId);
+      }),
+    );
   } finally {
-    await env.teardown();
+    await nativeConnection.close();
+    await connection.close();
   }
 }
 

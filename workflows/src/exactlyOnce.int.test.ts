@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadStackEnv } from '../../scripts/smoke/stackEnv';
 import { InfluxForecastStore } from './adapters/influx';
-import { ApplianceKey, HomeIdKey, ModelVersionKey, workflowIds } from './ids';
+import { HomeIdKey, workflowIds } from './ids';
+import { ensureNamespace } from './testing/namespace';
 import { ackTopic, commandTopic, type CommandPayload } from './topics';
 import { currentPlanQuery, requestRunUpdate } from './workflows/definitions';
 import { TASK_QUEUES } from '@carbonreducer/common';
@@ -43,39 +43,6 @@ let connection: Connection;
 let client: Client;
 let device: MqttClient;
 const workers: ChildProcess[] = [];
-
-async function ensureNamespace(): Promise<void> {
-  try {
-    await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
-  } catch {
-    await connection.workflowService
-      .registerNamespace({ namespace: NAMESPACE, workflowExecutionRetentionPeriod: { seconds: 24 * 3600 } as never })
-      .catch((err: unknown) => {
-        if (!/already exists/i.test(String(err))) throw err;
-      });
-  }
-  // A new namespace takes a few seconds to reach every service of the dev server.
-  const listed = await waitFor(
-    () =>
-      connection.operatorService
-        .listSearchAttributes({ namespace: NAMESPACE })
-        .then((r) => Object.keys(r.customAttributes ?? {}))
-        .catch(() => null),
-    (v) => v !== null,
-    `namespace ${NAMESPACE} to be ready`,
-    60_000,
-  );
-  const keys = listed ?? [];
-  const missing = [HomeIdKey, ApplianceKey, ModelVersionKey].filter((k) => !keys.includes(k.name));
-  if (missing.length > 0) {
-    await connection.operatorService.addSearchAttributes({
-      namespace: NAMESPACE,
-      searchAttributes: Object.fromEntries(
-        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-      ),
-    });
-  }
-}
 
 /** Starts `npx tsx workflows/src/worker.ts` and resolves once it logs that it is running. */
 function startWorker(region: string): Promise<ChildProcess> {
@@ -153,7 +120,7 @@ beforeAll(async () => {
       cause: err,
     });
   }
-  await ensureNamespace();
+  await ensureNamespace(connection, NAMESPACE);
   client = new Client({ connection, namespace: NAMESPACE });
   try {
     device = await mqtt.connectAsync(settings.mqtt.url, {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJson } from './testing/historyJson';
 import { Worker } from '@temporalio/worker';
 import { quietRuntime, workflowBundle } from './testing/temporalTestEnv';
 
@@ -26,7 +26,7 @@ it('replays every recorded history without a determinism error', async () => {
   quietRuntime();
   const histories = fixtures.map((f) => ({
     workflowId: f,
-    history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))),
+    history: historyFromJson(JSON.parse(readFileSync(join(dir, f), 'utf8'))),
   }));
   const failures: string[] = [];
   let replayed = 0;
