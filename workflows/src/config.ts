@@ -13,6 +13,8 @@ export interface WorkflowsConfig {
   deviceBridge: boolean;
   /** Create the Temporal schedules at start-up if missing (env ENSURE_SCHEDULES, default on when serving `io`). */
   ensureSchedules: boolean;
+  /** Prebuilt workflow bundle (env WORKFLOW_BUNDLE), or null to bundle from source at start-up. */
+  workflowBundlePath: string | null;
   /** Slot length of plans (env PLAN_SLOT_MIN: 15, 30 or 60). */
   planSlotMin: 15 | 30 | 60;
   /** Homes to forecast when the telemetry bucket has none yet (env HOMES, comma-separated). */
@@ -73,6 +75,7 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
     queues: queues as ('io' | 'compute')[],
     deviceBridge: bridge === undefined ? queues.includes('io') : bridge === 'true',
     ensureSchedules: schedules === undefined ? queues.includes('io') : schedules === 'true',
+    workflowBundlePath: env.WORKFLOW_BUNDLE ? env.WORKFLOW_BUNDLE : null,
     planSlotMin: slot as 15 | 30 | 60,
     extraHomes: (env.HOMES ?? '')
       .split(',')

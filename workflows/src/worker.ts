@@ -16,7 +16,10 @@ import { startDeviceEventBridge } from './deviceEventBridge';
 import { ensureSchedules, scheduleDefinitions } from './schedules';
 import { createActivityDeps } from './wiring';
 
-/** Prebuilt by `npm run build:bundle -w workflows`; without it the worker bundles the workflows at start-up. */
+/**
+ * Written by `npm run build:bundle -w workflows`. Production sets WORKFLOW_BUNDLE to it; without WORKFLOW_BUNDLE the
+ * worker bundles the workflows from source at start-up (development: never a stale bundle).
+ */
 export const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
 
 /** Workers for the configured queues: workflows and I/O activities on `io`, training and solving on `compute`. */
@@ -28,9 +31,14 @@ export async function createWorkers(options: {
 }): Promise<Worker[]> {
   const { connection, config, deps } = options;
   const base: Pick<WorkerOptions, 'connection' | 'namespace'> = { connection, namespace: config.temporal.namespace };
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = existsSync(PREBUILT_BUNDLE)
-    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
-    : { workflowsPath: require.resolve('./workflows') };
+  const bundlePath = config.workflowBundlePath;
+  if (bundlePath !== null && !existsSync(bundlePath)) {
+    throw new Error(`WORKFLOW_BUNDLE=${bundlePath} does not exist: run npm run build:bundle -w workflows`);
+  }
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
+    bundlePath !== null
+      ? { workflowBundle: { codePath: bundlePath } }
+      : { workflowsPath: require.resolve('./workflows') };
   const workers: Worker[] = [];
   if (config.queues.includes('io')) {
     workers.push(

@@ -1,0 +1,144 @@
+import { TASK_QUEUES } from '@carbonreducer/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { createActivities } from '../activities';
+import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import { forecastWorkflow } from './forecast';
+import { retrainModelsWorkflow } from './retrainModels';
+import type { RetrainResult } from '../types';
+
+jest.setTimeout(120_000);
+type Activities = ReturnType<typeof createActivities>;
+
+let env: TestWorkflowEnvironment;
+
+/**
+ * Starts a workflow and waits in real time for it to close before asking for the result: awaiting the result right
+ * away unlocks time skipping, and the Java test server then sometimes skips past every deadline ("execution timed
+ * out") while a quick activity is still being delivered.
+ */
+async function executeWithoutSkipping<T>(start: () => Promise<WorkflowHandle>): Promise<T> {
+  const handle = await start();
+  for (;;) {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return (await handle.result()) as T;
+}
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+}, 120_000);
+afterEach(async () => {
+  await env?.teardown();
+});
+
+describe('forecastWorkflow', () => {
+  it('splits homes into batches of batchSize', async () => {
+    const batches: string[][] = [];
+    const homes = Array.from({ length: 7 }, (_, i) => `h${i}`);
+    const activities: Pick<Activities, 'forecastIntensity' | 'listHomes' | 'forecastHomeLoads'> = {
+      async forecastIntensity({ region, issuedAt }) {
+        return { region, issuedAt, modelVersion: 'intensity-v7', pointsWritten: 96 };
+      },
+      async listHomes() {
+        return homes;
+      },
+      async forecastHomeLoads({ homeIds, issuedAt }) {
+        batches.push(homeIds);
+        const failed = homeIds.includes('h5') ? [{ homeId: 'h5', error: 'no telemetry' }] : [];
+        return { issuedAt, modelVersion: 'load-v3', homesForecast: homeIds.filter((h) => h !== 'h5'), failed };
+      },
+    };
+    // Start the homes' optimizers so the forecast's signals have somewhere to go.
+    const result = await withWorkers(env, activities, async () => {
+      for (const h of homes) {
+        await env.client.workflow.start('optimizeHomeWorkflow', {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `optimize-home/${h}`,
+          args: [{ homeId: h, region: 'GB' }],
+        });
+      }
+      return env.client.workflow.execute(forecastWorkflow, {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: 'forecast-batches',
+        args: [{ region: 'GB', batchSize: 3 }],
+      });
+    });
+    expect(batches.map((b) => b.length).sort()).toEqual([1, 3, 3]);
+    expect(batches.flat().sort()).toEqual(homes);
+    expect(result.homesForecast).toBe(6);
+    expect(result.homesFailed).toEqual([{ homeId: 'h5', error: 'no telemetry' }]);
+    expect(result.homesNotified).toBe(7);
+    expect(result.loadModelVersion).toBe('load-v3');
+  });
+});
+
+describe('retrainModelsWorkflow', () => {
+  function lifecycle(challengerMae: number) {
+    const promoted: string[] = [];
+    const activities: Pick<
+      Activities,
+      'searchHyperparameters' | 'trainAndRegisterModel' | 'backtestModels' | 'promoteChampion'
+    > = {
+      async searchHyperparameters({ target, trials }) {
+        const all = Array.from({ length: trials }, (_, i) => ({
+          trial: i,
+          params: { depth: i },
+          validationMae: 10 - i,
+        }));
+        return { target, trials: all, best: all.at(-1)! };
+      },
+      async trainAndRegisterModel({ target, params }) {
+        return { target, modelVersion: `${target}-depth${params.depth}` };
+      },
+      async backtestModels({ target, challengerVersion }) {
+        return {
+          target,
+          challengerVersion,
+          challengerMae,
+          championVersion: `${target}-old`,
+          championMae: 20,
+          windows: 12,
+        };
+      },
+      async promoteChampion({ modelVersion }) {
+        promoted.push(modelVersion);
+      },
+    };
+    return { activities, promoted };
+  }
+
+  it('promotes a challenger that beats the champion by the margin', async () => {
+    const { activities, promoted } = lifecycle(15);
+    const result = await withWorkers(env, activities, () =>
+      executeWithoutSkipping<RetrainResult>(() =>
+        env.client.workflow.start(retrainModelsWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: 'retrain-promote',
+          args: [{ target: 'intensity', trials: 4 }],
+        }),
+      ),
+    );
+    expect(result.challengerVersion).toBe('intensity-depth3');
+    expect(result.decision.promote).toBe(true);
+    expect(promoted).toEqual(['intensity-depth3']);
+    expect(result.activeVersion).toBe('intensity-depth3');
+  });
+
+  it('keeps the champion when the challenger is not better enough', async () => {
+    const { activities, promoted } = lifecycle(19.9);
+    const result = await withWorkers(env, activities, () =>
+      executeWithoutSkipping<RetrainResult>(() =>
+        env.client.workflow.start(retrainModelsWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: 'retrain-keep',
+          args: [{ target: 'load', trials: 2, minImprovement: 0.05 }],
+        }),
+      ),
+    );
+    expect(result.decision.promote).toBe(false);
+    expect(promoted).toEqual([]);
+    expect(result.activeVersion).toBe('load-old');
+  });
+});
