@@ -44,29 +44,29 @@ let client: Client;
 let device: MqttClient;
 const workers: ChildProcess[] = [];
 
-/** Starts `npx tsx workflows/src/worker.ts` and resolves once it logs that it is running. */
+/**
+ * Starts workflows/src/worker.ts with tsx as one process (`node --require tsx/cjs`: the tsx CLI would fork a child that
+ * survives a SIGKILL of its parent), leading its own process group, and resolves once it logs that it is running.
+ */
 function startWorker(region: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'worker.ts')],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: settings.temporalAddress,
-        TEMPORAL_NAMESPACE: NAMESPACE,
-        INFLUXDB_APP_TOKEN: settings.influx.token,
-        INFLUXDB_URL: settings.influx.url,
-        MQTT_URL: settings.mqtt.url,
-        MQTT_SERVICE_PASSWORD: settings.mqtt.password,
-        REGION: region,
-        INTENSITY_SOURCES: 'file',
-        ENSURE_SCHEDULES: 'false',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'worker.ts')], {
+    cwd: repoRoot,
+    detached: true,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: settings.temporalAddress,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      INFLUXDB_APP_TOKEN: settings.influx.token,
+      INFLUXDB_URL: settings.influx.url,
+      MQTT_URL: settings.mqtt.url,
+      MQTT_SERVICE_PASSWORD: settings.mqtt.password,
+      REGION: region,
+      INTENSITY_SOURCES: 'file',
+      ENSURE_SCHEDULES: 'false',
+      LOG_LEVEL: 'info',
     },
-  );
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   workers.push(child);
   let log = '';
   return new Promise((resolvePromise, reject) => {
@@ -88,11 +88,16 @@ function startWorker(region: string): Promise<ChildProcess> {
   });
 }
 
+/** Signals the worker's process group; resolves with its exit code (null when the signal killed it). */
 function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
   return new Promise((res) => {
     if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
     child.once('exit', (code) => res(code));
-    child.kill(signal);
+    try {
+      process.kill(-(child.pid ?? 0), signal);
+    } catch {
+      child.kill(signal);
+    }
   });
 }
 
