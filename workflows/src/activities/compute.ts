@@ -127,7 +127,8 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
       return withFailureMapping(`hyperparameter search for ${args.target}`, () =>
         deps.models.searchHyperparameters(args, {
           completed,
-          onTrial: (all) => ctx.heartbeat({ completed: all }),
+          // A copy: the details must not change after the call while the SDK may still send them.
+          onTrial: (all) => ctx.heartbeat({ completed: [...all] }),
           heartbeat: () => ctx.heartbeat({ completed }),
           signal: ctx.cancellationSignal,
         }),
