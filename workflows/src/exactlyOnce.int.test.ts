@@ -92,7 +92,12 @@ function startWorker(region: string): Promise<ChildProcess> {
 function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
   return new Promise((res) => {
     if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
-    child.once('exit', (code) => res(code));
+    child.once('exit', (code) => {
+      // Nothing of the worker may keep Jest from exiting.
+      child.stderr?.destroy();
+      child.unref();
+      res(code);
+    });
     try {
       process.kill(-(child.pid ?? 0), signal);
     } catch {
