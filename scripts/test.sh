@@ -32,10 +32,25 @@ step() {
 
 step lint npm run lint
 step typecheck npm run typecheck
-step "unit tests" npm run test:unit
+mkdir -p .stack
+rm -f .stack/jest-unit.json .stack/jest-integration.json
+step "unit tests" npm run test:unit -- --json --outputFile=.stack/jest-unit.json
 # --forceExit: a suite that leaves a handle open (seen on the full run, source not yet found) must not hang CI
 # after Jest has printed its summary.
-step "integration tests" npm run test:integration -- --forceExit
+step "integration tests" npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
+
+# One closing line for every test run, in the plain `N passed, N failed` form CI reads. A report that is missing
+# (Jest crashed before writing it) counts as a failure.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { failed++; console.error(`[test] no report ${f}`); continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; skipped += r.numPendingTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' .stack/jest-unit.json .stack/jest-integration.json
 
 if ((${#failed[@]})); then
   log "failed: ${failed[*]}"
