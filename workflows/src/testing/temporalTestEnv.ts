@@ -162,3 +162,20 @@ export async function withWorkers<T>(
   });
   return io.runUntil(compute.runUntil(fn));
 }
+
+/**
+ * Starts a workflow and waits in real time for it to close before asking for its result. Awaiting the result at once
+ * unlocks time skipping, and the Java test server then sometimes skips past every deadline ("execution timed out")
+ * while a quick activity is still being delivered, most often on a loaded machine.
+ */
+export async function executeWithoutSkipping<T>(
+  start: () => Promise<{ describe(): Promise<{ status: { name: string } }>; result(): Promise<unknown> }>,
+): Promise<T> {
+  const handle = await start();
+  for (;;) {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return (await handle.result()) as T;
+}

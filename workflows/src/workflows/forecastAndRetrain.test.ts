@@ -1,31 +1,16 @@
 import { TASK_QUEUES } from '@carbonreducer/common';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
-import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import { createTimeSkippingEnv, executeWithoutSkipping, withWorkers } from '../testing/temporalTestEnv';
 import { forecastWorkflow } from './forecast';
 import { retrainModelsWorkflow } from './retrainModels';
-import type { RetrainResult } from '../types';
+import type { ForecastResult, RetrainResult } from '../types';
 
 jest.setTimeout(120_000);
 type Activities = ReturnType<typeof createActivities>;
 
 let env: TestWorkflowEnvironment;
 
-/**
- * Starts a workflow and waits in real time for it to close before asking for the result: awaiting the result right
- * away unlocks time skipping, and the Java test server then sometimes skips past every deadline ("execution timed
- * out") while a quick activity is still being delivered.
- */
-async function executeWithoutSkipping<T>(start: () => Promise<WorkflowHandle>): Promise<T> {
-  const handle = await start();
-  for (;;) {
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return (await handle.result()) as T;
-}
 beforeEach(async () => {
   env = await createTimeSkippingEnv();
 }, 120_000);
@@ -59,11 +44,13 @@ describe('forecastWorkflow', () => {
           args: [{ homeId: h, region: 'GB' }],
         });
       }
-      return env.client.workflow.execute(forecastWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: 'forecast-batches',
-        args: [{ region: 'GB', batchSize: 3 }],
-      });
+      return executeWithoutSkipping<ForecastResult>(() =>
+        env.client.workflow.start(forecastWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: 'forecast-batches',
+          args: [{ region: 'GB', batchSize: 3 }],
+        }),
+      );
     });
     expect(batches.map((b) => b.length).sort()).toEqual([1, 3, 3]);
     expect(batches.flat().sort()).toEqual(homes);

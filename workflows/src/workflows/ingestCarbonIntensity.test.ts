@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TASK_QUEUES } from '@carbonreducer/common';
 import type { createActivities } from '../activities';
-import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import { createTimeSkippingEnv, executeWithoutSkipping, withWorkers } from '../testing/temporalTestEnv';
 import type { IngestResult } from '../types';
 import { ingestCarbonIntensityWorkflow } from './ingestCarbonIntensity';
 
@@ -40,11 +40,13 @@ describe('ingestCarbonIntensityWorkflow', () => {
       },
     };
     const result = await withWorkers(env, activities, () =>
-      env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: `ingest-test-${Date.now()}`,
-        args: [{ region: 'GB' }],
-      }),
+      executeWithoutSkipping<IngestResult>(() =>
+        env.client.workflow.start(ingestCarbonIntensityWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `ingest-test-${Date.now()}`,
+          args: [{ region: 'GB' }],
+        }),
+      ),
     );
     expect(calls).toHaveLength(3);
     expect(calls.every((c) => c.region === 'GB' && !Number.isNaN(Date.parse(c.now)))).toBe(true);
