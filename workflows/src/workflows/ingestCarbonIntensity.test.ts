@@ -63,11 +63,13 @@ describe('ingestCarbonIntensityWorkflow', () => {
       },
     };
     const run = withWorkers(env, activities, () =>
-      env.client.workflow.execute(ingestCarbonIntensityWorkflow, {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: `ingest-bad-${Date.now()}`,
-        args: [{ region: '' }],
-      }),
+      executeWithoutSkipping<IngestResult>(() =>
+        env.client.workflow.start(ingestCarbonIntensityWorkflow, {
+          taskQueue: TASK_QUEUES.io,
+          workflowId: `ingest-bad-${Date.now()}`,
+          args: [{ region: '' }],
+        }),
+      ),
     );
     await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
     await run.catch((err: WorkflowFailedError) => {
