@@ -1,3 +1,4 @@
 export * from './constants';
 export * from './logger';
 export * from './errors';
+export * from './prng';

@@ -13,6 +13,7 @@ import { checkPlan } from '../src/core/check';
 import { solveHome } from '../src/core/solve';
 import type { DeviceRequest, HomeRequest, MilpSolver } from '../src/core/types';
 import { createHighsSolver } from '../src/solver/highs';
+import { mulberry32 as prng } from '@carbonreducer/common';
 
 const SLOT_MIN = 15;
 const SLOTS = 96;
@@ -22,18 +23,6 @@ const H = 3_600_000;
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
-/** mulberry32: small seeded PRNG so runs are repeatable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Data {

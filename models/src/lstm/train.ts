@@ -1,3 +1,4 @@
+import { mulberry32 as seededRandom } from '@carbonreducer/common';
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, batchInputs, singleInput } from './batch';
 import { exportLstmOnnx, ONNX_INPUTS, ONNX_OUTPUTS } from './onnx-export';
@@ -76,18 +77,6 @@ function resolveOptions(o: LstmOptions): ResolvedOptions {
 async function useCpuBackend(): Promise<void> {
   await tf.setBackend('cpu');
   (tf.backend() as { firstUse?: boolean }).firstUse = false;
-}
-
-/** mulberry32: a small seeded PRNG for the batch order (tfjs' own shuffling uses Math.random). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function buildNetwork(o: ResolvedOptions, horizons: number): tf.Sequential {

@@ -1,16 +1,5 @@
 import { DEVICE_KINDS, FIELDS, KINDS, TOPIC_ROOT, type DeviceKind, type FieldKey } from '@carbonreducer/telemetry';
-
-/** Deterministic PRNG (mulberry32) so that a failing fuzz run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '@carbonreducer/common';
 
 export interface FuzzMessage {
   topic: string;
