@@ -26,6 +26,9 @@ const ignore = ['/node_modules/', '/dist/', '/.config/'];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option (Jest ignores it inside `projects`): real servers and a loaded 2-core machine need room.
+  // Timeouts only stop hung tests; speed is measured in benchmarks, never asserted here.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -42,7 +45,6 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       transform: { '^.+\\.(t|j)sx?$': swc },
       testEnvironment: 'node',
-      testTimeout: 120000,
     },
   ],
 };
