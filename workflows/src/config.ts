@@ -19,6 +19,8 @@ export interface WorkflowsConfig {
   planSlotMin: 15 | 30 | 60;
   /** Homes to forecast when the telemetry bucket has none yet (env HOMES, comma-separated). */
   extraHomes: string[];
+  /** Wall-clock budget of one retrain's hyperparameter search, ms (env MODEL_SEARCH_SECONDS, default 20). */
+  modelSearchBudgetMs: number;
   logLevel: LogLevel;
 }
 
@@ -47,6 +49,8 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
   const slot = Number(env.PLAN_SLOT_MIN ?? '30');
   if (slot !== 15 && slot !== 30 && slot !== 60)
     problems.push(`PLAN_SLOT_MIN must be 15, 30 or 60, got ${env.PLAN_SLOT_MIN}`);
+  const searchS = Number(env.MODEL_SEARCH_SECONDS ?? '20');
+  if (!(searchS > 0)) problems.push(`MODEL_SEARCH_SECONDS must be a positive number, got ${env.MODEL_SEARCH_SECONDS}`);
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push(`LOG_LEVEL must be debug|info|warn|error, got ${logLevel}`);
@@ -81,6 +85,7 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean),
+    modelSearchBudgetMs: searchS * 1000,
     logLevel,
   };
   if (problems.length > 0) throw new Error(`invalid workflows configuration:\n  - ${problems.join('\n  - ')}`);

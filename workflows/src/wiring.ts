@@ -5,10 +5,10 @@ import type { ActivityDeps } from './activities';
 import { createChampionIntensityForecaster, createChampionLoadForecaster } from './adapters/forecasting';
 import { InfluxForecastStore, InfluxHomeDirectory, InfluxScheduleStore } from './adapters/influx';
 import { createIntensityIngestor } from './adapters/intensity';
+import { createModelLifecycle } from './adapters/modelLifecycle';
 import { MqttCommandPublisher } from './adapters/mqtt';
 import { createOptimizerPlanner } from './adapters/optimizerPlanner';
 import type { WorkflowsConfig } from './config';
-import { BadInputError } from './errors';
 import type { HomeDirectory, ModelLifecycle } from './ports';
 
 /** Homes seen in telemetry, plus those configured (HOMES) so a fresh stack has something to forecast. */
@@ -18,17 +18,6 @@ function homesWithExtras(inner: HomeDirectory, extra: string[]): HomeDirectory {
       return [...new Set([...(await inner.listHomes()), ...extra])].sort();
     },
   };
-}
-
-/**
- * Hyperparameter search, training and promotion are run by `npx carbonreducer-models` (models/) for now; the
- * retrain workflow's activities fail non-retryably with this message until that API is wired here.
- */
-function unwiredModelLifecycle(): ModelLifecycle {
-  const fail = (): never => {
-    throw new BadInputError('model training is not wired into this worker yet: run `npx carbonreducer-models`');
-  };
-  return { searchHyperparameters: fail, trainAndRegister: fail, backtest: fail, promote: fail };
 }
 
 /** Real dependencies of every activity, from the validated config. */
@@ -59,7 +48,7 @@ export async function createActivityDeps(options: {
     intensityForecaster: createChampionIntensityForecaster(config.influx),
     loadForecaster: createChampionLoadForecaster(config.influx),
     planner: createOptimizerPlanner({ solver, slotMin: config.planSlotMin }),
-    models: options.models ?? unwiredModelLifecycle(),
+    models: options.models ?? createModelLifecycle({ searchBudgetMs: config.modelSearchBudgetMs, env: options.env }),
     logger,
   };
 }
