@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES, TEMPORAL_NAMESPACE } from '@carbonreducer/common';
 import { assertReachable } from './reachable';
 import { loadStackEnv } from './stackEnv';
 import { createSmokeActivities } from './temporal/activities';
+import { installSilentRuntime } from './temporal/silentRuntime';
 import { smokeRoundTrip } from './temporal/workflows';
 
 // Smoke test of the native Temporal dev server: namespace, search attributes and a workflow run end to end.
@@ -15,16 +16,7 @@ const host = '127.0.0.1';
 const port = stack.port('TEMPORAL_PORT');
 const address = `${host}:${port}`;
 
-Runtime.install({
-  logger: {
-    log: () => undefined,
-    trace: () => undefined,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-  },
-});
+installSilentRuntime();
 
 describe('Temporal dev server (scripts/stack up temporal)', () => {
   beforeAll(async () => {

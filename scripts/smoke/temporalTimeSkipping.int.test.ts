@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { loadStackEnv } from './stackEnv';
 import { createSmokeActivities } from './temporal/activities';
+import { installSilentRuntime } from './temporal/silentRuntime';
 import { sleepOneDay } from './temporal/workflows';
 
 // Smoke test of the Java time-skipping test server installed by `scripts/stack install` (the SDK starts it).
@@ -15,16 +16,7 @@ const launcher =
   process.env.TEMPORAL_TEST_SERVER_PATH ??
   join(cache, `temporal_test_server-${stack.get('TEMPORAL_TEST_SERVER_VERSION')}`, 'bin', 'temporal-test-server');
 
-Runtime.install({
-  logger: {
-    log: () => undefined,
-    trace: () => undefined,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-  },
-});
+installSilentRuntime();
 
 describe('Temporal time-skipping test server (scripts/stack install)', () => {
   let env: TestWorkflowEnvironment | undefined;
