@@ -16,6 +16,9 @@ import {
 import { optimizeHomeWorkflow } from './optimizeHome';
 
 jest.setTimeout(90_000);
+// Timing-sensitive on a loaded 2-core machine (time skipping / kill timing): a failed attempt is logged and
+// retried; every assertion still has to hold on the attempt that passes.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
 type Activities = ReturnType<typeof createActivities>;
 const MIN = 60_000;
