@@ -13,7 +13,7 @@ import {
   type IntensityGrid,
 } from '../eval/evaluate';
 import { modelForecaster } from './modelForecast';
-import { detectCycles, periodMapping, wallClockAsUtc, type CycleDemand, type EvDemand } from '../eval/requests';
+import { detectCycles, periodMapping, type CycleDemand, type EvDemand } from '../eval/requests';
 
 const FORECASTS = ['perfect', 'operator', 'model', 'naive'] as const;
 type ForecastMode = (typeof FORECASTS)[number];
@@ -22,7 +22,8 @@ export const HELP = `carbonreducer-optimizer — plan flexible household loads f
 
 Usage:
   carbonreducer-optimizer evaluate --intensity FILE... --households FILE... --ev FILE
-                                   --forecast perfect|operator|model|naive --flex-hours N [--json]
+                                   --forecast perfect|operator|model|naive --flex-hours N
+                                   [--plan-once] [--from DATE] [--json]
 
 Options:
   --intensity FILE...   Carbon intensity CSVs: NESO (from,to,forecast,actual,index; half-hourly) or
@@ -30,31 +31,39 @@ Options:
   --households FILE...  1-minute household files (Time,Aggregate,Kettle,Dishwasher,WashingMachine,Microwave).
                         Files are grouped into homes by name (refit-house2-*, ukdale-house2-*).
   --ev FILE             Caltech ACN-Data sessions JSON.
-  --forecast MODE       Intensity the planner sees at request time:
+  --forecast MODE       Intensity the planner sees:
                           perfect   the actual intensity (perfect foresight)
                           operator  the NESO file's own forecast column (NESO files only)
                           naive     seasonal naive: the same slot one day earlier (further back if not yet known)
                           model     the trained champion intensity model (@carbonreducer/models registry)
-  --flex-hours N        Flexibility: a cycle must finish by request + its duration + N h; an EV by
-                        min(requested departure, plug-in + full-power charging time + N h).
+  --flex-hours N        Flexibility: a cycle must finish by request + its duration + N h; an EV session counts
+                        when the driver's request leaves at least N h (requested departure − plug-in − full-power
+                        charging time) and must then be charged by plug-in + full-power time + N h. Sessions
+                        with less are reported apart ("lessFlexible"), planned up to their requested departure.
+  --plan-once           Plan once at request time. Default: plan again every 30 min with the forecast as then
+                        known, while a cycle has not started (EV: for the charging still to come), as the product
+                        does; only the naive and model forecasts change with time, so only they are re-planned.
+  --from DATE           Map requests only onto the intensity data from DATE (YYYY-MM-DD, UTC), e.g. after the
+                        model's training window; the data before it remain history for the forecasts.
   --json                Print one JSON object instead of the table.
   -h, --help            This help.
 
 What is evaluated:
   Requests: appliance cycles detected in the Dishwasher and WashingMachine columns (the real start is the request
   time, the real 1-minute profile is the cycle) and EV sessions with a driver request (plug-in time, requested
-  departure, kWh requested; 7 kW wallbox, 1.4 kW minimum when on). Each request is planned alone in 30-minute
-  slots minimising CO2 with the chosen forecast, then scored with the actual intensity. Baseline: the load runs
-  at request time (the EV at full power from plug-in). Perfect: the plan made with the actual intensity (or
-  running at request time, if that is better). Requests that cannot be met in full are counted as infeasible.
+  departure, kWh requested; 7 kW wallbox, 1.4 kW minimum when on). Each request is planned alone minimising CO2
+  (energy price 0, 1 per kg CO2) in 30-minute slots starting at the request time, then scored with the actual
+  intensity. Baseline: the load runs at request time (the EV at full power from plug-in). Perfect: the plan made
+  with the actual intensity (or running at request time, if that is better). EVs asking for more than the charger
+  can deliver by their requested departure are counted as infeasible (all plans deliver what is possible).
 
 Date mapping (the data sets cover different years):
-  Every request is moved by a whole number of weeks into the intensity period, keeping weekday and time of day.
-  Anchor = the first Monday 00:00 UTC at least 8 days after the intensity data start (history for the naive and
-  model forecasts); span = the whole weeks from the anchor to 2 days before the data end (room for the plan).
-  A request at time t is planned at anchor + ((t − anchor) mod span). Household times are UTC; EV times are the
-  JPL site's local wall-clock time (America/Los_Angeles) read as UTC, so a 08:00 plug-in stays at 08:00.
-  Seasons are not kept.
+  Every request is moved by a whole number of weeks of local wall-clock time into the intensity period, keeping
+  weekday and local time of day: households on the UK clock (Europe/London), EV sessions on their site's clock
+  (America/Los_Angeles), the intensity period on the UK clock. Anchor = the first Monday 00:00 at least 8 days
+  after the intensity data start (history for the naive and model forecasts); span = the whole weeks from the
+  anchor to 2 days before the data end (room for the plan). A request at local time w is planned at UK local time
+  anchor + ((w − anchor) mod span). Seasons are not kept.
 
 Data: NESO Carbon Intensity API (CC BY 4.0); Electricity Maps (attribution required); REFIT and UK-DALE
 (CC BY 4.0) as prepared by DeviceScope (Apache-2.0); Caltech ACN-Data (JPL site, ACN-Data terms of use).
@@ -67,6 +76,10 @@ export interface EvaluateArgs {
   forecast: ForecastMode;
   flexHours: number;
   json: boolean;
+  /** One plan at request time instead of planning again every 30 min with the forecast as then known. */
+  planOnce: boolean;
+  /** Map requests only onto the intensity data from this instant (e.g. after a model's training window). */
+  fromMs: number | null;
 }
 
 export class UsageError extends Error {
@@ -79,13 +92,15 @@ export function parseArgs(argv: string[]): EvaluateArgs | 'help' {
   if (command !== 'evaluate') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected "evaluate"`);
   const lists: Record<string, string[]> = {};
   let json = false;
+  let planOnce = false;
   let current: string | null = null;
   for (const a of rest) {
-    if (a === '--json') {
-      json = true;
+    if (a === '--json' || a === '--plan-once') {
+      if (a === '--json') json = true;
+      else planOnce = true;
       current = null;
     } else if (a.startsWith('--')) {
-      if (!['--intensity', '--households', '--ev', '--forecast', '--flex-hours'].includes(a)) {
+      if (!['--intensity', '--households', '--ev', '--forecast', '--flex-hours', '--from'].includes(a)) {
         throw new UsageError(`unknown option ${a}`);
       }
       current = a.slice(2);
@@ -114,7 +129,13 @@ export function parseArgs(argv: string[]): EvaluateArgs | 'help' {
   if (flexRaw === null || !Number.isFinite(flexHours) || flexHours < 0 || flexHours > 40) {
     throw new UsageError(`--flex-hours must be a number of hours 0–40, got ${JSON.stringify(flexRaw)}`);
   }
-  return { intensity, households, ev, forecast: forecast as ForecastMode, flexHours, json };
+  const fromRaw = one('from');
+  const fromMs =
+    fromRaw === null ? null : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(fromRaw) ? `${fromRaw}T00:00:00Z` : fromRaw);
+  if (fromMs !== null && !Number.isFinite(fromMs)) {
+    throw new UsageError(`--from must be a date (YYYY-MM-DD, UTC) or an ISO time, got ${JSON.stringify(fromRaw)}`);
+  }
+  return { intensity, households, ev, forecast: forecast as ForecastMode, flexHours, json, planOnce, fromMs };
 }
 
 /** Household files grouped into homes by the part of the name before -YYYY-MM. */
@@ -137,7 +158,9 @@ async function loadCycles(paths: string[]): Promise<CycleDemand[]> {
       const power = series.appliancesW[column];
       if (power === undefined)
         throw new Error(`${home}: no ${column} column (has ${series.applianceNames.join(', ')})`);
-      for (const c of detectCycles(series.timeMs, power)) out.push({ kind, source: home, ...c });
+      // REFIT and UK-DALE are UK homes: their routines follow the UK clock.
+      for (const c of detectCycles(series.timeMs, power))
+        out.push({ kind, source: home, timeZone: 'Europe/London', ...c });
     }
   }
   return out;
@@ -152,13 +175,13 @@ async function loadEvs(path: string): Promise<{ evs: EvDemand[]; skipped: number
       skipped++; // no usable driver request: nothing to plan against
       continue;
     }
-    const connectionMs = wallClockAsUtc(s.connectionMs, s.timezone);
     evs.push({
       kind: 'ev',
       source: s.sessionId,
-      connectionMs,
-      departureMs: connectionMs + (s.requestedDepartureMs - s.connectionMs),
+      connectionMs: s.connectionMs,
+      departureMs: s.requestedDepartureMs,
       energyWh: s.energyRequestedKWh * 1000,
+      timeZone: s.timezone,
     });
   }
   return { evs, skipped };
@@ -197,7 +220,7 @@ export function table(result: EvaluationResult, args: EvaluateArgs): string {
       ];
     }),
     [
-      'all',
+      `all (flex ≥ ${args.flexHours} h)`,
       String(result.requests),
       String(result.infeasible),
       f2(result.baselineKgCO2),
@@ -206,13 +229,24 @@ export function table(result: EvaluationResult, args: EvaluateArgs): string {
       f1(result.reductionPct),
       f1(result.captureOfPerfectPct),
     ],
+    [
+      'ev, less flexible',
+      String(result.lessFlexible.requests),
+      String(result.lessFlexible.infeasible),
+      f2(result.lessFlexible.baselineKgCO2),
+      f2(result.lessFlexible.optimizedKgCO2),
+      f2(result.lessFlexible.perfectKgCO2),
+      f1(result.lessFlexible.reductionPct),
+      f1(result.lessFlexible.captureOfPerfectPct),
+    ],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const lines = rows.map((r) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
   );
   return [
-    `Forecast: ${args.forecast}; flexibility: ${args.flexHours} h; 30-minute slots; CO2 scored with the actual intensity.`,
+    `Forecast: ${args.forecast} (${result.replan ? 're-planned every 30 min while not started' : 'planned once'}); flexibility: ${args.flexHours} h; 30-minute slots; CO2 scored with the actual intensity.`,
+    '"ev, less flexible": sessions whose request leaves under the flexibility; not in "all".',
     '',
     ...lines,
     '',
@@ -241,7 +275,16 @@ export async function run(argv: string[]): Promise<number> {
   const first = series.points[0];
   const last = series.points[series.points.length - 1];
   if (!first || !last) throw new Error('intensity files hold no data');
-  const mapping = periodMapping(first.fromMs, last.toMs);
+  if (args.fromMs !== null && (args.fromMs < first.fromMs || args.fromMs >= last.toMs)) {
+    throw new Error(
+      `--from ${new Date(args.fromMs).toISOString()} lies outside the intensity data (${new Date(first.fromMs).toISOString()} – ${new Date(last.toMs).toISOString()})`,
+    );
+  }
+  // With --from, the forecasts still see the data before it as history.
+  const mapping =
+    args.fromMs === null
+      ? periodMapping(first.fromMs, last.toMs)
+      : periodMapping(args.fromMs, last.toMs, { leadDays: Math.max(0, 8 - (args.fromMs - first.fromMs) / 86_400_000) });
   const forecast = await forecasterFor(args.forecast, grid);
   const cycles = await loadCycles(args.households);
   const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
@@ -258,7 +301,7 @@ export async function run(argv: string[]): Promise<number> {
     evs,
     forecast,
     solver,
-    { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours },
+    { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours, replan: !args.planOnce },
     progress,
   );
   if (args.json) console.log(JSON.stringify(result));

@@ -1,4 +1,4 @@
-import { naiveForecaster, type IntensityForecaster, type IntensityGrid } from '../eval/evaluate';
+import { forecaster, naiveForecaster, type IntensityForecaster, type IntensityGrid } from '../eval/evaluate';
 
 const SLOT_MS = 30 * 60_000;
 
@@ -27,13 +27,26 @@ export async function modelForecaster(grid: IntensityGrid): Promise<IntensityFor
   }
   const history = { startMs: grid.startMs, stepMs: SLOT_MS, values: grid.actual };
   const naive = naiveForecaster(grid);
-  return async (nowMs, fromMs, slots) => {
-    const horizonMs = fromMs + slots * SLOT_MS - Math.floor(nowMs / SLOT_MS) * SLOT_MS;
-    const points = await champion.forecast(history, nowMs, horizonMs);
+  // One model run per forecast origin (the half-hour `now` lies in), 48 h ahead, shared by every request planned
+  // from that origin; the model only sees history before the origin.
+  const runs = new Map<number, Promise<Map<number, number>>>();
+  const run = (originMs: number) => {
+    let r = runs.get(originMs);
+    if (r === undefined) {
+      r = champion
+        .forecast(history, originMs, 48 * 3_600_000)
+        .then((points) => new Map(points.map((x) => [x.fromMs, x.point])));
+      runs.set(originMs, r);
+    }
+    return r;
+  };
+  return forecaster(true, async (nowMs, fromMs, slots) => {
+    const originMs = grid.startMs + Math.floor((nowMs - grid.startMs) / SLOT_MS) * SLOT_MS;
+    const points = await run(originMs);
     const fallback = await naive(nowMs, fromMs, slots);
     return Array.from({ length: slots }, (_, k) => {
-      const p = points.find((x) => x.fromMs === fromMs + k * SLOT_MS)?.point;
+      const p = points.get(fromMs + k * SLOT_MS);
       return p !== undefined && Number.isFinite(p) ? p : (fallback[k] as number);
     });
-  };
+  });
 }

@@ -75,13 +75,35 @@ function at(values: Float64Array, t: number): number {
   return v;
 }
 
-/** Intensity forecast for `slots` slots from `fromMs`, as known at `nowMs`. */
-export type IntensityForecaster = (nowMs: number, fromMs: number, slots: number) => number[] | Promise<number[]>;
-
-export function perfectForecaster(grid: IntensityGrid): IntensityForecaster {
-  return (_now, fromMs, slots) => Array.from({ length: slots }, (_, k) => at(grid.actual, slotOf(grid, fromMs) + k));
+/**
+ * Intensity forecast for `slots` grid slots (30 min, on the intensity grid) from `fromMs`, as known at `nowMs`.
+ * `updates`: whether a slot's forecast can change as `nowMs` moves on (new data, a new model run). Planning again
+ * with a forecast that does not update returns the same plan (the remaining window still contains the old
+ * optimum), so the evaluation re-plans only with forecasts that update.
+ */
+export interface IntensityForecaster {
+  (nowMs: number, fromMs: number, slots: number): number[] | Promise<number[]>;
+  updates: boolean;
 }
 
+export function forecaster(
+  updates: boolean,
+  f: (nowMs: number, fromMs: number, slots: number) => number[] | Promise<number[]>,
+): IntensityForecaster {
+  return Object.assign(f, { updates });
+}
+
+export function perfectForecaster(grid: IntensityGrid): IntensityForecaster {
+  return forecaster(false, (_now, fromMs, slots) =>
+    Array.from({ length: slots }, (_, k) => at(grid.actual, slotOf(grid, fromMs) + k)),
+  );
+}
+
+/**
+ * The NESO file's `forecast` column. It holds one value per slot (the operator's latest, issued shortly before
+ * the slot), not the forecast as it stood hours ahead, so it does not update with `now` here and flatters the
+ * operator for long look-aheads.
+ */
 export function operatorForecaster(grid: IntensityGrid): IntensityForecaster {
   const op = grid.operator;
   if (op === null) {
@@ -89,18 +111,52 @@ export function operatorForecaster(grid: IntensityGrid): IntensityForecaster {
       '--forecast operator needs the operator forecast column, which only the NESO file (neso-gb-national-*.csv, column `forecast`) has',
     );
   }
-  return (_now, fromMs, slots) => Array.from({ length: slots }, (_, k) => at(op, slotOf(grid, fromMs) + k));
+  return forecaster(false, (_now, fromMs, slots) =>
+    Array.from({ length: slots }, (_, k) => at(op, slotOf(grid, fromMs) + k)),
+  );
 }
 
 /** Seasonal naive: the same slot one day earlier, or as many days earlier as needed for it to have ended by `now`. */
 export function naiveForecaster(grid: IntensityGrid): IntensityForecaster {
-  return (nowMs, fromMs, slots) =>
+  return forecaster(true, (nowMs, fromMs, slots) =>
     Array.from({ length: slots }, (_, k) => {
       const slotMs = fromMs + k * SLOT_MS;
       let back = DAY_MS;
       while (slotMs - back + SLOT_MS > nowMs) back += DAY_MS;
       return at(grid.actual, slotOf(grid, slotMs - back));
-    });
+    }),
+  );
+}
+
+/**
+ * Values on a plan grid of 30-minute slots starting at `planStartMs` (the request time, anywhere inside a grid
+ * slot) from values on the intensity grid: each plan slot overlaps at most two grid slots, weighted by overlap.
+ */
+export function onPlanGrid(gridStartMs: number, values: (t: number) => number, planStartMs: number, slots: number) {
+  const t0 = Math.floor((planStartMs - gridStartMs) / SLOT_MS);
+  const w = (planStartMs - gridStartMs - t0 * SLOT_MS) / SLOT_MS; // share of the next grid slot
+  return Array.from({ length: slots }, (_, k) => {
+    const a = values(t0 + k);
+    return w === 0 ? a : (1 - w) * a + w * values(t0 + k + 1);
+  });
+}
+
+/** The forecast known at `nowMs` on the plan grid starting at `planStartMs`. */
+async function forecastOnPlanGrid(
+  grid: IntensityGrid,
+  f: IntensityForecaster,
+  nowMs: number,
+  planStartMs: number,
+  slots: number,
+): Promise<number[]> {
+  const fromMs = grid.startMs + slotOf(grid, planStartMs) * SLOT_MS;
+  const values = await f(nowMs, fromMs, slots + 1);
+  const t0 = slotOf(grid, fromMs);
+  return onPlanGrid(grid.startMs, (t) => values[t - t0] as number, planStartMs, slots);
+}
+
+function actualOnPlanGrid(grid: IntensityGrid, planStartMs: number, slots: number): number[] {
+  return onPlanGrid(grid.startMs, (t) => at(grid.actual, t), planStartMs, slots);
 }
 
 export interface KindResult {
@@ -114,7 +170,16 @@ export interface KindResult {
 }
 
 export interface EvaluationResult extends KindResult {
+  flexHours: number;
+  /** Plans made again every 30 min with the forecast as then known (while a cycle has not started / for the charging still to come). */
+  replan: boolean;
   byKind: Record<EvalKind, KindResult>;
+  /**
+   * EV sessions whose driver's request leaves less than `flexHours` of flexibility (requested departure − plug-in
+   * − full-power charging time), planned within their own window up to the requested departure. They are not
+   * part of the figures above, which are for loads with at least `flexHours` of flexibility.
+   */
+  lessFlexible: KindResult;
 }
 
 export interface EvaluationOptions {
@@ -122,12 +187,20 @@ export interface EvaluationOptions {
   /** EV charger power, W (a 32 A single-phase home wallbox). */
   evMaxPowerW: number;
   evMinPowerW: number;
+  /** Plan again every 30 min with the forecast as then known, as the product does; false: one plan at request time. */
+  replan: boolean;
 }
 
-export const DEFAULT_EVAL_OPTIONS: Omit<EvaluationOptions, 'flexHours'> = { evMaxPowerW: 7000, evMinPowerW: 1400 };
+export const DEFAULT_EVAL_OPTIONS: Omit<EvaluationOptions, 'flexHours'> = {
+  evMaxPowerW: 7000,
+  evMinPowerW: 1400,
+  replan: true,
+};
 
-interface Scored {
+export interface Scored {
   kind: EvalKind;
+  /** In the figure for loads with at least `flexHours` of flexibility. */
+  qualifies: boolean;
   infeasible: boolean;
   baselineKg: number;
   optimizedKg: number;
@@ -156,7 +229,12 @@ function finish(k: KindResult): KindResult {
   };
 }
 
-/** A one-device home planning CO2 only (no tariff in the data: price 0, 1 per kg), no fuse, no base load. */
+/**
+ * A one-device home planning CO2 only: the evaluation's objective is emissions, so energy price 0 and 1 currency
+ * unit per kg CO2 (the data have no tariff; any positive CO2 price with a zero energy price gives the same plan).
+ * No fuse, no base load (they do not move the optimum of a lone device). Slots start at `startMs`, the request
+ * time (not a clock half-hour), so "run now" is always one of the plans.
+ */
 function singleDeviceHome(
   startMs: number,
   slots: number,
@@ -177,7 +255,7 @@ function singleDeviceHome(
 }
 
 /** kg CO2 of a 1-minute profile started at `startMs`, against the actual intensity. */
-function cycleKg(grid: IntensityGrid, profileW: number[], startMs: number): number {
+export function cycleKg(grid: IntensityGrid, profileW: number[], startMs: number): number {
   let kg = 0;
   profileW.forEach((p, i) => {
     kg += ((p / 60) * at(grid.actual, slotOf(grid, startMs + i * MIN_MS))) / 1e6;
@@ -188,49 +266,86 @@ function cycleKg(grid: IntensityGrid, profileW: number[], startMs: number): numb
 async function scoreCycle(
   grid: IntensityGrid,
   d: CycleDemand,
-  startMs: number,
+  requestMs: number,
   opts: EvaluationOptions,
   solver: MilpSolver,
   forecast: IntensityForecaster,
 ): Promise<Scored> {
-  const horizonStart = Math.floor(startMs / SLOT_MS) * SLOT_MS;
   const durationMs = d.profileW.length * MIN_MS;
-  const deadlineMs = startMs + durationMs + opts.flexHours * HOUR_MS;
-  const slots = Math.min(MAX_SLOTS, Math.ceil((deadlineMs - horizonStart) / SLOT_MS));
-  // The plan places the cycle on slot boundaries; its slot profile is the real one averaged per half-hour.
+  const deadlineMs = requestMs + durationMs + opts.flexHours * HOUR_MS;
+  // Plan slots start at the request; the plan's slot profile is the real one averaged per half-hour from its start.
   const profileW = resampleProfileW(d.profileW, 1, EVAL_SLOT_MIN);
   const device = {
     kind: 'cycle' as const,
     id: d.kind,
     label: d.kind.replace('_', ' '),
     profileW,
-    earliestStartMs: startMs,
+    earliestStartMs: requestMs,
     deadlineMs,
-    requestedAtMs: startMs,
+    requestedAtMs: requestMs,
   };
-  const plan = async (f: IntensityForecaster) => {
-    const intensity = await f(startMs, horizonStart, slots);
-    return solveHome(singleDeviceHome(horizonStart, slots, intensity, device), startMs, solver);
+  /** Start chosen by a plan made at `nowMs` (on the request's slot grid) with intensities `intensity`. */
+  const planAt = (nowMs: number, intensity: number[]) => {
+    const slots = intensity.length;
+    const plan = solveHome(
+      singleDeviceHome(nowMs, slots, intensity, { ...device, earliestStartMs: nowMs }),
+      nowMs,
+      solver,
+    );
+    // A cycle the plan could not place runs at once, as without a plan.
+    return { startMs: plan.devices[0]?.startsMs[0] ?? nowMs, infeasible: plan.explanations.length > 0 };
   };
-  const planned = await plan(forecast);
-  const perfect = await plan(perfectForecaster(grid));
-  const kgOf = (p: typeof planned) => {
-    const s = p.devices[0]?.startsMs[0];
-    // A cycle the plan could not place runs at request time, as without a plan.
-    return cycleKg(grid, d.profileW, s ?? startMs);
-  };
+  const slotsFrom = (nowMs: number) => Math.min(MAX_SLOTS, Math.ceil((deadlineMs - nowMs) / SLOT_MS - 1e-9));
+  // Optimized: plan at the request; with a forecast that updates, plan again every 30 min until the plan says "now".
+  let nowMs = requestMs;
+  let planned = planAt(nowMs, await forecastOnPlanGrid(grid, forecast, nowMs, nowMs, slotsFrom(nowMs)));
+  const infeasible = planned.infeasible;
+  while (opts.replan && forecast.updates && planned.startMs > nowMs) {
+    nowMs += SLOT_MS;
+    planned = planAt(nowMs, await forecastOnPlanGrid(grid, forecast, nowMs, nowMs, slotsFrom(nowMs)));
+  }
+  const perfect = planAt(requestMs, actualOnPlanGrid(grid, requestMs, slotsFrom(requestMs)));
+  const baselineKg = cycleKg(grid, d.profileW, requestMs);
   return {
     kind: d.kind,
-    infeasible: planned.explanations.length > 0,
-    baselineKg: cycleKg(grid, d.profileW, startMs),
-    optimizedKg: kgOf(planned),
-    perfectKg: Math.min(kgOf(perfect), cycleKg(grid, d.profileW, startMs)),
+    qualifies: true,
+    infeasible,
+    baselineKg,
+    optimizedKg: cycleKg(grid, d.profileW, planned.startMs),
+    // The plan sees half-hour means; scored minute by minute, running at once can still be a little better.
+    perfectKg: Math.min(cycleKg(grid, d.profileW, perfect.startMs), baselineKg),
   };
 }
 
-function slotKg(grid: IntensityGrid, horizonStart: number, energyWh: number[]): number {
-  const t0 = slotOf(grid, horizonStart);
-  return energyWh.reduce((kg, wh, k) => kg + (wh * at(grid.actual, t0 + k)) / 1e6, 0);
+/** kg CO2 of energy (Wh per plan slot, constant power inside a slot) on the plan grid starting at `planStartMs`. */
+function planGridKg(grid: IntensityGrid, planStartMs: number, energyWh: number[]): number {
+  const intensity = actualOnPlanGrid(grid, planStartMs, energyWh.length);
+  return energyWh.reduce((kg, wh, k) => kg + (wh * (intensity[k] as number)) / 1e6, 0);
+}
+
+/** How an EV session is evaluated at `flexHours`: its window, energy and whether it counts in the main figure. */
+export function evWindow(
+  d: Pick<EvDemand, 'connectionMs' | 'departureMs' | 'energyWh'>,
+  opts: Pick<EvaluationOptions, 'flexHours' | 'evMaxPowerW'>,
+): { qualifies: boolean; infeasible: boolean; windowMs: number; energyWh: number; ownFlexHours: number } {
+  const requestedMs = d.departureMs - d.connectionMs;
+  const fullPowerMs = (d.energyWh / opts.evMaxPowerW) * HOUR_MS;
+  const ownFlexHours = (requestedMs - fullPowerMs) / HOUR_MS;
+  // Qualifies when the driver's request leaves at least flexHours; it is then given exactly flexHours, like a cycle.
+  const qualifies = ownFlexHours >= opts.flexHours - 1e-9;
+  const windowMs = Math.min(
+    qualifies ? fullPowerMs + opts.flexHours * HOUR_MS : requestedMs,
+    MAX_SLOTS * SLOT_MS, // the 48 h plan horizon
+  );
+  // Asked for more than the charger can deliver by the requested departure: all plans deliver what is possible.
+  const infeasible = d.energyWh > (opts.evMaxPowerW * requestedMs) / HOUR_MS + 1;
+  return {
+    qualifies,
+    infeasible,
+    windowMs,
+    energyWh: Math.min(d.energyWh, (opts.evMaxPowerW * windowMs) / HOUR_MS),
+    ownFlexHours,
+  };
 }
 
 async function scoreEv(
@@ -241,61 +356,70 @@ async function scoreEv(
   solver: MilpSolver,
   forecast: IntensityForecaster,
 ): Promise<Scored> {
-  const horizonStart = Math.floor(connectionMs / SLOT_MS) * SLOT_MS;
-  const requestedDepartureMs = connectionMs + (d.departureMs - d.connectionMs);
-  const fullPowerMs = (d.energyWh / opts.evMaxPowerW) * HOUR_MS;
-  const departureMs = Math.min(
-    requestedDepartureMs,
-    connectionMs + fullPowerMs + opts.flexHours * HOUR_MS,
-    horizonStart + MAX_SLOTS * SLOT_MS,
-  );
-  const windowH = (departureMs - connectionMs) / HOUR_MS;
-  // Asked for more than the charger can deliver before departure: counted as infeasible; all plans deliver what is possible.
-  const infeasible = d.energyWh > opts.evMaxPowerW * ((requestedDepartureMs - connectionMs) / HOUR_MS) + 1;
-  const energyWh = Math.min(d.energyWh, opts.evMaxPowerW * windowH);
-  const slots = Math.ceil((departureMs - horizonStart) / SLOT_MS);
-  const device = {
+  const w = evWindow(d, opts);
+  const departureMs = connectionMs + w.windowMs;
+  const slots = Math.ceil(w.windowMs / SLOT_MS - 1e-9);
+  const ev = {
     kind: 'ev' as const,
     id: 'ev',
     label: 'car',
-    availableFromMs: connectionMs,
     departureMs,
-    energyNeededWh: energyWh,
     minPowerW: opts.evMinPowerW,
     maxPowerW: opts.evMaxPowerW,
     onOff: true,
   };
-  const plan = async (f: IntensityForecaster) => {
-    const intensity = await f(connectionMs, horizonStart, slots);
-    return solveHome(singleDeviceHome(horizonStart, slots, intensity, device), connectionMs, solver);
+  /** Wh per remaining plan slot of a plan made at slot `k` for `energyWh` still to deliver. */
+  const planAt = (k: number, energyWh: number, intensity: number[]) => {
+    const nowMs = connectionMs + k * SLOT_MS;
+    const device = { ...ev, availableFromMs: nowMs, energyNeededWh: energyWh };
+    const plan = solveHome(singleDeviceHome(nowMs, slots - k, intensity, device), nowMs, solver);
+    return {
+      wh: (plan.devices[0]?.powerW ?? []).map((p) => (p * EVAL_SLOT_MIN) / 60),
+      infeasible: plan.explanations.length > 0,
+    };
   };
-  const planned = await plan(forecast);
-  const perfect = await plan(perfectForecaster(grid));
-  const wh = (p: typeof planned) => (p.devices[0]?.powerW ?? []).map((w) => (w * EVAL_SLOT_MIN) / 60);
-  // Baseline: full power from plug-in until the energy is in.
+  // Optimized: with a forecast that updates, plan again at every slot for what is still to deliver and keep only
+  // that slot's charging; otherwise keep the plan made at plug-in.
+  const optimizedWh = new Array<number>(slots).fill(0);
+  const first = planAt(0, w.energyWh, await forecastOnPlanGrid(grid, forecast, connectionMs, connectionMs, slots));
+  if (opts.replan && forecast.updates) {
+    let left = w.energyWh;
+    let plan = first;
+    for (let k = 0; k < slots && left > 1e-6; k++) {
+      if (k > 0) {
+        const nowMs = connectionMs + k * SLOT_MS;
+        plan = planAt(k, left, await forecastOnPlanGrid(grid, forecast, nowMs, nowMs, slots - k));
+      }
+      const wh = Math.min(left, plan.wh[0] ?? 0);
+      optimizedWh[k] = wh;
+      left -= wh;
+    }
+  } else first.wh.forEach((wh, k) => (optimizedWh[k] = wh));
+  const perfect = planAt(0, w.energyWh, actualOnPlanGrid(grid, connectionMs, slots));
+  // Baseline: full power from plug-in until the energy is in (the last slot may be partial).
   const baseline = new Array<number>(slots).fill(0);
-  let left = energyWh;
+  let left = w.energyWh;
   for (let k = 0; k < slots && left > 0; k++) {
-    const a = Math.max(horizonStart + k * SLOT_MS, connectionMs);
-    const b = Math.min(horizonStart + (k + 1) * SLOT_MS, departureMs);
-    if (b <= a) continue;
-    const e = Math.min(left, (opts.evMaxPowerW * (b - a)) / HOUR_MS);
+    const hours = Math.min(SLOT_MS, w.windowMs - k * SLOT_MS) / HOUR_MS;
+    const e = Math.min(left, opts.evMaxPowerW * hours);
     baseline[k] = e;
     left -= e;
   }
-  const baselineKg = slotKg(grid, horizonStart, baseline);
+  const baselineKg = planGridKg(grid, connectionMs, baseline);
   return {
     kind: 'ev',
-    infeasible: infeasible || planned.explanations.length > 0,
+    qualifies: w.qualifies,
+    infeasible: w.infeasible || first.infeasible,
     baselineKg,
-    optimizedKg: slotKg(grid, horizonStart, wh(planned)),
-    perfectKg: Math.min(baselineKg, slotKg(grid, horizonStart, wh(perfect))),
+    optimizedKg: planGridKg(grid, connectionMs, optimizedWh),
+    perfectKg: Math.min(baselineKg, planGridKg(grid, connectionMs, perfect.wh)),
   };
 }
 
 /**
- * Plans every request with the chosen forecast as known at request time and scores plan, baseline (run at
- * request time) and perfect-foresight plan with the actual intensity.
+ * Plans every request with the chosen forecast as known at request time (and again every 30 min while it has
+ * not run, with forecasts that update) and scores plan, baseline (run at request time) and perfect-foresight
+ * plan with the actual intensity.
  */
 export async function evaluate(
   grid: IntensityGrid,
@@ -310,21 +434,26 @@ export async function evaluate(
   const scored: Scored[] = [];
   const total = cycles.length + evs.length;
   for (const d of cycles) {
-    scored.push(await scoreCycle(grid, d, mapping.map(d.startMs), opts, solver, forecast));
+    scored.push(await scoreCycle(grid, d, mapping.map(d.startMs, d.timeZone), opts, solver, forecast));
     onProgress?.(scored.length, total);
   }
   for (const d of evs) {
-    scored.push(await scoreEv(grid, d, mapping.map(d.connectionMs), opts, solver, forecast));
+    scored.push(await scoreEv(grid, d, mapping.map(d.connectionMs, d.timeZone), opts, solver, forecast));
     onProgress?.(scored.length, total);
   }
+  return summarise(scored, opts);
+}
+
+export function summarise(scored: Scored[], opts: Pick<EvaluationOptions, 'flexHours' | 'replan'>): EvaluationResult {
   const byKind: Record<EvalKind, KindResult> = {
     dishwasher: emptyKind(),
     washing_machine: emptyKind(),
     ev: emptyKind(),
   };
   const all = emptyKind();
+  const lessFlexible = emptyKind();
   for (const s of scored) {
-    for (const k of [byKind[s.kind], all]) {
+    for (const k of s.qualifies ? [byKind[s.kind], all] : [lessFlexible]) {
       k.requests++;
       if (s.infeasible) k.infeasible++;
       k.baselineKgCO2 += s.baselineKg;
@@ -334,10 +463,13 @@ export async function evaluate(
   }
   return {
     ...finish(all),
+    flexHours: opts.flexHours,
+    replan: opts.replan,
     byKind: {
       dishwasher: finish(byKind.dishwasher),
       washing_machine: finish(byKind.washing_machine),
       ev: finish(byKind.ev),
     },
+    lessFlexible: finish(lessFlexible),
   };
 }

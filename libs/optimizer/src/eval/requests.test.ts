@@ -1,4 +1,4 @@
-import { detectCycles, periodMapping, wallClockAsUtc } from './requests';
+import { detectCycles, periodMapping, wallClockAsUtc, wallClockToInstant } from './requests';
 import { fillGaps, intensityGrid, naiveForecaster, operatorForecaster } from './evaluate';
 import { groupHomes, parseArgs, UsageError } from '../cli/main';
 
@@ -34,21 +34,56 @@ describe('detectCycles', () => {
 });
 
 describe('periodMapping', () => {
-  it('moves times by whole weeks into the period, keeping weekday and time of day', () => {
-    const from = Date.UTC(2023, 0, 1);
-    const to = Date.UTC(2023, 6, 1);
-    const m = periodMapping(from, to);
+  const from = Date.UTC(2023, 0, 1);
+  const to = Date.UTC(2023, 6, 1);
+  const m = periodMapping(from, to);
+  const london = (ms: number) => new Date(wallClockAsUtc(ms, 'Europe/London'));
+  it('moves times by whole weeks of local time into the period, keeping weekday and local time of day', () => {
     expect(new Date(m.anchorMs).getUTCDay()).toBe(1);
     expect(m.anchorMs).toBeGreaterThanOrEqual(from + 8 * DAY);
     for (const t of [Date.UTC(2013, 4, 17, 7, 42), Date.UTC(2015, 0, 3, 23, 1), Date.UTC(2021, 5, 9, 12, 0)]) {
-      const u = m.map(t);
-      expect((u - t) % (7 * DAY)).toBe(0);
-      expect(u).toBeGreaterThanOrEqual(m.anchorMs);
+      const u = m.map(t, 'Europe/London');
+      const [a, b] = [london(t), london(u)];
+      expect([b.getUTCDay(), b.getUTCHours(), b.getUTCMinutes()]).toEqual([
+        a.getUTCDay(),
+        a.getUTCHours(),
+        a.getUTCMinutes(),
+      ]);
+      expect(u).toBeGreaterThanOrEqual(from + 8 * DAY - 3_600_000);
       expect(u + 2 * DAY).toBeLessThanOrEqual(to);
     }
   });
+  it('keeps the UK clock across daylight saving: 19:00 BST in July lands at 19:00 GMT in winter, and back', () => {
+    // A UK household starts its dishwasher at 19:00 local on Tuesdays from 2014-07-15 (BST = 18:00 UTC) for half a year.
+    expect(wallClockToInstant(Date.UTC(2014, 6, 15, 19), 'Europe/London')).toBe(Date.UTC(2014, 6, 15, 18));
+    const inWinter = Array.from({ length: 26 }, (_, k) =>
+      m.map(wallClockToInstant(Date.UTC(2014, 6, 15 + 7 * k, 19), 'Europe/London'), 'Europe/London'),
+    );
+    for (const u of inWinter) {
+      const w = london(u);
+      expect([w.getUTCDay(), w.getUTCHours()]).toEqual([2, 19]);
+      // UTC 19:00 when GB is on GMT (before 26 March 2023), 18:00 UTC on BST.
+      expect(new Date(u).getUTCHours()).toBe(u < Date.UTC(2023, 2, 26, 1) ? 19 : 18);
+    }
+    expect(inWinter.some((u) => u < Date.UTC(2023, 2, 26))).toBe(true);
+  });
+  it('puts an 08:00 plug-in in Los Angeles at 08:00 UK time', () => {
+    const plugIn = Date.UTC(2021, 4, 3, 15, 0); // 08:00 PDT, a Monday
+    const w = london(m.map(plugIn, 'America/Los_Angeles'));
+    expect([w.getUTCDay(), w.getUTCHours(), w.getUTCMinutes()]).toEqual([1, 8, 0]);
+  });
   it('refuses a period too short for whole weeks', () => {
     expect(() => periodMapping(0, 10 * DAY)).toThrow(/too short/);
+  });
+});
+
+describe('wallClockToInstant', () => {
+  it('inverts wallClockAsUtc', () => {
+    for (const t of [Date.UTC(2023, 0, 9, 19), Date.UTC(2023, 4, 9, 18), Date.UTC(2021, 6, 1, 3, 17)]) {
+      for (const tz of ['Europe/London', 'America/Los_Angeles', 'UTC']) {
+        expect(wallClockToInstant(wallClockAsUtc(t, tz), tz)).toBe(t);
+      }
+    }
   });
 });
 
@@ -115,7 +150,25 @@ describe('CLI arguments', () => {
       forecast: 'naive',
       flexHours: 8,
       json: true,
+      planOnce: false,
+      fromMs: null,
     });
+    expect(
+      parseArgs([
+        'evaluate',
+        '--intensity',
+        'a',
+        '--ev',
+        'e',
+        '--forecast',
+        'model',
+        '--flex-hours',
+        '4',
+        '--plan-once',
+        '--from',
+        '2023-04-01',
+      ]),
+    ).toMatchObject({ planOnce: true, fromMs: Date.UTC(2023, 3, 1) });
     expect(parseArgs(['--help'])).toBe('help');
   });
   it('names what is wrong', () => {
@@ -126,6 +179,21 @@ describe('CLI arguments', () => {
       /--flex-hours/,
     );
     expect(() => parseArgs(['plan'])).toThrow(/unknown command/);
+    expect(() =>
+      parseArgs([
+        'evaluate',
+        '--intensity',
+        'a',
+        '--ev',
+        'e',
+        '--forecast',
+        'naive',
+        '--flex-hours',
+        '8',
+        '--from',
+        'spring',
+      ]),
+    ).toThrow(/--from must be a date/);
   });
   it('groups household files into homes', () => {
     expect([

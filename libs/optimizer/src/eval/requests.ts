@@ -12,8 +12,10 @@ export type EvalKind = 'dishwasher' | 'washing_machine' | 'ev';
 export interface CycleDemand {
   kind: 'dishwasher' | 'washing_machine';
   source: string;
-  /** Real start (UTC) in the household data: the request time. */
+  /** Real start (UTC instant) in the household data: the request time. */
   startMs: number;
+  /** Where the household lives: its behaviour follows this zone's clock (mapping keeps local time of day). */
+  timeZone: string;
   /** 1-minute power profile of the real cycle, W. */
   profileW: number[];
 }
@@ -21,10 +23,14 @@ export interface CycleDemand {
 export interface EvDemand {
   kind: 'ev';
   source: string;
-  /** Local wall-clock time of plug-in, written as UTC (the site's time of day, not its instant). */
+  /** Plug-in (UTC instant). */
   connectionMs: number;
+  /** The driver's requested departure (UTC instant; ACN `requestedDeparture` = plug-in + `minutesAvailable`). */
   departureMs: number;
+  /** The driver's requested energy (ACN `kWhRequested`), Wh. */
   energyWh: number;
+  /** The charging site's zone (ACN `timezone`). */
+  timeZone: string;
 }
 
 export interface CycleDetectionOptions {
@@ -127,31 +133,51 @@ export function wallClockAsUtc(ms: number, timeZone: string): number {
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) + (ms % 1000);
 }
 
+/** The UTC instant at which the clock in `timeZone` shows `wallMs` (a wall-clock time written as UTC). */
+export function wallClockToInstant(wallMs: number, timeZone: string): number {
+  // offset(t) = wall(t) − t; two fixed-point steps settle it except inside a spring-forward gap (then +1 h).
+  let t = wallMs - (wallClockAsUtc(wallMs, timeZone) - wallMs);
+  t = wallMs - (wallClockAsUtc(t, timeZone) - t);
+  return t;
+}
+
 /**
- * How request times from other years land in the intensity period: shifted by whole weeks, so weekday and
- * time of day (UTC; the EV site's local wall clock) are kept. The anchor is the first Monday 00:00 UTC at least
- * `leadDays` after the period starts (history for the naive and model forecasts); the usable span is a whole
- * number of weeks ending `tailMs` before the period ends (room for the plan horizon). A time t maps to
- * anchor + ((t − anchor) mod span).
+ * How request times from other years land in the intensity period: shifted by whole weeks of local wall-clock
+ * time, so weekday and local time of day are kept (a household's 19:00 stays 19:00 on the target grid's clock,
+ * whatever the daylight-saving state in either year). Everything happens on wall clocks written as UTC: the
+ * request's wall clock in its own zone is shifted, then read as a wall-clock time of `targetTimeZone` (the
+ * grid's). The anchor is the first Monday 00:00 (target wall clock) at least `leadDays` after the period starts
+ * (history for the naive and model forecasts); the usable span is a whole number of weeks ending `tailMs`
+ * before the period ends (room for the plan horizon). A wall time w maps to anchor + ((w − anchor) mod span).
  */
 export interface PeriodMapping {
   anchorMs: number;
   spanMs: number;
-  map(ms: number): number;
+  targetTimeZone: string;
+  /** The UTC instant on the intensity grid for a request at instant `ms` in zone `timeZone`. */
+  map(ms: number, timeZone: string): number;
+}
+
+export interface PeriodMappingOptions {
+  leadDays?: number;
+  tailMs?: number;
+  targetTimeZone?: string;
 }
 
 export function periodMapping(
   periodFromMs: number,
   periodToMs: number,
-  leadDays = 8,
-  tailMs = 2 * DAY_MS,
+  { leadDays = 8, tailMs = 2 * DAY_MS, targetTimeZone = 'Europe/London' }: PeriodMappingOptions = {},
 ): PeriodMapping {
-  const earliest = periodFromMs + leadDays * DAY_MS;
+  // Wall clock of the target zone; the margins (≥ 1 day) absorb its offset from UTC.
+  const fromWall = wallClockAsUtc(periodFromMs, targetTimeZone);
+  const toWall = wallClockAsUtc(periodToMs, targetTimeZone);
+  const earliest = fromWall + leadDays * DAY_MS;
   const dayStart = Math.ceil(earliest / DAY_MS) * DAY_MS;
   // 1970-01-01 was a Thursday: Monday is day index 4 (mod 7).
   const dow = Math.floor(dayStart / DAY_MS) % 7;
   const anchorMs = dayStart + ((4 - dow + 7) % 7) * DAY_MS;
-  const spanMs = Math.floor((periodToMs - tailMs - anchorMs) / WEEK_MS) * WEEK_MS;
+  const spanMs = Math.floor((toWall - tailMs - anchorMs) / WEEK_MS) * WEEK_MS;
   if (spanMs < WEEK_MS) {
     throw new Error(
       `the intensity data cover too short a period (${new Date(periodFromMs).toISOString()} – ${new Date(periodToMs).toISOString()}) to map requests onto whole weeks`,
@@ -160,6 +186,10 @@ export function periodMapping(
   return {
     anchorMs,
     spanMs,
-    map: (ms) => anchorMs + ((((ms - anchorMs) % spanMs) + spanMs) % spanMs),
+    targetTimeZone,
+    map: (ms, timeZone) => {
+      const wall = wallClockAsUtc(ms, timeZone);
+      return wallClockToInstant(anchorMs + ((((wall - anchorMs) % spanMs) + spanMs) % spanMs), targetTimeZone);
+    },
   };
 }
