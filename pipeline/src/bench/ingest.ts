@@ -1,15 +1,19 @@
 /**
  * Ingest benchmark (run by hand on the native stack; prints figures, asserts nothing):
  *   npx tsx pipeline/src/bench/ingest.ts [--rate 50000] [--seconds 30] [--homes 100] [--devices 10]
- *        [--per-message 1] [--clients 4] [--ceiling-seconds 15]
- * 1. Ceiling: batched line-protocol writes straight to InfluxDB (the same bucket), points/s.
+ *        [--per-message 1] [--clients 4] [--ceiling-seconds 5] [--ceiling-batch 5000,10000] [--ceiling-concurrency 2,4]
+ * 1. Ceiling: batched line-protocol writes straight to InfluxDB (the same bucket, the same points as the pipeline
+ *    writes), for every batch size × concurrency given; the best rate is the ceiling.
  * 2. Pipeline: many simulated devices publish through MQTT → Telegraf (Starlark validation) → InfluxDB at the target
  *    rate; sustained points/s until the last point is queryable, p50/p99 latency from publish to queryable (probe
- *    readings, polled), and loss (published − queryable).
- * Prints both and their ratio.
+ *    messages every --probe-ms, polled every 200 ms), and loss (published − queryable).
+ * Prints both, their ratio, the load average, and the CPU each server of the native stack used per point
+ * (from /proc, so the figures can be compared across runs on a shared machine).
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { cpuMs, stackProcesses, type StackProcess } from './cpu';
 import { InfluxDB, flux, fluxDateTime } from '@influxdata/influxdb-client';
 import { encodeBatch, encodeReading, telemetryTopic, toLineProtocol, type Reading } from '@carbonreducer/telemetry';
 import type { MqttClient } from 'mqtt';
@@ -24,9 +28,10 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '10' },
     'per-message': { type: 'string', default: '1' },
     clients: { type: 'string', default: '4' },
-    'ceiling-seconds': { type: 'string', default: '15' },
-    'ceiling-batch': { type: 'string', default: '5000' },
-    'ceiling-concurrency': { type: 'string', default: '4' },
+    'ceiling-seconds': { type: 'string', default: '5' },
+    'ceiling-batch': { type: 'string', default: '5000,10000' },
+    'ceiling-concurrency': { type: 'string', default: '2,4' },
+    'probe-ms': { type: 'string', default: '50' },
     'skip-ceiling': { type: 'boolean', default: false },
   },
 });
@@ -35,6 +40,14 @@ const num = (k: keyof typeof values): number => {
   if (!(v > 0)) throw new Error(`--${k} ${String(values[k])}: expected a positive number`);
   return v;
 };
+const nums = (k: keyof typeof values): number[] =>
+  String(values[k])
+    .split(',')
+    .map((x) => {
+      const v = Number(x);
+      if (!(v > 0)) throw new Error(`--${k} ${String(values[k])}: expected positive numbers separated by commas`);
+      return v;
+    });
 
 const influx = loadInfluxConfig();
 const mqttConfig = loadMqttConfig('device');
@@ -54,11 +67,18 @@ async function countPoints(homePrefix: string, startMs: number): Promise<number>
   return rows.reduce((s, r) => s + Number(r._value), 0);
 }
 
-async function ceiling(): Promise<number> {
-  const seconds = num('ceiling-seconds');
-  const batch = num('ceiling-batch');
-  const concurrency = num('ceiling-concurrency');
-  const home = `${run}-ceil`;
+/** One point as the pipeline writes it for the benchmark's devices (plug, home_id + device_id, power_w). */
+function benchPoint(homeId: string, deviceId: string, tsMs: number, powerW: number): string {
+  return toLineProtocol({
+    measurement: 'plug',
+    tags: { home_id: homeId, device_id: deviceId },
+    fields: { power_w: powerW },
+    timeMs: tsMs,
+  });
+}
+
+async function ceilingRun(batch: number, concurrency: number, seconds: number): Promise<number> {
+  const home = `${run}-ceil-${batch}x${concurrency}`;
   const startTs = Date.now() - 3_600_000;
   let seq = 0;
   let written = 0;
@@ -68,14 +88,7 @@ async function ceiling(): Promise<number> {
     while (Date.now() < deadline) {
       const lines: string[] = [];
       for (let i = 0; i < batch; i++, seq++) {
-        lines.push(
-          toLineProtocol({
-            measurement: 'plug',
-            tags: { home_id: home, device_id: `d${seq % 1000}` },
-            fields: { power_w: (seq % 3000) + 0.5, energy_wh: seq / 60 },
-            timeMs: startTs + Math.floor(seq / 1000) * 10,
-          }),
-        );
+        lines.push(benchPoint(home, `d${seq % 1000}`, startTs + Math.floor(seq / 1000) * 10, 100 + (seq % 2000)));
       }
       const res = await fetch(
         `${influx.url}/api/v2/write?org=${encodeURIComponent(influx.org)}&bucket=${encodeURIComponent(influx.bucket)}&precision=ms`,
@@ -89,10 +102,23 @@ async function ceiling(): Promise<number> {
   const rate = written / ((performance.now() - t0) / 1000);
   const stored = await countPoints(home, startTs - 60_000);
   out(
-    `ceiling: ${written} points in ${concurrency} × batches of ${batch} line-protocol lines → ${rate.toFixed(0)} points/s` +
+    `  ceiling ${concurrency} × batches of ${batch}: ${written} points → ${rate.toFixed(0)} points/s` +
       ` (stored ${stored}${stored === written ? '' : ' — MISMATCH'})`,
   );
   return rate;
+}
+
+/** The best direct-write rate over every batch size × concurrency asked for. */
+async function ceiling(): Promise<number> {
+  out('ceiling: batched line-protocol writes straight to InfluxDB');
+  let best = 0;
+  for (const batch of nums('ceiling-batch')) {
+    for (const concurrency of nums('ceiling-concurrency')) {
+      best = Math.max(best, await ceilingRun(batch, concurrency, num('ceiling-seconds')));
+    }
+  }
+  out(`ceiling: ${best.toFixed(0)} points/s (best of the above)`);
+  return best;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -100,7 +126,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-async function pipeline(): Promise<number> {
+interface PipelineResult {
+  sustained: number;
+  total: number;
+  stored: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function pipeline(): Promise<PipelineResult> {
   const rate = num('rate');
   const seconds = num('seconds');
   const homes = num('homes');
@@ -126,7 +160,8 @@ async function pipeline(): Promise<number> {
   for (let c = 0; c < clientsN; c++) {
     clients.push(await connectMqtt(mqttConfig, { clientId: `${run}-c${c}`, reconnectPeriod: 0 }));
   }
-  const probeEvery = 500;
+  // A probe about every --probe-ms (at the target rate): enough of them for a p99.
+  const probeEvery = Math.max(1, Math.round((rate / perMessage) * (num('probe-ms') / 1000)));
   const probes = new Map<number, number>(); // probe id → publish time (ms)
   const seenAt = new Map<number, number>();
   let published = 0;
@@ -163,6 +198,9 @@ async function pipeline(): Promise<number> {
     }
   })();
 
+  const servers = stackProcesses();
+  const cpuBefore = servers.map((p) => cpuMs(p.pid));
+  const benchCpuBefore = process.cpuUsage();
   const t0 = Date.now();
   let reading = 0;
   let msgIndex = 0;
@@ -232,15 +270,47 @@ async function pipeline(): Promise<number> {
   out(
     `  latency publish → queryable over ${latencies.length}/${probes.size} probes (200 ms polling): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1) ?? NaN} ms`,
   );
+  reportCpu(servers, cpuBefore, process.cpuUsage(benchCpuBefore), stored);
   await Promise.all(clients.map((c) => c.endAsync()));
-  return sustained;
+  return { sustained, total, stored, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
+
+/** CPU each server (and this publisher) used during the pipeline run, in total and per stored point. */
+function reportCpu(
+  servers: StackProcess[],
+  before: (number | undefined)[],
+  benchUsage: NodeJS.CpuUsage,
+  points: number,
+): void {
+  const parts = servers.map((p, i) => {
+    const start = before[i];
+    const end = cpuMs(p.pid);
+    if (start === undefined || end === undefined) return `${p.name} ?`;
+    return `${p.name} ${(end - start).toFixed(0)} ms (${(((end - start) * 1000) / points).toFixed(1)} µs/point)`;
+  });
+  const benchMs = (benchUsage.user + benchUsage.system) / 1000;
+  parts.push(`publisher ${benchMs.toFixed(0)} ms (${((benchMs * 1000) / points).toFixed(1)} µs/point)`);
+  out(`  CPU during the run: ${parts.join(', ')}`);
+}
+
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 async function main(): Promise<void> {
   out(`ingest benchmark ${run} on ${influx.url} (bucket ${influx.bucket}) and ${mqttConfig.url}`);
+  const loadBefore = load();
+  out(`load average before: ${loadBefore}`);
   const ceilingRate = values['skip-ceiling'] ? NaN : await ceiling();
-  const sustained = await pipeline();
-  out(`ratio pipeline / ceiling: ${(sustained / ceilingRate).toFixed(2)}`);
+  const r = await pipeline();
+  const loadAfter = load();
+  out(`load average after: ${loadAfter}`);
+  out(
+    `SUMMARY pipeline ${r.sustained.toFixed(0)} points/s sustained, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ` +
+      `ceiling ${ceilingRate.toFixed(0)} points/s, ratio ${(r.sustained / ceilingRate).toFixed(2)}, ` +
+      `loss ${r.total - r.stored}/${r.total}, load ${loadBefore} → ${loadAfter}`,
+  );
 }
 
 main().catch((err: unknown) => {
