@@ -47,6 +47,7 @@ async function run(): Promise<void> {
       heartbeatMs: config.heartbeatMs,
       retryMs: config.retryMs,
       cursorSyncMs: config.cursorSyncMs,
+      cursorSyncRecords: config.cursorSyncRecords,
       now: () => Date.now(),
     },
     log,

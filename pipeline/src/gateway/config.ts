@@ -14,13 +14,14 @@ export interface GatewayConfig {
   heartbeatMs: number;
   retryMs: number;
   cursorSyncMs: number;
+  cursorSyncRecords: number;
 }
 
 /**
  * GATEWAY_HOME_ID (required), GATEWAY_ID (gateway), GATEWAY_LOCAL_MQTT_URL (mqtt://127.0.0.1:1884),
  * GATEWAY_LOCAL_MQTT_USERNAME / _PASSWORD, GATEWAY_BUFFER_DIR (./gateway-buffer), GATEWAY_BUFFER_MAX_MB (256),
  * GATEWAY_SEGMENT_KB (1024), GATEWAY_MAX_INFLIGHT (100), GATEWAY_HEARTBEAT_S (60), GATEWAY_RETRY_S (2),
- * GATEWAY_CURSOR_SYNC_MS (200); the central broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD.
+ * GATEWAY_CURSOR_SYNC_MS (200), GATEWAY_CURSOR_SYNC_RECORDS (100); the central broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD.
  */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const homeId = env.GATEWAY_HOME_ID ?? '';
@@ -55,5 +56,25 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     heartbeatMs: positiveNumber('GATEWAY_HEARTBEAT_S', env.GATEWAY_HEARTBEAT_S, 60) * 1000,
     retryMs: positiveNumber('GATEWAY_RETRY_S', env.GATEWAY_RETRY_S, 2) * 1000,
     cursorSyncMs: positiveNumber('GATEWAY_CURSOR_SYNC_MS', env.GATEWAY_CURSOR_SYNC_MS, 200),
+    cursorSyncRecords: Math.floor(positiveNumber('GATEWAY_CURSOR_SYNC_RECORDS', env.GATEWAY_CURSOR_SYNC_RECORDS, 100)),
+  };
+}
+
+/**
+ * The most records the gateway can forward to the central broker a second time (it never loses one):
+ * - after a lost connection, those published but not yet confirmed: at most the in-flight window (`maxInflight`),
+ *   resent from the acknowledged position;
+ * - after a crash, also those confirmed since the cursor was last persisted (it is persisted at least every
+ *   `cursorSyncRecords` confirmations, so fewer than that), and the device messages the local broker had delivered
+ *   and the gateway journaled without its PUBACK reaching the broker: at most the local broker's in-flight window to
+ *   the gateway (`max_inflight_messages` of the home's Mosquitto), which the broker then delivers again.
+ */
+export function redeliveryBound(
+  config: Pick<GatewayConfig, 'maxInflight' | 'cursorSyncRecords'>,
+  localBrokerMaxInflight: number,
+): { perReconnect: number; perCrash: number } {
+  return {
+    perReconnect: config.maxInflight,
+    perCrash: config.maxInflight + (config.cursorSyncRecords - 1) + localBrokerMaxInflight,
   };
 }

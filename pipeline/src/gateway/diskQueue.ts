@@ -60,7 +60,8 @@ export function comparePositions(a: QueuePosition, b: QueuePosition): number {
  * A crash-safe FIFO on disk: append-only segment files of JSON lines plus a cursor file naming the first record not
  * yet acknowledged by the central broker. `append` returns only after fsync, so whatever it accepted survives a
  * crash; a torn last line (a crash during a write that was never acknowledged) is cut off on open. Acknowledgements
- * are persisted at most every `cursorSyncMs`, so a crash may resend a few acknowledged records, never lose one.
+ * are persisted every `cursorSyncMs` and every `cursorSyncRecords` confirmations, so a crash may resend a few
+ * acknowledged records (fewer than `cursorSyncRecords`), never lose one.
  * Bounded: when the files exceed `maxBytes`, the oldest segment is evicted and `append` reports it.
  */
 export class DiskQueue {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '@carbonreducer/common';
@@ -28,6 +28,7 @@ const options = {
   heartbeatMs: 3_600_000,
   retryMs: 10,
   cursorSyncMs: 10,
+  cursorSyncRecords: 100,
   now: () => nowMs,
 };
 
@@ -86,5 +87,29 @@ describe('Gateway', () => {
     // The newest readings survive, contiguous; everything older was evicted and counted (health readings too).
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 60 - kept.length + i));
     expect(gw.stats.evictedReadings).toBeGreaterThanOrEqual(60 - kept.length);
+  });
+
+  it('persists its cursor every cursorSyncRecords confirmations, so a crash resends fewer than that', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    const client = new FakeClient();
+    // The timer alone would not persist anything during the test: only the count does.
+    const gw = new Gateway(
+      queue,
+      async () => client as unknown as MqttClient,
+      { ...options, cursorSyncMs: 3_600_000, cursorSyncRecords: 4 },
+      log,
+    );
+    const topic = telemetryTopic('h1', 'plug', 'kettle');
+    for (let i = 0; i < 10; i++) gw.accept(topic, encodeReading({ tsMs: nowMs - 10_000 + i, powerW: i }), false);
+    gw.start();
+    for (let i = 0; i < 100 && queue.pending().records > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(queue.pending().records).toBe(0);
+    // What a crash right now would find on disk.
+    const persisted = JSON.parse(readFileSync(join(dir, 'cursor.json'), 'utf8')) as { index: number };
+    await gw.stop();
+    queue.close();
+    expect(client.published.filter((m) => m.topic === topic)).toHaveLength(10);
+    expect(10 - persisted.index).toBeGreaterThanOrEqual(0);
+    expect(10 - persisted.index).toBeLessThan(4);
   });
 });

@@ -22,8 +22,13 @@ export interface GatewayOptions {
   heartbeatMs: number;
   /** Wait between attempts to reach the central broker. */
   retryMs: number;
-  /** Cursor persistence interval: a crash resends at most this much acknowledged data. */
+  /** Cursor persistence interval (ms), for a trickle. */
   cursorSyncMs: number;
+  /**
+   * The cursor is also persisted once this many records were confirmed since it last was, so a crash resends fewer
+   * than this many confirmed records however fast the replay runs (`redeliveryBound` in config.ts).
+   */
+  cursorSyncRecords: number;
   now: () => number;
 }
 
@@ -234,6 +239,7 @@ export class Gateway {
     );
     const inflight: { next: QueuePosition; done: boolean }[] = [];
     let readPos = this.queue.ackPosition;
+    let confirmedSinceSync = 0;
     try {
       while (this.running && !closed) {
         const item = inflight.length < this.options.maxInflight ? this.queue.read(readPos) : undefined;
@@ -254,9 +260,15 @@ export class Gateway {
             this.stats.forwarded++;
             // Acknowledge the longest finished prefix: the cursor only ever covers records the broker confirmed.
             let last: QueuePosition | undefined;
-            while (inflight.length > 0 && (inflight[0] as { done: boolean }).done)
+            while (inflight.length > 0 && (inflight[0] as { done: boolean }).done) {
               last = (inflight.shift() as { next: QueuePosition }).next;
+              confirmedSinceSync++;
+            }
             if (last && comparePositions(last, this.queue.ackPosition) > 0) this.queue.ack(last);
+            if (confirmedSinceSync >= this.options.cursorSyncRecords) {
+              this.queue.syncCursor();
+              confirmedSinceSync = 0;
+            }
             this.wake?.();
           },
         );

@@ -31,6 +31,12 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /**
+ * The local broker's in-flight window to each client: after a gateway crash it delivers at most this many
+ * messages again that the gateway had already journaled (`redeliveryBound` in gateway/config.ts).
+ */
+export const LOCAL_BROKER_MAX_INFLIGHT = 100;
+
+/**
  * A home's own Mosquitto (what runs on the Raspberry Pi next to the gateway): a real broker process on a free
  * port with persistence, as configured in pipeline/src/gateway/mosquitto.local.conf.
  */
@@ -45,7 +51,7 @@ export async function startLocalBroker(): Promise<{ port: number; stop(): Promis
       'persistence true',
       `persistence_location ${dir}/`,
       'max_queued_messages 0',
-      'max_inflight_messages 100',
+      `max_inflight_messages ${LOCAL_BROKER_MAX_INFLIGHT}`,
       `user ${userInfo().username}`,
       'log_dest stderr',
       'log_type error',
