@@ -1,10 +1,8 @@
-import { validateMessage } from '@carbonreducer/telemetry';
-import type { MqttClient } from 'mqtt';
-import { connectMqtt } from '../mqtt';
 import { fuzzMessages } from '../testing/fuzz';
-import { requirePipelineStack, sameCounts, settle, uniqueHomeId, type PipelineStack } from '../testing/stack';
+import { uniqueHomeId } from '../testing/stack';
+import { predict, publishAll, settleCounts, useDeviceClient } from '../testing/ingest';
 
-// Telegraf flushes every 10 s and InfluxDB queries take a moment: minutes, not the default 5 s.
+// Telegraf flushes every second and InfluxDB queries take a moment: minutes, not the default 5 s.
 jest.setTimeout(300_000);
 
 // Thousands of generated, mostly malformed messages: Telegraf stays up and every one is counted, by reason,
@@ -12,53 +10,26 @@ jest.setTimeout(300_000);
 const COUNT = Number(process.env.FUZZ_MESSAGES ?? 3000);
 
 describe('fuzzed telemetry through Telegraf', () => {
-  let stack: PipelineStack;
-  let device: MqttClient;
-  beforeAll(async () => {
-    stack = await requirePipelineStack();
-    device = await connectMqtt(stack.device, { clientId: `it-fuzz-${process.pid}` });
-  });
-  afterAll(async () => {
-    await device?.endAsync();
-  });
+  const io = useDeviceClient('fuzz');
 
   it(`counts all of ${COUNT} generated messages and keeps running`, async () => {
     const homeId = uniqueHomeId('it-fuzz');
     const nowMs = Date.now();
     const range = { startMs: nowMs - 7_200_000, stopMs: nowMs + 7_200_000 };
     const messages = fuzzMessages(homeId, COUNT, nowMs, 20261127);
-    const reasons: Record<string, number> = {};
-    const points = new Map<string, Set<number>>();
-    for (const m of messages) {
-      const r = validateMessage(m.topic, m.payload, { receivedAtMs: nowMs });
-      for (const x of r.rejects) reasons[x.reason] = (reasons[x.reason] ?? 0) + 1;
-      for (const p of r.points) {
-        const key = `${p.measurement}/${p.tags.device_id}`;
-        if (!points.has(key)) points.set(key, new Set());
-        points.get(key)!.add(p.timeMs);
-      }
-    }
-    const expectedPoints = Object.fromEntries([...points].map(([k, v]) => [k, v.size]));
+    const expected = predict(messages, nowMs);
     // Most inputs are broken, and every reason occurs.
-    expect(Object.values(reasons).reduce((a, b) => a + b, 0)).toBeGreaterThan(COUNT / 2);
-    expect(Object.keys(reasons).length).toBeGreaterThanOrEqual(12);
+    expect(Object.values(expected.reasons).reduce((a, b) => a + b, 0)).toBeGreaterThan(COUNT / 2);
+    expect(Object.keys(expected.reasons).length).toBeGreaterThanOrEqual(12);
 
-    for (let i = 0; i < messages.length; i += 200) {
-      await Promise.all(messages.slice(i, i + 200).map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
-    }
-    const gotRejects = await settle(
-      () => stack.query.rejectsByReason(homeId, range),
-      (r) => sameCounts(r, reasons),
-      90_000,
+    await publishAll(io.device, messages);
+    expect(await settleCounts(() => io.stack.query.rejectsByReason(homeId, range), expected.reasons, 90_000)).toEqual(
+      expected.reasons,
     );
-    expect(gotRejects).toEqual(reasons);
-    const gotPoints = await settle(
-      () => stack.query.countPoints(homeId, range),
-      (p) => sameCounts(p, expectedPoints),
-      30_000,
+    expect(await settleCounts(() => io.stack.query.countPoints(homeId, range), expected.points, 30_000)).toEqual(
+      expected.points,
     );
-    expect(gotPoints).toEqual(expectedPoints);
-    const health = await fetch(stack.telegrafHealthUrl);
+    const health = await fetch(io.stack.telegrafHealthUrl);
     expect(health.status).toBe(200);
   });
 });

@@ -1,16 +1,8 @@
 import { encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
-import type { MqttClient } from 'mqtt';
-import { connectMqtt } from '../mqtt';
-import {
-  postTelemetry,
-  requirePipelineStack,
-  sameCounts,
-  settle,
-  uniqueHomeId,
-  type PipelineStack,
-} from '../testing/stack';
+import { postTelemetry, settle, uniqueHomeId } from '../testing/stack';
+import { publishAll, settleCounts, useDeviceClient } from '../testing/ingest';
 
-// Telegraf flushes every 10 s and InfluxDB queries take a moment: minutes, not the default 5 s.
+// Telegraf flushes every second and InfluxDB queries take a moment: minutes, not the default 5 s.
 jest.setTimeout(300_000);
 
 // MQTT → Telegraf → InfluxDB on the native stack: exact counts, right tags and values, idempotent redelivery.
@@ -24,8 +16,7 @@ const DEVICES = [
 const PER_DEVICE = 100;
 
 describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', () => {
-  let stack: PipelineStack;
-  let device: MqttClient;
+  const io = useDeviceClient('ingest');
   const homeId = uniqueHomeId('it-ingest');
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - PER_DEVICE * 60_000;
   const range = { startMs: t0 - 3_600_000, stopMs: Date.now() + 3_600_000 };
@@ -37,45 +28,32 @@ describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', (
   );
   const expected = Object.fromEntries(DEVICES.map((d) => [`${d.kind}/${d.id}`, PER_DEVICE]));
 
-  beforeAll(async () => {
-    stack = await requirePipelineStack();
-    device = await connectMqtt(stack.device, { clientId: `it-ingest-${process.pid}` });
-  });
-  afterAll(async () => {
-    await device?.endAsync();
-  });
-
   it('turns N published messages into exactly N points with the right tags and values', async () => {
-    await Promise.all(messages.map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
-    const counts = await settle(
-      () => stack.query.countPoints(homeId, range),
-      (c) => sameCounts(c, expected),
-      60_000,
-    );
-    expect(counts).toEqual(expected);
-    const kettle = await stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
+    await publishAll(io.device, messages);
+    expect(await settleCounts(() => io.stack.query.countPoints(homeId, range), expected)).toEqual(expected);
+    const kettle = await io.stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
     expect(kettle.size).toBe(PER_DEVICE);
     for (let i = 0; i < PER_DEVICE; i++) expect(kettle.get(t0 + i * 60_000)).toBe(1000 + i + 0.5);
-    const energy = await stack.query.fieldValues(homeId, 'main', 'energy_wh', range);
+    const energy = await io.stack.query.fieldValues(homeId, 'main', 'energy_wh', range);
     expect(energy.get(t0 + 7 * 60_000)).toBe(70);
   });
 
   it('overwrites a redelivered message instead of adding a point', async () => {
     // Everything again (as a broker redelivery would), then a marker that shows Telegraf got past the repeats.
-    await Promise.all(messages.map((m) => device.publishAsync(m.topic, m.payload, { qos: 1 })));
+    await publishAll(io.device, messages);
     const marker = {
       topic: telemetryTopic(homeId, 'thermometer', 'marker'),
       payload: encodeReading({ tsMs: t0, temperatureC: 21 }),
     };
-    await device.publishAsync(marker.topic, marker.payload, { qos: 1 });
+    await io.device.publishAsync(marker.topic, marker.payload, { qos: 1 });
     const withMarker = { ...expected, 'thermometer/marker': 1 };
     const counts = await settle(
-      () => stack.query.countPoints(homeId, range),
+      () => io.stack.query.countPoints(homeId, range),
       (c) => c['thermometer/marker'] === 1,
       60_000,
     );
     expect(counts).toEqual(withMarker);
-    const kettle = await stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
+    const kettle = await io.stack.query.fieldValues(homeId, 'kettle', 'power_w', range);
     expect(kettle.size).toBe(PER_DEVICE);
   });
 
@@ -85,21 +63,21 @@ describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', (
     for (let i = 0; i < 20; i++) {
       const payload = encodeReading({ tsMs: t0 + i * 60_000, intensityGPerKWh: 150 + i });
       expect(validateMessage(topic, payload, { receivedAtMs: Date.now() }).points).toHaveLength(1);
-      statuses.push(await postTelemetry(stack, topic, payload));
+      statuses.push(await postTelemetry(io.stack, topic, payload));
     }
     expect(new Set(statuses)).toEqual(new Set([204]));
     const counts = await settle(
-      () => stack.query.countPoints(homeId, range),
+      () => io.stack.query.countPoints(homeId, range),
       (c) => c['intensity/display'] === 20,
       60_000,
     );
     expect(counts['intensity/display']).toBe(20);
-    const values = await stack.query.fieldValues(homeId, 'display', 'intensity_g_per_kwh', range);
+    const values = await io.stack.query.fieldValues(homeId, 'display', 'intensity_g_per_kwh', range);
     expect(values.get(t0 + 19 * 60_000)).toBe(169);
   });
 
   it('refuses HTTP posts without the device credentials', async () => {
-    const res = await fetch(stack.telegrafHttpUrl, {
+    const res = await fetch(io.stack.telegrafHttpUrl, {
       method: 'POST',
       headers: { 'X-Telemetry-Topic': telemetryTopic(homeId, 'meter', 'main') },
       body: encodeReading({ tsMs: t0, powerW: 1 }),
