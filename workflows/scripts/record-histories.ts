@@ -9,11 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TASK_QUEUES } from '@carbonreducer/common';
+import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
 import type { createActivities } from '../src/activities';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadStackEnv } from '../../scripts/smoke/stackEnv';
+import { TemporalHomeNotifier } from '../src/adapters/temporalNotifier';
 import { ensureNamespace } from '../src/testing/namespace';
 import { quietRuntime, workflowBundle } from '../src/testing/temporalTestEnv';
 import type { HomePlan } from '../src/types';
@@ -32,6 +33,8 @@ type Activities = ReturnType<typeof createActivities>;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let homes: string[] = [];
+/** Set in main: the forecast's notifications really signal the recorded homes. */
+let notifier: TemporalHomeNotifier | undefined;
 
 function temporalCli(): string {
   const version = loadStackEnv().get('TEMPORAL_CLI_VERSION');
@@ -58,6 +61,10 @@ const activities: Activities = {
   },
   async listHomes() {
     return homes;
+  },
+  async notifyForecastsChanged({ homeIds, change }) {
+    if (!notifier) throw new Error('notifier not set');
+    return { notified: (await notifier.forecastsChanged(homeIds, change)).length };
   },
   async publishSchedule() {},
   async dispatchCommand(c) {
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
   await ensureNamespace(connection, namespace);
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace });
+  notifier = new TemporalHomeNotifier(client, createJsonLogger({ level: 'warn' }));
   const env = {
     client,
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),

@@ -1,10 +1,21 @@
+import { resolve } from 'node:path';
 import { INFLUX_ORG, TEMPORAL_NAMESPACE, type LogLevel } from '@carbonreducer/common';
+
+/** `<repo>/.stack/models/registry`: the running system's registry, outside the committed `models/registry`. */
+export const DEFAULT_MODEL_REGISTRY_DIR = resolve(__dirname, '..', '..', '.stack', 'models', 'registry');
 
 /** Everything the worker, the schedules CLI and the client read from the environment, validated once. */
 export interface WorkflowsConfig {
   temporal: { address: string; namespace: string };
   influx: { url: string; token: string; org: string };
   mqtt: { url: string; username: string; password: string };
+  /** PostgreSQL with the homes registry (env POSTGRES_URL). */
+  postgresUrl: string;
+  /**
+   * Model registry the forecasters read and retraining writes (env MODEL_REGISTRY_DIR). Seeded from the shipped
+   * `models/registry` champions on first start, so retraining in a running system never edits the repository.
+   */
+  modelRegistryDir: string;
   /** Grid region the schedules ingest and forecast (env REGION, default GB). */
   region: string;
   /** Which task queues this process serves (env WORKER_QUEUES: `io`, `compute` or `io,compute`). */
@@ -17,8 +28,6 @@ export interface WorkflowsConfig {
   workflowBundlePath: string | null;
   /** Slot length of plans (env PLAN_SLOT_MIN: 15, 30 or 60). */
   planSlotMin: 15 | 30 | 60;
-  /** Homes to forecast when the telemetry bucket has none yet (env HOMES, comma-separated). */
-  extraHomes: string[];
   /** Wall-clock budget of one retrain's hyperparameter search, ms (env MODEL_SEARCH_SECONDS, default 20). */
   modelSearchBudgetMs: number;
   logLevel: LogLevel;
@@ -81,10 +90,8 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
     ensureSchedules: schedules === undefined ? queues.includes('io') : schedules === 'true',
     workflowBundlePath: env.WORKFLOW_BUNDLE ? env.WORKFLOW_BUNDLE : null,
     planSlotMin: slot as 15 | 30 | 60,
-    extraHomes: (env.HOMES ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
+    postgresUrl: required('POSTGRES_URL', fromStack),
+    modelRegistryDir: env.MODEL_REGISTRY_DIR ? resolve(env.MODEL_REGISTRY_DIR) : DEFAULT_MODEL_REGISTRY_DIR,
     modelSearchBudgetMs: searchS * 1000,
     logLevel,
   };

@@ -6,6 +6,7 @@ import type {
   BacktestResult,
   DeviceCommand,
   DispatchResult,
+  ForecastsChanged,
   HomePlan,
   Hyperparameters,
   IngestResult,
@@ -56,8 +57,33 @@ export interface ScheduleStore {
   writePlan(plan: HomePlan): Promise<void>;
 }
 
+/** A home as registered (PostgreSQL `app.homes`). */
+export interface HomeRecord {
+  homeId: string;
+  region: string;
+  timeZone: string;
+  /** Main fuse as an import limit (W), or null when unknown. */
+  importLimitW: number | null;
+  active: boolean;
+}
+
 export interface HomeDirectory {
-  listHomes(): Promise<string[]>;
+  /** Ids of the active homes of a region, sorted. */
+  listHomes(region: string): Promise<string[]>;
+}
+
+/** Tells homes' optimizers that new forecasts are out. */
+export interface HomeNotifier {
+  /** Returns the homes that have a running optimizer and got the signal; homes without one are skipped. */
+  forecastsChanged(homeIds: string[], change: ForecastsChanged): Promise<string[]>;
+}
+
+export interface HomeRegistry extends HomeDirectory {
+  /** Inserts or updates (by home id); returns how many rows were new. */
+  register(homes: Omit<HomeRecord, 'active'>[]): Promise<{ created: number; updated: number }>;
+  deactivate(homeId: string): Promise<boolean>;
+  get(homeId: string): Promise<HomeRecord | null>;
+  list(): Promise<HomeRecord[]>;
 }
 
 export interface Planner {

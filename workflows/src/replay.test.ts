@@ -16,6 +16,8 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 it('has recorded histories for every workflow', () => {
   expect(fixtures.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
     'forecast',
+    // Recorded before the notify-homes-by-activity patch: proves the patch keeps running workflows replayable.
+    'forecast-before-notify-patch',
     'ingestCarbonIntensity',
     'optimizeHome',
     'retrainModels',

@@ -1,35 +1,33 @@
 import type { Logger } from '@carbonreducer/common';
 import { createHighsSolver } from '@carbonreducer/optimizer';
+import type { Client } from '@temporalio/client';
 import type { MqttClient } from 'mqtt';
 import type { ActivityDeps } from './activities';
 import { createChampionIntensityForecaster, createChampionLoadForecaster } from './adapters/forecasting';
-import { InfluxForecastStore, InfluxHomeDirectory, InfluxScheduleStore } from './adapters/influx';
+import { PostgresHomeRegistry } from './adapters/homes';
+import { TemporalHomeNotifier } from './adapters/temporalNotifier';
+import { InfluxForecastStore, InfluxScheduleStore } from './adapters/influx';
 import { createIntensityIngestor } from './adapters/intensity';
 import { createModelLifecycle } from './adapters/modelLifecycle';
 import { MqttCommandPublisher } from './adapters/mqtt';
 import { createOptimizerPlanner } from './adapters/optimizerPlanner';
 import type { WorkflowsConfig } from './config';
-import type { HomeDirectory, ModelLifecycle } from './ports';
-
-/** Homes seen in telemetry, plus those configured (HOMES) so a fresh stack has something to forecast. */
-function homesWithExtras(inner: HomeDirectory, extra: string[]): HomeDirectory {
-  return {
-    async listHomes() {
-      return [...new Set([...(await inner.listHomes()), ...extra])].sort();
-    },
-  };
-}
+import type { ModelLifecycle } from './ports';
 
 /** Real dependencies of every activity, from the validated config. */
 export async function createActivityDeps(options: {
   config: WorkflowsConfig;
   env: Record<string, string | undefined>;
   mqtt: MqttClient;
+  /** Client of the worker's namespace; activities signal homes' optimizers through it. */
+  temporal: Client;
   logger: Logger;
   models?: ModelLifecycle;
-}): Promise<ActivityDeps> {
+}): Promise<ActivityDeps & { close(): Promise<void> }> {
   const { config, logger } = options;
   const solver = await createHighsSolver();
+  const homes = new PostgresHomeRegistry({ connectionString: config.postgresUrl });
+  const registryRoot = config.modelRegistryDir;
   return {
     ingestor: await createIntensityIngestor({
       env: {
@@ -41,14 +39,18 @@ export async function createActivityDeps(options: {
       },
       logger: logger.child({ component: 'intensity' }),
     }),
-    homes: homesWithExtras(new InfluxHomeDirectory(config.influx), config.extraHomes),
+    homes,
+    notifier: new TemporalHomeNotifier(options.temporal, logger.child({ component: 'notify' })),
     schedules: new InfluxScheduleStore(config.influx),
     commands: new MqttCommandPublisher(options.mqtt, logger.child({ component: 'dispatch' })),
     forecasts: new InfluxForecastStore(config.influx),
-    intensityForecaster: createChampionIntensityForecaster(config.influx),
-    loadForecaster: createChampionLoadForecaster(config.influx),
+    intensityForecaster: createChampionIntensityForecaster(config.influx, registryRoot),
+    loadForecaster: createChampionLoadForecaster(config.influx, registryRoot),
     planner: createOptimizerPlanner({ solver, slotMin: config.planSlotMin }),
-    models: options.models ?? createModelLifecycle({ searchBudgetMs: config.modelSearchBudgetMs, env: options.env }),
+    models:
+      options.models ??
+      createModelLifecycle({ searchBudgetMs: config.modelSearchBudgetMs, env: options.env, registryRoot }),
     logger,
+    close: () => homes.close(),
   };
 }

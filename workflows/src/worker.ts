@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJsonLogger, errorMessage, TASK_QUEUES, type Logger } from '@carbonreducer/common';
+import { DEFAULT_REGISTRY_ROOT } from '@carbonreducer/models';
 import { Client, Connection } from '@temporalio/client';
 import {
   NativeConnection,
@@ -11,6 +12,7 @@ import {
 } from '@temporalio/worker';
 import { createComputeActivities, createIoActivities, type ActivityDeps } from './activities';
 import { connectMqtt } from './adapters/mqtt';
+import { seedModelRegistry } from './adapters/registrySeed';
 import { loadConfig, type WorkflowsConfig } from './config';
 import { startDeviceEventBridge } from './deviceEventBridge';
 import { ensureSchedules, scheduleDefinitions } from './schedules';
@@ -95,11 +97,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const mqttDispatch = await connectMqtt(config.mqtt, { clientId: `carbonreducer-workflows-dispatch-${process.pid}` });
   let bridge: { close(): Promise<void> } | undefined;
   let clientConnection: Connection | undefined;
+  let deps: Awaited<ReturnType<typeof createActivityDeps>> | undefined;
   try {
-    const deps = await createActivityDeps({ config, env, mqtt: mqttDispatch, logger });
-    const workers = await createWorkers({ connection, config, deps, logger });
+    await seedModelRegistry(DEFAULT_REGISTRY_ROOT, config.modelRegistryDir, logger.child({ component: 'registry' }));
     clientConnection = await Connection.connect({ address: config.temporal.address });
     const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    deps = await createActivityDeps({ config, env, mqtt: mqttDispatch, temporal, logger });
+    const workers = await createWorkers({ connection, config, deps, logger });
     if (config.ensureSchedules) {
       // Idempotent: a second start-up finds them and creates nothing.
       await ensureSchedules(temporal, scheduleDefinitions(config.region), logger.child({ component: 'schedules' }));
@@ -124,6 +128,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       ?.close()
       .catch((err: unknown) => logger.warn('closing the device bridge failed', { error: errorMessage(err) }));
     await mqttDispatch.endAsync().catch(() => undefined);
+    await deps?.close().catch(() => undefined);
     await clientConnection?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
   }

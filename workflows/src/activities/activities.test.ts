@@ -140,6 +140,7 @@ describe('dispatchCommand', () => {
     const deps: IoActivityDeps = {
       ingestor: { ingest: async () => Promise.reject(new Error('unused')) },
       homes: { listHomes: async () => [] },
+      notifier: { forecastsChanged: async () => Promise.reject(new Error('unused')) },
       schedules: { writePlan: async () => undefined },
       commands: {
         async publishOnce(c) {

@@ -1,12 +1,20 @@
 import type { Logger } from '@carbonreducer/common';
-import type { CommandPublisher, HomeDirectory, IntensityIngestor, ModelLifecycle, ScheduleStore } from '../ports';
-import type { DeviceCommand, DispatchResult, HomePlan, IngestResult, ModelTarget } from '../types';
+import type {
+  CommandPublisher,
+  HomeDirectory,
+  HomeNotifier,
+  IntensityIngestor,
+  ModelLifecycle,
+  ScheduleStore,
+} from '../ports';
+import type { DeviceCommand, DispatchResult, ForecastsChanged, HomePlan, IngestResult, ModelTarget } from '../types';
 import { withFailureMapping } from './failures';
 import { BadInputError } from '../errors';
 
 export interface IoActivityDeps {
   ingestor: IntensityIngestor;
   homes: HomeDirectory;
+  notifier: HomeNotifier;
   schedules: ScheduleStore;
   commands: CommandPublisher;
   models: Pick<ModelLifecycle, 'promote'>;
@@ -30,8 +38,15 @@ export function createIoActivities(deps: IoActivityDeps) {
       });
     },
 
-    async listHomes(): Promise<string[]> {
-      return withFailureMapping('list homes', () => deps.homes.listHomes());
+    async listHomes(args: { region: string }): Promise<string[]> {
+      return withFailureMapping(`list homes of ${args.region}`, () => deps.homes.listHomes(args.region));
+    },
+
+    /** One activity per batch of homes, so a forecast for thousands of homes adds no signal events to its history. */
+    async notifyForecastsChanged(args: { homeIds: string[]; change: ForecastsChanged }): Promise<{ notified: number }> {
+      return withFailureMapping(`notify ${args.homeIds.length} homes of new forecasts`, async () => ({
+        notified: (await deps.notifier.forecastsChanged(args.homeIds, args.change)).length,
+      }));
     },
 
     async publishSchedule(plan: HomePlan): Promise<void> {

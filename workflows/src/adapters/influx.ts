@@ -1,6 +1,6 @@
 import { BUCKETS } from '@carbonreducer/common';
 import { flux, InfluxDB, Point, type QueryApi } from '@influxdata/influxdb-client';
-import type { ForecastStore, HomeDirectory, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
+import type { ForecastStore, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
 import type { HomePlan } from '../types';
 
 /** Forecasts bucket: one series per issue (`issued_at` tag), so a later issue never overwrites an earlier one. */
@@ -154,30 +154,5 @@ export class InfluxScheduleStore implements ScheduleStore {
         .timestamp(new Date(s.time)),
     );
     await writePoints(this.client, this.settings.org, this.bucket, [...runs, ...slots], 'schedule');
-  }
-}
-
-/** Homes are those that sent telemetry lately (`home_id` tag of the telemetry bucket). */
-export class InfluxHomeDirectory implements HomeDirectory {
-  private readonly queryApi: QueryApi;
-
-  constructor(
-    settings: InfluxSettings,
-    private readonly lookbackDays = 7,
-    private readonly bucket: string = BUCKETS.telemetry,
-  ) {
-    this.queryApi = client(settings).getQueryApi(settings.org);
-  }
-
-  async listHomes(): Promise<string[]> {
-    const start = `-${this.lookbackDays}d`;
-    const query = flux`import "influxdata/influxdb/schema"
-schema.tagValues(bucket: ${this.bucket}, tag: "home_id", start: duration(v: ${start}))`;
-    try {
-      const rows = await this.queryApi.collectRows<{ _value: string }>(query);
-      return rows.map((r) => r._value).sort();
-    } catch (err) {
-      throw new Error(`listing homes from bucket ${this.bucket} failed`, { cause: err });
-    }
   }
 }

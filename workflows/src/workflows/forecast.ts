@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -12,10 +13,12 @@ import { forecastsChangedSignal } from './definitions';
 import { computeActivity, defaultActivity, FAILURE_TYPES } from './profiles';
 
 type Activities = ReturnType<typeof createActivities>;
-const { listHomes } = proxyActivities<Activities>(defaultActivity);
+const { listHomes, notifyForecastsChanged } = proxyActivities<Activities>(defaultActivity);
 const { forecastIntensity, forecastHomeLoads } = proxyActivities<Activities>(computeActivity);
 
 const HOUR_MS = 3600_000;
+/** Patch id: homes are notified by activities instead of workflow signals. */
+const NOTIFY_BY_ACTIVITY = 'notify-homes-by-activity';
 
 /**
  * Hourly (schedule): the region's 48 h intensity forecast, then every home's load forecast in batches, all written to
@@ -43,7 +46,7 @@ export async function forecastWorkflow(input: ForecastInput): Promise<ForecastRe
   const intensity = await forecastIntensity({ region: input.region, issuedAt, horizonH });
   upsertSearchAttributes([{ key: ModelVersionKey, value: intensity.modelVersion }]);
 
-  const homeIds = await listHomes();
+  const homeIds = await listHomes({ region: input.region });
   const batches: string[][] = [];
   for (let i = 0; i < homeIds.length; i += batchSize) batches.push(homeIds.slice(i, i + batchSize));
   // Batches run in parallel; the compute workers' slots bound how many at once.
@@ -53,20 +56,29 @@ export async function forecastWorkflow(input: ForecastInput): Promise<ForecastRe
   const homesForecast = results.flatMap((r) => r.homesForecast);
   const homesFailed = results.flatMap((r) => r.failed);
 
-  // Homes without a running optimizer have nothing to re-plan: a failed signal is expected and only logged.
-  const notified = await Promise.all(
-    homeIds.map(async (homeId) => {
-      try {
-        await getExternalWorkflowHandle(workflowIds.optimizeHome(homeId)).signal(forecastsChangedSignal, {
-          issuedAt,
-          modelVersion: intensity.modelVersion,
-        });
-        return true;
-      } catch {
-        return false;
-      }
-    }),
-  );
+  const change = { issuedAt, modelVersion: intensity.modelVersion };
+  let homesNotified: number;
+  if (patched(NOTIFY_BY_ACTIVITY)) {
+    // Signals sent from activities, one per batch: the history stays a few events per batch whatever the number of
+    // homes (signalling from here hit Temporal's 2,000 pending external signals per workflow, and two events each).
+    const notified = await Promise.all(
+      batches.map((homeIdsOfBatch) => notifyForecastsChanged({ homeIds: homeIdsOfBatch, change })),
+    );
+    homesNotified = notified.reduce((sum, n) => sum + n.notified, 0);
+  } else {
+    // Histories recorded before the patch signal each home from the workflow; kept so they still replay.
+    const notified = await Promise.all(
+      homeIds.map(async (homeId) => {
+        try {
+          await getExternalWorkflowHandle(workflowIds.optimizeHome(homeId)).signal(forecastsChangedSignal, change);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    homesNotified = notified.filter(Boolean).length;
+  }
   const result: ForecastResult = {
     region: input.region,
     issuedAt,
@@ -74,7 +86,7 @@ export async function forecastWorkflow(input: ForecastInput): Promise<ForecastRe
     loadModelVersion: results[0]?.modelVersion ?? null,
     homesForecast: homesForecast.length,
     homesFailed,
-    homesNotified: notified.filter(Boolean).length,
+    homesNotified,
   };
   log.info('forecasts written', { ...result, homesFailed: homesFailed.length });
   return result;

@@ -1,6 +1,7 @@
-import { TASK_QUEUES } from '@carbonreducer/common';
+import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
+import { TemporalHomeNotifier } from '../adapters/temporalNotifier';
 import { createTimeSkippingEnv, executeWithoutSkipping, withWorkers } from '../testing/temporalTestEnv';
 import { forecastWorkflow } from './forecast';
 import { retrainModelsWorkflow } from './retrainModels';
@@ -21,8 +22,13 @@ afterEach(async () => {
 describe('forecastWorkflow', () => {
   it('splits homes into batches of batchSize', async () => {
     const batches: string[][] = [];
+    const notifyBatches: string[][] = [];
     const homes = Array.from({ length: 7 }, (_, i) => `h${i}`);
-    const activities: Pick<Activities, 'forecastIntensity' | 'listHomes' | 'forecastHomeLoads'> = {
+    const notifier = new TemporalHomeNotifier(env.client, createJsonLogger({ level: 'error' }));
+    const activities: Pick<
+      Activities,
+      'forecastIntensity' | 'listHomes' | 'forecastHomeLoads' | 'notifyForecastsChanged'
+    > = {
       async forecastIntensity({ region, issuedAt }) {
         return { region, issuedAt, modelVersion: 'intensity-v7', pointsWritten: 96 };
       },
@@ -33,6 +39,10 @@ describe('forecastWorkflow', () => {
         batches.push(homeIds);
         const failed = homeIds.includes('h5') ? [{ homeId: 'h5', error: 'no telemetry' }] : [];
         return { issuedAt, modelVersion: 'load-v3', homesForecast: homeIds.filter((h) => h !== 'h5'), failed };
+      },
+      async notifyForecastsChanged({ homeIds, change }) {
+        notifyBatches.push(homeIds);
+        return { notified: (await notifier.forecastsChanged(homeIds, change)).length };
       },
     };
     // Start the homes' optimizers so the forecast's signals have somewhere to go.
@@ -57,6 +67,12 @@ describe('forecastWorkflow', () => {
     expect(result.homesForecast).toBe(6);
     expect(result.homesFailed).toEqual([{ homeId: 'h5', error: 'no telemetry' }]);
     expect(result.homesNotified).toBe(7);
+    // One notification activity per batch, not one signal per home from the workflow.
+    expect(notifyBatches.map((b) => b.length).sort()).toEqual([1, 3, 3]);
+    const signalled = await env.client.workflow.getHandle('optimize-home/h2').fetchHistory();
+    expect(
+      signalled.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'forecastsChanged'),
+    ).toHaveLength(1);
     expect(result.loadModelVersion).toBe('load-v3');
   });
 });
