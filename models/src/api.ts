@@ -1,7 +1,24 @@
-import { featuresFor, historyWindow, type ForecastPoint, type RegularSeries } from '@carbonreducer/forecast';
+import {
+  historyWindow,
+  weeklyOnlineCalibration,
+  withOnlineCalibration,
+  type DirectModelMeta,
+  type ForecastPoint,
+  type Forecaster,
+  type RegularSeries,
+} from '@carbonreducer/forecast';
 import { backtestIntensity, backtestLoad, type BacktestOptions, type BacktestOutcome } from './backtest';
+import { averageForecaster, lstmForecaster, type ServedIntensityModel } from './intensityModels';
+import { createOnnxIntensityForecaster } from './lstm';
 import { OnnxDirectModel } from './onnx/session';
-import { hashSeries, ModelRegistry, type ModelMetadata, type RegistryTarget } from './registry';
+import {
+  hashSeries,
+  ModelRegistry,
+  type ModelMetadata,
+  type ModelType,
+  type RegistryTarget,
+  type StoredModel,
+} from './registry';
 
 const ATTRIBUTION: Record<RegistryTarget, string> = {
   intensity:
@@ -42,27 +59,62 @@ export async function registerOutcome(
   const iso = (ms: number): string => new Date(ms).toISOString();
   const testStart = outcome.run.horizons[0]?.records[0]?.originMs ?? NaN;
   const testEnd = Math.max(...outcome.run.horizons.flatMap((h) => h.records.map((r) => r.targetEndMs)));
+  const modelType = modelTypeOf(outcome);
+  const lstm = outcome.lstm;
+  if (modelType !== 'gbm-direct' && lstm === undefined)
+    throw new Error(`registerOutcome: the backtest reports ${outcome.report.model} but carries no trained LSTM`);
+  const gbmPart = {
+    features: direct.featureNames,
+    hyperparameters: { ...direct.params, treesPerHorizon: outcome.model.models.map((m) => m.trees.length) },
+  };
+  const lstmPart = {
+    features: ['intensity window', 'time of day (sin, cos)', 'day of week (sin, cos)'],
+    hyperparameters: lstm?.metadata ?? {},
+  };
+  const described =
+    modelType === 'gbm-direct'
+      ? { ...gbmPart, direct }
+      : modelType === 'lstm'
+        ? { ...lstmPart, lstm: lstm?.metadata }
+        : {
+            features: [...gbmPart.features, ...lstmPart.features.map((f) => `lstm: ${f}`)],
+            hyperparameters: { gbm: gbmPart.hyperparameters, lstm: lstmPart.hyperparameters },
+            direct,
+            lstm: lstm?.metadata,
+          };
+  const main = modelType === 'lstm' ? (lstm as ServedIntensityModel).onnx : outcome.onnx;
+  const extra: Record<string, Uint8Array> =
+    modelType === 'ensemble' ? { [LSTM_FILE]: (lstm as ServedIntensityModel).onnx } : {};
   const meta = await registry.register(
     {
       target: outcome.report.target,
-      modelType: 'gbm-direct',
+      modelType,
       trainingWindow: { from: iso(outcome.trainWindow.fromMs), to: iso(outcome.trainWindow.toMs) },
       testWindow: {
         from: Number.isFinite(testStart) ? iso(testStart) : '',
         to: Number.isFinite(testEnd) ? iso(testEnd) : '',
       },
-      features: direct.featureNames,
-      hyperparameters: { ...direct.params, treesPerHorizon: outcome.model.models.map((m) => m.trees.length) },
+      ...described,
       dataHash: hashSeries(outcome.trainSeries),
       backtest: { points: outcome.report.points, horizons: outcome.report.horizons },
-      direct,
       attribution: ATTRIBUTION[outcome.report.target],
     },
-    outcome.onnx,
+    main,
     nowMs,
+    extra,
   );
   const p = await registry.promoteIfBetter(meta.target, meta.version, nowMs);
   return { meta, ...p, outcome };
+}
+
+const LSTM_FILE = 'lstm.onnx';
+
+/** Which model the backtest's figures came from (`report.model` is e.g. `gbm-onnx`, `lstm-onnx`, `ensemble-onnx`). */
+function modelTypeOf(outcome: BacktestOutcome): ModelType {
+  const m = outcome.report.model.replace(/-onnx$/, '');
+  if (m === 'gbm') return 'gbm-direct';
+  if (m === 'lstm' || m === 'ensemble') return m;
+  throw new Error(`registerOutcome: unknown model ${outcome.report.model}`);
 }
 
 export interface LoadedForecaster {
@@ -71,30 +123,99 @@ export interface LoadedForecaster {
   unit: 'gCO2/kWh' | 'kWh';
   /**
    * Forecasts each slot of the next `horizonMs` (default 48 h) from `history` up to `nowMs` (rounded down to the
-   * model's step). `history` must be on the model's step (30 min NESO intensity, or hourly kWh for load).
+   * model's step). `history` must be on the model's step (30 min NESO intensity, or hourly kWh for load). The 80 %
+   * bands are recalibrated online from the model's own residuals over the past week, replayed from `history` (only
+   * origins after the training window, whose full lookback lies in `history`): give ≥ lookback + 9 days of history
+   * (17 days for both targets) for the full effect; with less, fewer residuals are used and the stored band remains.
    */
   forecast(history: RegularSeries, nowMs: number, horizonMs?: number): Promise<ForecastPoint[]>;
 }
 
-/** Loads the champion model for a target from the registry, served by onnxruntime-node. */
-export async function loadChampion(target: RegistryTarget, registryRoot?: string): Promise<LoadedForecaster> {
-  const registry = new ModelRegistry(registryRoot);
-  const { meta, onnx } = await registry.loadChampion(target);
-  if (!meta.direct) throw new Error(`${target} champion ${meta.version} has no direct-model metadata`);
-  const session = await OnnxDirectModel.create(onnx, meta.direct);
-  const model = meta.direct;
-  const lookback = featuresFor(model.kind, model.stepMs).lookbackSteps;
+/** The forecaster a stored model serves through, by model type (all ONNX, run by onnxruntime-node). */
+export async function servedForecaster(stored: StoredModel): Promise<{ forecaster: Forecaster; stepMs: number }> {
+  const { meta } = stored;
+  const gbm = async (): Promise<Forecaster> => {
+    if (!meta.direct)
+      throw new Error(`${meta.target} model ${meta.version} (${meta.modelType}) has no direct-model metadata`);
+    return (await OnnxDirectModel.create(stored.onnx, meta.direct)).asForecaster('gbm');
+  };
+  const lstm = async (bytes: Uint8Array | undefined): Promise<Forecaster> => {
+    if (!meta.lstm || bytes === undefined)
+      throw new Error(`${meta.target} model ${meta.version} (${meta.modelType}) has no LSTM metadata or file`);
+    return lstmForecaster(await createOnnxIntensityForecaster(bytes, meta.lstm), 'lstm');
+  };
+  switch (meta.modelType) {
+    case 'gbm-direct':
+      return { forecaster: await gbm(), stepMs: (meta.direct as DirectModelMeta).stepMs };
+    case 'lstm':
+      return { forecaster: await lstm(stored.onnx), stepMs: lstmStepMs(meta) };
+    case 'ensemble':
+      return {
+        forecaster: averageForecaster(await gbm(), await lstm(stored.extra[LSTM_FILE]), 'ensemble'),
+        stepMs: (meta.direct as DirectModelMeta).stepMs,
+      };
+    default:
+      throw new Error(
+        `${meta.target} model ${meta.version} has an unknown model type ${JSON.stringify(meta.modelType)}`,
+      );
+  }
+}
+
+function lstmStepMs(meta: ModelMetadata): number {
+  const stepMin = meta.lstm?.stepMin;
+  if (typeof stepMin !== 'number')
+    throw new Error(`${meta.target} model ${meta.version}: LSTM metadata has no stepMin`);
+  return stepMin * 60_000;
+}
+
+/**
+ * Serves a stored model of any type: at `now`, replays the model's forecasts over the past week (plus the horizon)
+ * from `history` to recalibrate its 80 % bands online, exactly as the backtest does at every origin, then forecasts
+ * every slot of the horizon.
+ */
+export async function serveModel(stored: StoredModel): Promise<LoadedForecaster> {
+  const { meta } = stored;
+  const { forecaster, stepMs } = await servedForecaster(stored);
+  const online = weeklyOnlineCalibration(stepMs);
+  const calibrated = withOnlineCalibration(forecaster, online);
+  const trainedUntilMs = Date.parse(meta.trainingWindow.to);
   return {
     meta,
-    unit: target === 'intensity' ? 'gCO2/kWh' : 'kWh',
+    unit: meta.target === 'intensity' ? 'gCO2/kWh' : 'kWh',
     async forecast(history, nowMs, horizonMs = 48 * 3_600_000) {
-      if (history.stepMs !== model.stepMs) {
+      if (history.stepMs !== stepMs) {
         throw new RangeError(
-          `history has ${history.stepMs / 60_000}-minute slots; the ${target} model needs ${model.stepMs / 60_000}`,
+          `history has ${history.stepMs / 60_000}-minute slots; the ${meta.target} model needs ${stepMs / 60_000}`,
         );
       }
-      const originMs = history.startMs + Math.floor((nowMs - history.startMs) / history.stepMs) * history.stepMs;
-      return session.forecastAhead(historyWindow(history, originMs, lookback), horizonMs);
+      const n = Math.floor(horizonMs / stepMs);
+      if (n < 1)
+        throw new RangeError(`horizonMs must cover at least one ${stepMs / 60_000}-minute slot, got ${horizonMs}`);
+      const originMs = history.startMs + Math.floor((nowMs - history.startMs) / stepMs) * stepMs;
+      const lookback = forecaster.lookbackSteps;
+      // Past origins whose residuals can be known by now: out of sample (after training), with a full lookback.
+      let firstMs = Math.max(
+        originMs - (online.windowSize + n) * stepMs,
+        history.startMs + lookback * stepMs,
+        Number.isFinite(trainedUntilMs) ? trainedUntilMs : -Infinity,
+      );
+      firstMs = history.startMs + Math.ceil((firstMs - history.startMs) / stepMs) * stepMs;
+      const origins: number[] = [];
+      for (let o = firstMs; o < originMs; o += stepMs) origins.push(o);
+      origins.push(originMs);
+      const steps = Array.from({ length: n }, (_, i) => i + 1);
+      const windows = origins.map((o) => historyWindow(history, o, lookback));
+      const out = await calibrated.forecast(
+        windows,
+        windows.map(() => steps),
+      );
+      const last = out[out.length - 1] ?? [];
+      return last.map((f, i) => ({ ...f, fromMs: originMs + i * stepMs, toMs: originMs + (i + 1) * stepMs }));
     },
   };
+}
+
+/** Loads the champion model for a target from the registry (any model type), served by onnxruntime-node. */
+export async function loadChampion(target: RegistryTarget, registryRoot?: string): Promise<LoadedForecaster> {
+  return serveModel(await new ModelRegistry(registryRoot).loadChampion(target));
 }

@@ -13,7 +13,10 @@ import {
   trainDirectModel,
   trainKnn,
   valueEndingAt,
+  weeklyOnlineCalibration,
+  withOnlineCalibration,
   type BacktestRun,
+  type OnlineCalibrationOptions,
   type DirectModel,
   type GbmParams,
   type HorizonMetrics,
@@ -46,6 +49,8 @@ export interface BacktestOptions {
   lstmSeconds?: number;
   /** Run a successive-halving hyperparameter search for this many seconds before the final fit. */
   searchSeconds?: number;
+  /** Overrides of the online interval recalibration (default: one week of residuals per lead time). */
+  online?: Partial<OnlineCalibrationOptions>;
   /** Called with progress messages (training horizons, evaluation). */
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -64,6 +69,12 @@ export interface BacktestReport {
   search: { seconds: number; trials: number; bestScore: number; stoppedByBudget: boolean } | null;
   /** MAE per horizon of every model that ran (same points as the main figures' own filtering per model). */
   modelsCompared: Record<string, number[]>;
+  /** Coverage per horizon of the same model with only its split-conformal band (no online recalibration). */
+  splitConformalCoverage80: number[];
+}
+
+function staticCoverage(run: BacktestRun, name: string, seasonalNaive: string): number[] {
+  return summarize(run, { model: name, seasonalNaive }).horizons.map((h) => h.coverage80);
 }
 
 function compareModels(run: BacktestRun, names: string[], seasonalNaive: string): Record<string, number[]> {
@@ -204,7 +215,9 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
   const sp = chooseSeasonalPeriod(train);
   const sn = seasonalNaive(stepMs, sp.period);
   const ts = directForecaster(model, 'gbm-ts');
-  const { onnx, forecaster } = await onnxForecaster(model, 'gbm');
+  const { onnx, forecaster: gbmStatic } = await onnxForecaster(model, 'gbm-split-conformal');
+  const online = { ...weeklyOnlineCalibration(stepMs), ...opts.online };
+  const forecaster = withOnlineCalibration(gbmStatic, online, 'gbm');
   const choice = opts.model ?? 'gbm';
   const extra = [];
   let lstm: ServedIntensityModel | undefined;
@@ -212,11 +225,12 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
     opts.onProgress?.(0, 1, 'training LSTM');
     lstm = await trainServedLstm(train, opts.lstmSeconds ?? 120);
     opts.onProgress?.(1, 1, 'training LSTM');
-    extra.push(lstm.forecaster);
-    if (choice === 'ensemble') extra.push(averageForecaster(forecaster, lstm.forecaster, 'ensemble'));
+    extra.push(withOnlineCalibration(lstm.forecaster, online, 'lstm'));
+    if (choice === 'ensemble')
+      extra.push(withOnlineCalibration(averageForecaster(gbmStatic, lstm.forecaster, 'avg'), online, 'ensemble'));
   }
   opts.onProgress?.(0, 1, 'rolling-origin evaluation');
-  const run = await runBacktest(history, horizons, [forecaster, ts, sn, ...extra], testActuals);
+  const run = await runBacktest(history, horizons, [forecaster, gbmStatic, ts, sn, ...extra], testActuals);
   opts.onProgress?.(1, 1, 'rolling-origin evaluation');
   const summary = summarize(run, {
     model: choice,
@@ -230,6 +244,7 @@ export async function backtestIntensity(opts: BacktestOptions): Promise<Backtest
       horizons: summary.horizons,
       model: `${choice}-onnx`,
       modelsCompared: compareModels(run, ['gbm', ...extra.map((f) => f.name)], sn.name),
+      splitConformalCoverage80: staticCoverage(run, 'gbm-split-conformal', sn.name),
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: stepMs / 60_000,
@@ -289,9 +304,15 @@ export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutco
   const sn = seasonalNaive(HOUR, sp.period);
   const knn = trainKnn(train, { lags: 48, kCandidates: [5, 10, 20, 40] });
   const ts = directForecaster(model, 'gbm-ts');
-  const { onnx, forecaster } = await onnxForecaster(model, 'gbm');
+  const { onnx, forecaster: gbmStatic } = await onnxForecaster(model, 'gbm-split-conformal');
+  // Every hourly origin tracks all 24 lead times, so the day-ahead band learns from every hour's forecasts.
+  const forecaster = withOnlineCalibration(
+    gbmStatic,
+    { ...weeklyOnlineCalibration(HOUR), ...opts.online, leads: LOAD_STEPS },
+    'gbm',
+  );
   opts.onProgress?.(0, 1, 'rolling-origin evaluation');
-  const run = await runBacktest(history, horizons, [forecaster, ts, sn, knn], testActuals);
+  const run = await runBacktest(history, horizons, [forecaster, gbmStatic, ts, sn, knn], testActuals);
   opts.onProgress?.(1, 1, 'rolling-origin evaluation');
   const summary = summarize(run, { model: 'gbm', seasonalNaive: sn.name, knn: knn.name });
   return {
@@ -301,6 +322,7 @@ export async function backtestLoad(opts: BacktestOptions): Promise<BacktestOutco
       horizons: summary.horizons,
       model: 'gbm-onnx',
       modelsCompared: compareModels(run, ['gbm', knn.name], sn.name),
+      splitConformalCoverage80: staticCoverage(run, 'gbm-split-conformal', sn.name),
       onnxParityMaxAbs: parity(run, 'gbm', 'gbm-ts'),
       seasonalPeriod: sp.period,
       stepMin: 60,

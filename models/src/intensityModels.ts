@@ -1,5 +1,11 @@
 import type { Forecaster, HistoryWindow, IntervalForecast, RegularSeries } from '@carbonreducer/forecast';
-import { createOnnxIntensityForecaster, LstmInputError, trainIntensityLstm } from './lstm';
+import {
+  createOnnxIntensityForecaster,
+  LstmInputError,
+  trainIntensityLstm,
+  type LstmPrediction,
+  type OnnxIntensityForecaster,
+} from './lstm';
 
 /** Which model produces the intensity figures: the direct GBM, the LSTM, or their average. */
 export type IntensityModelChoice = 'gbm' | 'lstm' | 'ensemble';
@@ -31,7 +37,34 @@ export async function trainServedLstm(
   const metadata = model.metadata();
   model.dispose();
   const served = await createOnnxIntensityForecaster(onnx, metadata);
-  const forecaster: Forecaster = {
+  const forecaster = lstmForecaster(served, name);
+  return { name, forecaster, onnx, metadata };
+}
+
+/**
+ * The served LSTM as a backtest/serving forecaster. Each window is handed to the LSTM on its own, so it only ever
+ * sees data up to the origin. Lead times between its trained horizons are interpolated linearly between the two
+ * neighbouring horizons' outputs (points and bounds); beyond the last one there is no forecast (NaN).
+ */
+export function lstmForecaster(served: OnnxIntensityForecaster, name = 'lstm'): Forecaster {
+  const hs = served.horizonsSteps;
+  const at = (pred: LstmPrediction, k: number): IntervalForecast => {
+    const exact = hs.indexOf(k);
+    const pick = (i: number): IntervalForecast => ({
+      point: pred.meanGPerKWh[i] as number,
+      lower: pred.lower80[i] as number,
+      upper: pred.upper80[i] as number,
+    });
+    if (exact >= 0) return pick(exact);
+    const b = hs.findIndex((h) => h > k);
+    if (b <= 0) return NAN;
+    const lo = pick(b - 1);
+    const hi = pick(b);
+    const t = (k - (hs[b - 1] as number)) / ((hs[b] as number) - (hs[b - 1] as number));
+    const mix = (x: number, y: number): number => x + (y - x) * t;
+    return { point: mix(lo.point, hi.point), lower: mix(lo.lower, hi.lower), upper: mix(lo.upper, hi.upper) };
+  };
+  return {
     name,
     lookbackSteps: served.windowSteps,
     async forecast(windows: HistoryWindow[], steps: number[][]) {
@@ -39,9 +72,9 @@ export async function trainServedLstm(
       for (let i = 0; i < windows.length; i++) {
         const w = windows[i] as HistoryWindow;
         const want = steps[i] ?? [];
-        let pred;
+        let pred: LstmPrediction;
         try {
-          pred = await served.predict(w.values, w.endMs);
+          pred = await served.predict(w.values.subarray(Math.max(0, w.values.length - served.windowSteps)), w.endMs);
         } catch (err) {
           if (err instanceof LstmInputError) {
             out.push(want.map(() => NAN));
@@ -49,22 +82,11 @@ export async function trainServedLstm(
           }
           throw err;
         }
-        out.push(
-          want.map((k) => {
-            const h = served.horizonsSteps.indexOf(k);
-            if (h < 0) return NAN;
-            return {
-              point: pred.meanGPerKWh[h] as number,
-              lower: pred.lower80[h] as number,
-              upper: pred.upper80[h] as number,
-            };
-          }),
-        );
+        out.push(want.map((k) => at(pred, k)));
       }
       return out;
     },
   };
-  return { name, forecaster, onnx, metadata };
 }
 
 /** Equal-weight average of two forecasters' points and interval bounds. */

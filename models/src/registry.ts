@@ -8,13 +8,27 @@ export const DEFAULT_REGISTRY_ROOT = resolve(__dirname, '..', 'registry');
 
 export type RegistryTarget = 'intensity' | 'load';
 
+export type ModelType = 'gbm-direct' | 'lstm' | 'ensemble';
+
+/** A stored model: its metadata, `model.onnx`, and any further files listed in `meta.extraFiles`. */
+export interface StoredModel {
+  meta: ModelMetadata;
+  onnx: Uint8Array;
+  extra: Record<string, Uint8Array>;
+}
+
+const EXTRA_FILE = /^[a-z0-9-]+\.onnx$/;
+
 /** What is stored next to each ONNX file. */
 export interface ModelMetadata {
   target: RegistryTarget;
   version: string;
   createdAt: string;
-  /** Which model produced the ONNX file and the backtest figures. */
-  modelType: 'gbm-direct' | 'lstm';
+  /**
+   * Which model produced the backtest figures and is served: the direct GBM (`model.onnx`), the LSTM (`model.onnx`),
+   * or their equal-weight average (GBM in `model.onnx`, LSTM in `lstm.onnx`).
+   */
+  modelType: ModelType;
   trainingWindow: { from: string; to: string };
   /** Backtest test window (rolling-origin evaluation, data not trained on). */
   testWindow: { from: string; to: string };
@@ -24,8 +38,12 @@ export interface ModelMetadata {
   dataHash: string;
   onnxSha256: string;
   backtest: { points: number; horizons: HorizonMetrics[] };
-  /** The direct model without its trees: horizons, feature kind, interval bands. */
+  /** The direct model without its trees: horizons, feature kind, interval bands (gbm-direct and ensemble). */
   direct?: DirectModelMeta;
+  /** The LSTM's metadata (window, step, horizons, gap filling, training figures) (lstm and ensemble). */
+  lstm?: Record<string, unknown>;
+  /** Further ONNX files of the model beside `model.onnx`, by file name, with their SHA-256. */
+  extraFiles?: Record<string, string>;
   /** Source data attribution for anything shown from this model. */
   attribution: string;
 }
@@ -67,14 +85,27 @@ export class ModelRegistry {
 
   /** Writes the model; the version is `<UTC timestamp>-<first 8 hex of the ONNX hash>`. Never overwrites. */
   async register(
-    meta: Omit<ModelMetadata, 'version' | 'onnxSha256' | 'createdAt'>,
+    meta: Omit<ModelMetadata, 'version' | 'onnxSha256' | 'createdAt' | 'extraFiles'>,
     onnx: Uint8Array,
     nowMs: number,
+    /** Further ONNX files (name → bytes), e.g. the LSTM of an ensemble; names like `lstm.onnx`. */
+    extra: Record<string, Uint8Array> = {},
   ): Promise<ModelMetadata> {
+    for (const name of Object.keys(extra)) {
+      if (!EXTRA_FILE.test(name) || name === 'model.onnx')
+        throw new RangeError(`register: extra file name ${JSON.stringify(name)} must look like lstm.onnx`);
+    }
     const onnxSha256 = sha256(onnx);
     const createdAt = new Date(nowMs).toISOString();
     const version = `${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${onnxSha256.slice(0, 8)}`;
-    const full: ModelMetadata = { ...meta, version, createdAt, onnxSha256 };
+    const extraFiles = Object.fromEntries(Object.entries(extra).map(([n, b]) => [n, sha256(b)]));
+    const full: ModelMetadata = {
+      ...meta,
+      version,
+      createdAt,
+      onnxSha256,
+      ...(Object.keys(extraFiles).length > 0 ? { extraFiles } : {}),
+    };
     const dir = this.dir(meta.target, version);
     try {
       await mkdir(dir, { recursive: false }).catch(async (err: NodeJS.ErrnoException) => {
@@ -84,6 +115,7 @@ export class ModelRegistry {
         } else throw err;
       });
       await writeFile(join(dir, 'model.onnx'), onnx);
+      for (const [n, b] of Object.entries(extra)) await writeFile(join(dir, n), b);
       await writeFile(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
     } catch (err) {
       throw new Error(`cannot write model ${version} to ${dir}`, { cause: err });
@@ -104,13 +136,20 @@ export class ModelRegistry {
     }
   }
 
-  async load(target: RegistryTarget, version: string): Promise<{ meta: ModelMetadata; onnx: Uint8Array }> {
+  async load(target: RegistryTarget, version: string): Promise<StoredModel> {
     const dir = this.dir(target, version);
     try {
       const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ModelMetadata;
       const onnx = new Uint8Array(await readFile(join(dir, 'model.onnx')));
       if (sha256(onnx) !== meta.onnxSha256) throw new Error(`model.onnx does not match the hash in meta.json`);
-      return { meta, onnx };
+      const extra: Record<string, Uint8Array> = {};
+      for (const [n, hash] of Object.entries(meta.extraFiles ?? {})) {
+        if (!EXTRA_FILE.test(n)) throw new Error(`meta.json lists an extra file with a bad name: ${JSON.stringify(n)}`);
+        const b = new Uint8Array(await readFile(join(dir, n)));
+        if (sha256(b) !== hash) throw new Error(`${n} does not match the hash in meta.json`);
+        extra[n] = b;
+      }
+      return { meta, onnx, extra };
     } catch (err) {
       throw new Error(`cannot load ${target} model ${version} from ${dir}`, { cause: err });
     }
@@ -125,7 +164,7 @@ export class ModelRegistry {
     }
   }
 
-  async loadChampion(target: RegistryTarget): Promise<{ meta: ModelMetadata; onnx: Uint8Array }> {
+  async loadChampion(target: RegistryTarget): Promise<StoredModel> {
     const c = await this.champion(target);
     if (c === null) {
       throw new Error(

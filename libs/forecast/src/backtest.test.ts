@@ -2,6 +2,7 @@ import { runBacktest, summarize, originsBetween } from './backtest';
 import { seasonalNaive, chooseSeasonalPeriod, trainKnn, type Forecaster } from './baselines';
 import { trainDirectModel } from './direct';
 import { intensityFeatures } from './features';
+import { weeklyOnlineCalibration, withOnlineCalibration } from './online';
 import { directForecaster } from './pipelines';
 import { mulberry32 } from './prng';
 import type { RegularSeries } from './series';
@@ -54,6 +55,28 @@ describe('rolling-origin backtest', () => {
         // ...while the actual it is scored against did change, so the test can tell.
         expect(h.records[0]?.actual).not.toBe(base.horizons[hi]?.records[oi]?.actual);
       });
+    }
+  });
+
+  it('with online recalibration, scrambling the future changes no forecast or band at or before any origin', async () => {
+    // The calibration state is built from earlier origins' residuals: it must carry nothing from after the origin.
+    const online = withOnlineCalibration(directForecaster(model), weeklyOnlineCalibration(STEP), 'online');
+    const base = await runBacktest(series, horizons, [online]);
+    const r = mulberry32(7);
+    for (const cutIdx of [40, 150]) {
+      const origin = origins[cutIdx] as number;
+      const scrambled = { ...series, values: series.values.slice() };
+      for (let i = (origin - START) / STEP; i < scrambled.values.length; i++) scrambled.values[i] = r() * 1000;
+      const run = await runBacktest(scrambled, horizons, [online]);
+      let changedLater = 0;
+      run.horizons.forEach((h, hi) =>
+        h.records.forEach((rec, ri) => {
+          const was = base.horizons[hi]?.records[ri]?.forecasts.online;
+          if (rec.originMs <= origin) expect(rec.forecasts.online).toEqual(was);
+          else if (rec.forecasts.online?.upper !== was?.upper) changedLater++;
+        }),
+      );
+      expect(changedLater).toBeGreaterThan(0);
     }
   });
 

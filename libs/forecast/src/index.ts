@@ -9,3 +9,4 @@ export * from './direct';
 export * from './baselines';
 export * from './backtest';
 export * from './pipelines';
+export * from './online';

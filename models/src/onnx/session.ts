@@ -46,7 +46,7 @@ export class OnnxDirectModel {
     return raw.data as Float32Array;
   }
 
-  /** Batched forecasts: one ONNX run for every (window, horizon) pair. */
+  /** Batched forecasts: one ONNX run for every (window, slots-ahead) pair; any lead time ≥ 1 slot. */
   async forecast(windows: HistoryWindow[], stepsAhead: number[][]): Promise<IntervalForecast[][]> {
     const features = featuresFor(this.model.kind, this.model.stepMs);
     const cols = features.names.length;
@@ -56,8 +56,9 @@ export class OnnxDirectModel {
     const rowsData: number[] = [];
     windows.forEach((win, w) => {
       (stepsAhead[w] ?? []).forEach((k, s) => {
-        const h = this.model.stepsAhead.indexOf(k);
-        if (h < 0) throw new RangeError(`ONNX model has no horizon of ${k} steps`);
+        if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`ONNX model: slots ahead must be ≥ 1, got ${k}`);
+        // Between trained horizons, the nearest one's trees with this lead time's own features (as forecastAhead).
+        const h = this.model.stepsAhead.indexOf(nearestHorizon(this.model.stepsAhead, k));
         const ok = features.build(win, k, buf);
         for (let j = 0; j < cols; j++) rowsData.push(ok ? (buf[j] as number) : 0);
         jobs.push({ w, s, h, ok });
