@@ -4,4 +4,6 @@
 ACTION=${1:-start}
 # shellcheck source=_lib.sh
 . "$(dirname "$0")/_lib.sh"
-service_main simulator pipeline/src/simulator/cli.ts npx tsx pipeline/src/simulator/cli.ts --homes 10 --speed 1
+SIM_HOMES=${SIM_HOMES:-10}
+SIM_HOME_PREFIX=${SIM_HOME_PREFIX:-sim}
+service_main simulator pipeline/src/simulator/cli.ts npx tsx pipeline/src/simulator/cli.ts --homes "$SIM_HOMES" --home-prefix "$SIM_HOME_PREFIX" --speed 1
