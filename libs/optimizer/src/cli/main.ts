@@ -187,16 +187,24 @@ async function loadEvs(path: string): Promise<{ evs: EvDemand[]; skipped: number
   return { evs, skipped };
 }
 
-async function forecasterFor(mode: ForecastMode, grid: IntensityGrid): Promise<IntensityForecaster> {
+async function forecasterFor(
+  mode: ForecastMode,
+  grid: IntensityGrid,
+): Promise<{
+  forecast: IntensityForecaster;
+  model?: { version: string; trainingWindow: { from: string; to: string } };
+}> {
   switch (mode) {
     case 'perfect':
-      return perfectForecaster(grid);
+      return { forecast: perfectForecaster(grid) };
     case 'operator':
-      return operatorForecaster(grid);
+      return { forecast: operatorForecaster(grid) };
     case 'naive':
-      return naiveForecaster(grid);
-    case 'model':
-      return modelForecaster(grid);
+      return { forecast: naiveForecaster(grid) };
+    case 'model': {
+      const m = await modelForecaster(grid);
+      return { forecast: m.forecast, model: { version: m.version, trainingWindow: m.trainingWindow } };
+    }
   }
 }
 
@@ -285,7 +293,7 @@ export async function run(argv: string[]): Promise<number> {
     args.fromMs === null
       ? periodMapping(first.fromMs, last.toMs)
       : periodMapping(args.fromMs, last.toMs, { leadDays: Math.max(0, 8 - (args.fromMs - first.fromMs) / 86_400_000) });
-  const forecast = await forecasterFor(args.forecast, grid);
+  const { forecast, model } = await forecasterFor(args.forecast, grid);
   const cycles = await loadCycles(args.households);
   const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
   const solver = await createHighsSolver();
@@ -304,10 +312,15 @@ export async function run(argv: string[]): Promise<number> {
     { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours, replan: !args.planOnce },
     progress,
   );
-  if (args.json) console.log(JSON.stringify(result));
+  if (args.json) console.log(JSON.stringify({ ...result, forecast: args.forecast, ...(model ? { model } : {}) }));
   else {
     process.stderr.write('\n');
     console.log(table(result, args));
+    if (model) {
+      console.log(
+        `Model: champion ${model.version}, trained on ${model.trainingWindow.from} – ${model.trainingWindow.to} (requests mapped into that window are in-sample).`,
+      );
+    }
   }
   return 0;
 }

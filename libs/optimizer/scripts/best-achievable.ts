@@ -1,0 +1,81 @@
+/* eslint-disable no-console -- a command-line check: printing its figures is its job */
+/**
+ * Sanity check of the evaluation, independent of its code: on the NESO half-hourly file, the best achievable CO2
+ * reduction for a constant-power 2 h load that may start at any half-hour from its request up to N h later, for a
+ * request at every half-hour (and at a few times of day), with perfect foresight and with the operator's forecast
+ * column. Brute force, no solver.
+ *
+ *   npx tsx libs/optimizer/scripts/best-achievable.ts [FILE]   (default: $CARBONREDUCER_DATA/carbon-intensity/neso-gb-national-2023H1.csv)
+ *
+ * Data: NESO Carbon Intensity API, CC BY 4.0.
+ */
+import { readTextFile, sharedDataPath } from '@carbonreducer/datasets';
+
+const SLOT_MS = 30 * 60_000;
+
+async function main(): Promise<void> {
+  const file = process.argv[2] ?? sharedDataPath('carbon-intensity/neso-gb-national-2023H1.csv');
+  const rows = (await readTextFile(file)).trim().split('\n').slice(1);
+  const parsed = rows.map((line) => {
+    const [from, , forecast, actual] = line.split(',');
+    const num = (s: string | undefined) => (s === undefined || s === '' ? Number.NaN : Number(s));
+    return { ms: Date.parse((from ?? '').replace(' ', 'T')), forecast: num(forecast), actual: num(actual) };
+  });
+  const t0 = parsed[0]?.ms ?? Number.NaN;
+  const n = Math.round(((parsed[parsed.length - 1]?.ms ?? t0) - t0) / SLOT_MS) + 1;
+  const actual = new Array<number>(n).fill(Number.NaN);
+  const operator = new Array<number>(n).fill(Number.NaN);
+  for (const p of parsed) {
+    const i = Math.round((p.ms - t0) / SLOT_MS);
+    actual[i] = p.actual;
+    operator[i] = p.forecast;
+  }
+  // Missing slots: carry the previous value (a handful in the file).
+  let filled = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(actual[i])) [actual[i], filled] = [i > 0 ? (actual[i - 1] as number) : 0, filled + 1];
+    if (Number.isNaN(operator[i])) operator[i] = actual[i] as number;
+  }
+  const sum2h = (v: number[], s: number) =>
+    (v[s] as number) + (v[s + 1] as number) + (v[s + 2] as number) + (v[s + 3] as number);
+  const hourOf = (i: number) => new Date(t0 + i * SLOT_MS).getUTCHours();
+  const out: string[] = [`${file}: ${n} half-hours, ${filled} missing (carried forward)`, ''];
+  out.push('flex h  requests at       n      perfect %  operator %  operator capture %');
+  for (const flexH of [4, 8, 12, 16, 24]) {
+    const flex = flexH * 2;
+    for (const [label, keep] of [
+      ['every half-hour', () => true],
+      ['07:00-09:00 UTC', (i: number) => hourOf(i) >= 7 && hourOf(i) < 9],
+      ['17:00-20:00 UTC', (i: number) => hourOf(i) >= 17 && hourOf(i) < 20],
+    ] as const) {
+      let base = 0;
+      let best = 0;
+      let op = 0;
+      let count = 0;
+      for (let t = 0; t + 4 + flex <= n; t++) {
+        if (!keep(t)) continue;
+        let bestKg = Infinity;
+        let opStart = t;
+        for (let s = t; s <= t + flex; s++) {
+          bestKg = Math.min(bestKg, sum2h(actual, s));
+          if (sum2h(operator, s) < sum2h(operator, opStart) - 1e-9) opStart = s;
+        }
+        base += sum2h(actual, t);
+        best += bestKg;
+        op += sum2h(actual, opStart);
+        count++;
+      }
+      const pct = (x: number) => ((100 * x) / base).toFixed(1).padStart(9);
+      out.push(
+        `${String(flexH).padStart(6)}  ${label.padEnd(15)} ${String(count).padStart(6)} ${pct(base - best)}  ${pct(base - op)}   ${((100 * (base - op)) / (base - best)).toFixed(1).padStart(12)}`,
+      );
+    }
+  }
+  out.push('', 'Data: NESO Carbon Intensity API (CC BY 4.0).');
+  console.log(out.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
