@@ -51,6 +51,8 @@ export interface ForecastStore {
   writeLoadForecasts(forecasts: LoadForecast[]): Promise<void>;
   /** The most recently issued intensity forecast with slots in [from, to), or null when there is none. */
   latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null>;
+  /** The most recently issued load forecast of a home with slots in [from, to), or null when there is none. */
+  latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null>;
 }
 
 export interface ScheduleStore {
@@ -92,6 +94,10 @@ export interface Planner {
     homeId: string;
     requests: RunRequest[];
     forecast: IntensityForecast;
+    /** The home's latest load forecast (its base load), or null when there is none yet (planned as 0 W). */
+    loadForecast: LoadForecast | null;
+    /** Main fuse (W), or null when unknown. */
+    importLimitW: number | null;
     now: Date;
     planVersion: number;
   }): Promise<HomePlan>;

@@ -40,6 +40,7 @@ export async function createActivityDeps(options: {
       logger: logger.child({ component: 'intensity' }),
     }),
     homes,
+    homeRecords: homes,
     notifier: new TemporalHomeNotifier(options.temporal, logger.child({ component: 'notify' })),
     schedules: new InfluxScheduleStore(config.influx),
     commands: new MqttCommandPublisher(options.mqtt, logger.child({ component: 'dispatch' })),

@@ -38,7 +38,13 @@ function computeDeps(overrides: Partial<ComputeActivityDeps>): ComputeActivityDe
   return {
     intensityForecaster: { forecast: unused },
     loadForecaster: { forecast: unused },
-    forecasts: { writeIntensityForecast: unused, writeLoadForecasts: unused, latestIntensityForecast: unused },
+    forecasts: {
+      writeIntensityForecast: unused,
+      writeLoadForecasts: unused,
+      latestIntensityForecast: unused,
+      latestLoadForecast: async () => null,
+    },
+    homeRecords: { get: async () => null },
     planner: { plan: unused },
     models: lifecycle(() => ({ trial: 0, params: {}, validationMae: 0 })),
     logger: silentLogger,
@@ -96,6 +102,47 @@ describe('planHome', () => {
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe('NoForecast');
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
+  });
+
+  it("plans with the home's registered fuse and its latest load forecast", async () => {
+    const forecast = {
+      region: 'GB',
+      issuedAt: 'i',
+      modelVersion: 'v',
+      points: [{ time: '2026-01-01T00:00:00Z', intensityGPerKWh: 1 }],
+    };
+    const load = {
+      homeId: 'h',
+      issuedAt: 'i',
+      modelVersion: 'l',
+      points: [{ time: '2026-01-01T00:00:00Z', powerW: 350 }],
+    };
+    const seen: Parameters<Planner['plan']>[0][] = [];
+    const activities = createComputeActivities(
+      computeDeps({
+        planner: {
+          async plan(args) {
+            seen.push(args);
+            throw new InfeasibleError('stop here');
+          },
+        },
+        homeRecords: {
+          get: async (homeId) =>
+            homeId === 'h'
+              ? { homeId, region: 'GB', timeZone: 'Europe/London', importLimitW: 13_800, active: true }
+              : null,
+        },
+        forecasts: {
+          ...computeDeps({}).forecasts,
+          latestIntensityForecast: async () => forecast,
+          latestLoadForecast: async ({ homeId }) => (homeId === 'h' ? load : null),
+        },
+      }),
+    );
+    await new MockActivityEnvironment().run(activities.planHome, input).catch(() => undefined);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.importLimitW).toBe(13_800);
+    expect(seen[0]?.loadForecast).toBe(load);
   });
 
   it('turns an infeasible plan into a non-retryable Infeasible failure and a broken store into a retryable error', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from '@carbonreducer/common';
 import { BadInputError, NoForecastError } from '../errors';
 import type {
   ForecastStore,
+  HomeRegistry,
   IntensityForecaster,
   LoadForecast,
   LoadForecaster,
@@ -27,6 +28,8 @@ export interface ComputeActivityDeps {
   intensityForecaster: IntensityForecaster;
   loadForecaster: LoadForecaster;
   forecasts: ForecastStore;
+  /** The registered home (import limit); a home not in the registry is planned without one. */
+  homeRecords: Pick<HomeRegistry, 'get'>;
   planner: Planner;
   models: ModelLifecycle;
   logger: Logger;
@@ -106,10 +109,20 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
             `no intensity forecast for region ${input.region} covering ${now.toISOString()}: has forecastWorkflow run?`,
           );
         }
+        const window = { from: new Date(now.getTime() - 3600_000), to: new Date(horizonEnd) };
+        const [home, loadForecast] = await Promise.all([
+          deps.homeRecords.get(input.homeId),
+          deps.forecasts.latestLoadForecast({ homeId: input.homeId, ...window }),
+        ]);
+        if (!loadForecast) {
+          deps.logger.warn('no load forecast for the home: planning with 0 W base load', { homeId: input.homeId });
+        }
         return deps.planner.plan({
           homeId: input.homeId,
           requests: input.requests,
           forecast,
+          loadForecast,
+          importLimitW: home?.importLimitW ?? null,
           now,
           planVersion: input.planVersion,
         });

@@ -91,30 +91,74 @@ export class InfluxForecastStore implements ForecastStore {
   }
 
   async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
-    // Issue times are ISO strings, so the lexically greatest is the latest.
+    const latest = await this.latest({
+      ...args,
+      measurement: FORECAST_MEASUREMENTS.intensity,
+      tag: 'region',
+      tagValue: args.region,
+      field: 'intensity_g_per_kwh',
+      what: `the intensity forecast of ${args.region}`,
+    });
+    return latest
+      ? {
+          region: args.region,
+          issuedAt: latest.issuedAt,
+          modelVersion: latest.modelVersion,
+          points: latest.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value })),
+        }
+      : null;
+  }
+
+  async latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null> {
+    const latest = await this.latest({
+      ...args,
+      measurement: FORECAST_MEASUREMENTS.load,
+      tag: 'home_id',
+      tagValue: args.homeId,
+      field: 'power_w',
+      what: `the load forecast of home ${args.homeId}`,
+    });
+    return latest
+      ? {
+          homeId: args.homeId,
+          issuedAt: latest.issuedAt,
+          modelVersion: latest.modelVersion,
+          points: latest.points.map((p) => ({ time: p.time, powerW: p.value })),
+        }
+      : null;
+  }
+
+  /** Points of the most recently issued forecast of one series with slots in [from, to]. */
+  private async latest(args: {
+    measurement: string;
+    tag: string;
+    tagValue: string;
+    field: string;
+    from: Date;
+    to: Date;
+    what: string;
+  }): Promise<{ issuedAt: string; modelVersion: string; points: { time: string; value: number }[] } | null> {
     const query = flux`from(bucket: ${this.bucket})
   |> range(start: ${args.from}, stop: ${new Date(args.to.getTime() + 1000)})
-  |> filter(fn: (r) => r._measurement == ${FORECAST_MEASUREMENTS.intensity} and r.region == ${args.region} and r._field == "intensity_g_per_kwh")
+  |> filter(fn: (r) => r._measurement == ${args.measurement} and r[${args.tag}] == ${args.tagValue} and r._field == ${args.field})
   |> group()
   |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
     let rows: { _time: string; _value: number; issued_at: string; model_version: string }[];
     try {
       rows = await this.queryApi.collectRows(query);
     } catch (err) {
-      throw new Error(`reading the intensity forecast of ${args.region} from bucket ${this.bucket} failed`, {
-        cause: err,
-      });
+      throw new Error(`reading ${args.what} from bucket ${this.bucket} failed`, { cause: err });
     }
     if (rows.length === 0) return null;
-    const latest = rows.reduce((max, r) => (r.issued_at > max ? r.issued_at : max), '');
+    // Issue times are ISO strings, so the lexically greatest is the latest.
+    const issuedAt = rows.reduce((max, r) => (r.issued_at > max ? r.issued_at : max), '');
     const ofLatest = rows
-      .filter((r) => r.issued_at === latest)
+      .filter((r) => r.issued_at === issuedAt)
       .sort((a, b) => Date.parse(a._time) - Date.parse(b._time));
     return {
-      region: args.region,
-      issuedAt: latest,
+      issuedAt,
       modelVersion: ofLatest[0]?.model_version ?? 'unknown',
-      points: ofLatest.map((r) => ({ time: new Date(r._time).toISOString(), intensityGPerKWh: Number(r._value) })),
+      points: ofLatest.map((r) => ({ time: new Date(r._time).toISOString(), value: Number(r._value) })),
     };
   }
 }

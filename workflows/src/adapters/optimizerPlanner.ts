@@ -8,7 +8,7 @@ import {
   type MilpSolver,
 } from '@carbonreducer/optimizer';
 import { BadInputError, InfeasibleError } from '../errors';
-import type { IntensityForecast, Planner } from '../ports';
+import type { IntensityForecast, LoadForecast, Planner } from '../ports';
 import type { HomePlan, PlannedRun, RunRequest } from '../types';
 
 const MIN_MS = 60_000;
@@ -24,8 +24,38 @@ export function intensityPerSlot(
   slotMs: number,
   slotCount: number,
 ): number[] {
-  const sorted = points.map((p) => ({ t: Date.parse(p.time), v: p.intensityGPerKWh })).sort((a, b) => a.t - b.t);
-  if (sorted.length === 0) throw new BadInputError('the intensity forecast has no points');
+  if (points.length === 0) throw new BadInputError('the intensity forecast has no points');
+  return meanPerSlot(
+    points.map((p) => ({ t: Date.parse(p.time), v: p.intensityGPerKWh })),
+    gridStartMs,
+    slotMs,
+    slotCount,
+  );
+}
+
+/** Base load (W) per slot from a load forecast, time-weighted like {@link intensityPerSlot}; 0 W without one. */
+export function baseLoadPerSlot(
+  forecast: LoadForecast | null,
+  gridStartMs: number,
+  slotMs: number,
+  slotCount: number,
+): number[] {
+  if (!forecast || forecast.points.length === 0) return new Array<number>(slotCount).fill(0);
+  return meanPerSlot(
+    forecast.points.map((p) => ({ t: Date.parse(p.time), v: Math.max(0, p.powerW) })),
+    gridStartMs,
+    slotMs,
+    slotCount,
+  );
+}
+
+function meanPerSlot(
+  points: { t: number; v: number }[],
+  gridStartMs: number,
+  slotMs: number,
+  slotCount: number,
+): number[] {
+  const sorted = [...points].sort((a, b) => a.t - b.t);
   const mean = sorted.reduce((s, p) => s + p.v, 0) / sorted.length;
   const defaultStepMs = sorted.length > 1 ? (sorted.at(-1)!.t - sorted[0]!.t) / (sorted.length - 1) : 30 * MIN_MS;
   const out: number[] = [];
@@ -59,7 +89,7 @@ export function createOptimizerPlanner(options: {
   const slotMin = options.slotMin ?? 30;
   const slotMs = slotMin * MIN_MS;
   return {
-    async plan({ homeId, requests, forecast, now, planVersion }): Promise<HomePlan> {
+    async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<HomePlan> {
       if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');
       const nowMs = now.getTime();
       const earliestOf = (r: RunRequest): number =>
@@ -85,8 +115,8 @@ export function createOptimizerPlanner(options: {
         intensityGPerKWh: intensityPerSlot(forecast.points, originMs, slotMs, slotCount),
         pricePerKWh: zeros,
         co2PricePerKg: 1,
-        baseLoadW: zeros,
-        importLimitW: null,
+        baseLoadW: baseLoadPerSlot(loadForecast, originMs, slotMs, slotCount),
+        importLimitW,
         devices,
       };
       let solved;

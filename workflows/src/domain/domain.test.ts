@@ -1,4 +1,4 @@
-import { intensityPerSlot } from '../adapters/optimizerPlanner';
+import { baseLoadPerSlot, intensityPerSlot } from '../adapters/optimizerPlanner';
 import type { CommandState, HomePlan, RunRequest } from '../types';
 import { commandsAfterPlan, msUntilNextEvent } from './commands';
 import { decidePromotion } from './promotion';
@@ -98,5 +98,22 @@ describe('intensityPerSlot', () => {
     ];
     const start = Date.parse('2026-01-01T00:15:00Z');
     expect(intensityPerSlot(points, start, 30 * 60_000, 3)).toEqual([200, 250, 200]);
+  });
+});
+
+describe('baseLoadPerSlot', () => {
+  const start = Date.UTC(2026, 0, 1);
+  it('averages hourly load onto 30-minute slots and plans 0 W without a forecast', () => {
+    const forecast = {
+      homeId: 'h',
+      issuedAt: 'i',
+      modelVersion: 'v',
+      points: [
+        { time: new Date(start).toISOString(), powerW: 400 },
+        { time: new Date(start + 3600_000).toISOString(), powerW: 800 },
+      ],
+    };
+    expect(baseLoadPerSlot(forecast, start, 30 * 60_000, 4)).toEqual([400, 400, 800, 800]);
+    expect(baseLoadPerSlot(null, start, 30 * 60_000, 3)).toEqual([0, 0, 0]);
   });
 });
