@@ -65,6 +65,21 @@ describe('model registry', () => {
     await expect(reg.load('load', a.version)).rejects.toThrow(/cannot load load model/);
   });
 
+  it("stores extra model files (an ensemble's LSTM) with their hashes and checks them on load", async () => {
+    const reg = new ModelRegistry(root);
+    const a = await reg.register({ ...meta([h(1, 2)]), modelType: 'ensemble' }, new Uint8Array([1]), 0, {
+      'lstm.onnx': new Uint8Array([7, 8]),
+    });
+    expect(Object.keys(a.extraFiles ?? {})).toEqual(['lstm.onnx']);
+    const loaded = await reg.load('load', a.version);
+    expect(Array.from(loaded.extra['lstm.onnx'] ?? [])).toEqual([7, 8]);
+    await writeFile(join(root, 'load', a.version, 'lstm.onnx'), new Uint8Array([9]));
+    await expect(reg.load('load', a.version)).rejects.toThrow(/cannot load load model/);
+    await expect(reg.register(meta([]), new Uint8Array([2]), 1, { '../x.onnx': new Uint8Array() })).rejects.toThrow(
+      /extra file name/,
+    );
+  });
+
   it('says how to get a champion when there is none', async () => {
     await expect(new ModelRegistry(root).loadChampion('intensity')).rejects.toThrow(/no intensity champion/);
   });
