@@ -3,13 +3,12 @@
  * worker (a child process) is killed while the workflow waits for the planned time, a new worker takes over, and
  * exactly one start command comes out on the device topic at the planned time; the device's ack reaches the plan.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
-import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
+import { BUCKETS } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
-import { loadStackEnv } from '../../scripts/smoke/stackEnv';
+import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
 import { InfluxForecastStore } from './adapters/influx';
 import { HomeIdKey, workflowIds } from './ids';
 import { ensureNamespace } from './testing/namespace';
@@ -19,108 +18,16 @@ import { TASK_QUEUES } from '@carbonreducer/common';
 
 jest.setTimeout(300_000);
 
-const repoRoot = resolve(__dirname, '..', '..');
 /** Its own namespace, so a worker started by the main job on the same server cannot take these tasks. */
 const NAMESPACE = 'carbonreducer-it';
 const MIN = 60_000;
 
-const stack = loadStackEnv();
-const settings = {
-  temporalAddress: `127.0.0.1:${stack.port('TEMPORAL_PORT')}`,
-  influx: {
-    url: `http://127.0.0.1:${stack.port('INFLUXDB_PORT')}`,
-    token: stack.get('INFLUXDB_APP_TOKEN'),
-    org: INFLUX_ORG,
-  },
-  mqtt: {
-    url: `mqtt://127.0.0.1:${stack.port('MQTT_PORT')}`,
-    username: 'service',
-    password: stack.get('MQTT_SERVICE_PASSWORD'),
-  },
-};
+const settings = stackSettings();
 
 let connection: Connection;
 let client: Client;
 let device: MqttClient;
 const workers: ChildProcess[] = [];
-
-/**
- * Starts workflows/src/worker.ts with tsx as one process (`node --require tsx/cjs`: the tsx CLI would fork a child that
- * survives a SIGKILL of its parent), leading its own process group, and resolves once it logs that it is running.
- */
-function startWorker(region: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'worker.ts')], {
-    cwd: repoRoot,
-    detached: true,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: settings.temporalAddress,
-      TEMPORAL_NAMESPACE: NAMESPACE,
-      INFLUXDB_APP_TOKEN: settings.influx.token,
-      INFLUXDB_URL: settings.influx.url,
-      MQTT_URL: settings.mqtt.url,
-      MQTT_SERVICE_PASSWORD: settings.mqtt.password,
-      REGION: region,
-      INTENSITY_SOURCES: 'file',
-      ENSURE_SCHEDULES: 'false',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  workers.push(child);
-  let log = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`worker did not start within 120 s:\n${log.slice(-3000)}`)),
-      120_000,
-    );
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString('utf8');
-      if (log.includes('"msg":"worker running"')) {
-        clearTimeout(timer);
-        resolvePromise(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before running:\n${log.slice(-3000)}`));
-    });
-  });
-}
-
-/** Signals the worker's process group; resolves with its exit code (null when the signal killed it). */
-function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
-    child.once('exit', (code) => {
-      // Nothing of the worker may keep Jest from exiting.
-      child.stderr?.destroy();
-      child.unref();
-      res(code);
-    });
-    try {
-      process.kill(-(child.pid ?? 0), signal);
-    } catch {
-      child.kill(signal);
-    }
-  });
-}
-
-async function waitFor<T>(
-  probe: () => Promise<T> | T,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   try {
@@ -144,7 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => kill(w, 'SIGKILL')));
+  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
   await device?.endAsync();
   await connection?.close();
 });
@@ -175,7 +82,7 @@ it('sends exactly one start command at the planned time although the worker is k
   });
   await device.subscribeAsync(topic, { qos: 1 });
 
-  const first = await startWorker(region);
+  const first = await startWorker({ namespace: NAMESPACE, region, started: workers });
   const handle = await client.workflow.start('optimizeHomeWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId: workflowIds.optimizeHome(homeId),
@@ -200,9 +107,9 @@ it('sends exactly one start command at the planned time although the worker is k
   expect(planned.avoidedEmissionsG).toBeGreaterThanOrEqual(0);
 
   // Kill the worker while the workflow sleeps until the planned start, then bring up another.
-  expect(await kill(first, 'SIGKILL')).toBeNull();
+  expect(await killWorker(first, 'SIGKILL')).toBeNull();
   expect(received).toHaveLength(0);
-  await startWorker(region);
+  await startWorker({ namespace: NAMESPACE, region, started: workers });
 
   await waitFor(
     () => received.length,

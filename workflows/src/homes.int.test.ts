@@ -1,0 +1,158 @@
+/**
+ * On the real stack (`scripts/stack up`): the homes registry in PostgreSQL, and the client's update-with-start and
+ * the forecast notifier against the Temporal dev server with a real worker (child process).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { BUCKETS, createJsonLogger } from '@carbonreducer/common';
+import { Client, Connection } from '@temporalio/client';
+import { PostgresHomeRegistry } from './adapters/homes';
+import { InfluxForecastStore } from './adapters/influx';
+import { TemporalHomeNotifier } from './adapters/temporalNotifier';
+import { CarbonReducerClient } from './client';
+import { BadInputError } from './errors';
+import { workflowIds } from './ids';
+import { ensureNamespace } from './testing/namespace';
+import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import type { RunRequest } from './types';
+
+jest.setTimeout(300_000);
+
+const NAMESPACE = 'carbonreducer-it';
+const MIN = 60_000;
+const settings = stackSettings();
+/** Upper-case letters only, as the registry's region rule wants; unique per run so runs never see each other. */
+const region = `IT${randomUUID()
+  .replace(/[^a-f]/g, '')
+  .slice(0, 6)
+  .toUpperCase()}`;
+const prefix = `it-${randomUUID().slice(0, 8)}`;
+
+let registry: PostgresHomeRegistry;
+let connection: Connection;
+let temporal: Client;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  registry = new PostgresHomeRegistry({ connectionString: settings.postgresUrl, connectionTimeoutMillis: 5_000 });
+  await registry.list().catch((err: unknown) => {
+    throw new Error(
+      `PostgreSQL not reachable at ${settings.postgresUrl.replace(/:[^:@]*@/, ':***@')}: run scripts/stack up`,
+      {
+        cause: err,
+      },
+    );
+  });
+  try {
+    connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new Error(`Temporal dev server not reachable at ${settings.temporalAddress}: run scripts/stack up`, {
+      cause: err,
+    });
+  }
+  await ensureNamespace(connection, NAMESPACE);
+  temporal = new Client({ connection, namespace: NAMESPACE });
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
+  await registry?.close();
+  await connection?.close();
+});
+
+describe('PostgresHomeRegistry', () => {
+  it('registers idempotently, lists the active homes of a region and deactivates', async () => {
+    const homes = ['a', 'b', 'c'].map((x) => ({
+      homeId: `${prefix}-${x}`,
+      region,
+      timeZone: 'Europe/London',
+      importLimitW: 13_800,
+    }));
+    expect(await registry.register(homes)).toEqual({ created: 3, updated: 0 });
+    expect(await registry.register(homes.map((h) => ({ ...h, importLimitW: 23_000 })))).toEqual({
+      created: 0,
+      updated: 3,
+    });
+    expect(await registry.listHomes(region)).toEqual(homes.map((h) => h.homeId));
+    expect(await registry.get(`${prefix}-b`)).toEqual({ ...homes[1], importLimitW: 23_000, active: true });
+
+    expect(await registry.deactivate(`${prefix}-b`)).toBe(true);
+    expect(await registry.deactivate(`${prefix}-b`)).toBe(false);
+    expect(await registry.listHomes(region)).toEqual([`${prefix}-a`, `${prefix}-c`]);
+    // Registering again brings a deactivated home back.
+    await registry.register([homes[1]!]);
+    expect(await registry.listHomes(region)).toHaveLength(3);
+  });
+
+  it('refuses a bad batch whole, naming each bad field, and keeps what was there', async () => {
+    const good = { homeId: `${prefix}-ok`, region, timeZone: 'Europe/London', importLimitW: null };
+    const err = await registry
+      .register([good, { homeId: 'Bad Id', region: 'gb', timeZone: 'Mars/Olympus', importLimitW: -5 }])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as Error).message).toMatch(/home 2: homeId "Bad Id"/);
+    expect((err as Error).message).toMatch(/region "gb"/);
+    expect((err as Error).message).toMatch(/timeZone "Mars\/Olympus"/);
+    expect((err as Error).message).toMatch(/importLimitW -5/);
+    expect(await registry.get(good.homeId)).toBeNull();
+    expect(await registry.listHomes(region)).toHaveLength(3);
+  });
+});
+
+describe('CarbonReducerClient and the forecast notifier on the dev server', () => {
+  it('starts one optimizer per home however many requests race, and signals only homes that have one', async () => {
+    const homeId = `${prefix}-a`;
+    const now = Date.now();
+    const slot = 30 * MIN;
+    const t0 = Math.floor(now / slot) * slot - slot;
+    await new InfluxForecastStore(settings.influx, BUCKETS.forecasts).writeIntensityForecast({
+      region,
+      issuedAt: new Date(t0).toISOString(),
+      modelVersion: 'it-fixture',
+      points: Array.from({ length: 60 }, (_, i) => ({
+        time: new Date(t0 + i * slot).toISOString(),
+        intensityGPerKWh: i >= 8 && i < 12 ? 80 : 300,
+      })),
+    });
+    await startWorker({ namespace: NAMESPACE, region, started: workers });
+    const client = new CarbonReducerClient(temporal, region);
+    const request = (requestId: string): RunRequest => ({
+      requestId,
+      deviceId: requestId,
+      appliance: 'dishwasher',
+      durationMin: 60,
+      powerW: 1200,
+      readyBy: new Date(now + 12 * 60 * MIN).toISOString(),
+    });
+    const [r1, r2] = await Promise.all([
+      client.requestRun(homeId, request('dw1')),
+      client.requestRun(homeId, request('dw2')),
+    ]);
+    // The clean window (slots 8–11 of the fixture) is where both runs go.
+    for (const r of [r1, r2]) {
+      expect(Date.parse(r.startAt)).toBeGreaterThanOrEqual(t0 + 8 * slot);
+      expect(Date.parse(r.endAt)).toBeLessThanOrEqual(t0 + 12 * slot);
+      expect(r.avoidedEmissionsG).toBeGreaterThan(0);
+    }
+    const runs = [];
+    for await (const w of temporal.workflow.list({ query: `WorkflowId = '${workflowIds.optimizeHome(homeId)}'` })) {
+      runs.push(w.runId);
+    }
+    expect(runs).toHaveLength(1);
+    const view = await client.currentPlan(homeId);
+    expect(view?.plan?.runs.map((r) => r.requestId).sort()).toEqual(['dw1', 'dw2']);
+    expect(await client.currentPlan(`${prefix}-never`)).toBeNull();
+
+    const replansBefore = view?.replans ?? 0;
+    const notifier = new TemporalHomeNotifier(temporal, createJsonLogger({ level: 'error' }));
+    const change = { issuedAt: new Date(t0 + slot).toISOString(), modelVersion: 'it-fixture-2' };
+    expect(await notifier.forecastsChanged([homeId, `${prefix}-c`, `${prefix}-never`], change)).toEqual([homeId]);
+    // The signal makes the optimizer re-plan with the newest forecast.
+    await waitFor(
+      () => client.currentPlan(homeId),
+      (v) => (v?.replans ?? 0) > replansBefore,
+      'a re-plan after the forecastsChanged signal',
+      60_000,
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { INFLUX_ORG } from '@carbonreducer/common';
+import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/** Addresses and secrets of the running native stack (`scripts/stack up`), for integration tests. */
+export function stackSettings() {
+  const stack = loadStackEnv();
+  return {
+    temporalAddress: `127.0.0.1:${stack.port('TEMPORAL_PORT')}`,
+    influx: {
+      url: `http://127.0.0.1:${stack.port('INFLUXDB_PORT')}`,
+      token: stack.get('INFLUXDB_APP_TOKEN'),
+      org: INFLUX_ORG,
+    },
+    mqtt: {
+      url: `mqtt://127.0.0.1:${stack.port('MQTT_PORT')}`,
+      username: 'service',
+      password: stack.get('MQTT_SERVICE_PASSWORD'),
+    },
+    postgresUrl: `postgresql://carbonreducer:${encodeURIComponent(stack.get('POSTGRES_PASSWORD'))}@127.0.0.1:${stack.port('POSTGRES_PORT')}/carbonreducer`,
+  };
+}
+
+/**
+ * Starts workflows/src/worker.ts with tsx as one process (`node --require tsx/cjs`: the tsx CLI would fork a child that
+ * survives a SIGKILL of its parent), leading its own process group, and resolves once it logs that it is running.
+ * `started` collects every child so the caller's afterAll can kill them.
+ */
+export function startWorker(options: {
+  namespace: string;
+  region: string;
+  started: ChildProcess[];
+  env?: Record<string, string>;
+}): Promise<ChildProcess> {
+  const settings = stackSettings();
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(repoRoot, 'workflows', 'src', 'worker.ts')], {
+    cwd: repoRoot,
+    detached: true,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: settings.temporalAddress,
+      TEMPORAL_NAMESPACE: options.namespace,
+      INFLUXDB_APP_TOKEN: settings.influx.token,
+      INFLUXDB_URL: settings.influx.url,
+      MQTT_URL: settings.mqtt.url,
+      MQTT_SERVICE_PASSWORD: settings.mqtt.password,
+      POSTGRES_URL: settings.postgresUrl,
+      REGION: options.region,
+      INTENSITY_SOURCES: 'file',
+      ENSURE_SCHEDULES: 'false',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  options.started.push(child);
+  let log = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start within 120 s:\n${log.slice(-3000)}`)),
+      120_000,
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString('utf8');
+      if (log.includes('"msg":"worker running"')) {
+        clearTimeout(timer);
+        resolvePromise(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before running:\n${log.slice(-3000)}`));
+    });
+  });
+}
+
+/** Signals the worker's process group; resolves with its exit code (null when the signal killed it). */
+export function killWorker(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+    child.once('exit', (code) => {
+      // Nothing of the worker may keep Jest from exiting.
+      child.stderr?.destroy();
+      child.unref();
+      res(code);
+    });
+    try {
+      process.kill(-(child.pid ?? 0), signal);
+    } catch {
+      child.kill(signal);
+    }
+  });
+}
+
+/** Polls `probe` every 250 ms until `ok`; the error names what it waited for and the last value. */
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
