@@ -1,7 +1,7 @@
 import { BUCKETS } from '@carbonreducer/common';
 import type { RegularSeries } from '@carbonreducer/forecast';
 import { InfluxIntensityQuery } from '@carbonreducer/intensity';
-import { loadChampion } from '@carbonreducer/models';
+import { loadChampion, ModelRegistry } from '@carbonreducer/models';
 import { flux, InfluxDB } from '@influxdata/influxdb-client';
 import type { IntensityForecaster, LoadForecaster } from '../ports';
 import type { InfluxSettings } from './influx';
@@ -36,6 +36,31 @@ export function toRegularSeries(
   return { startMs: startMs + first * stepMs, stepMs, values: values.slice(first) };
 }
 
+type Champion = Awaited<ReturnType<typeof loadChampion>>;
+
+/**
+ * The current champion of a target, loaded once per version: each call reads only champion.json (a promotion is
+ * picked up on the next call, without a restart) and reuses the ONNX session while the version is unchanged, so a
+ * forecast for many homes opens the model once instead of once per home.
+ */
+export function championCache(target: 'intensity' | 'load', registryRoot?: string): () => Promise<Champion> {
+  const registry = new ModelRegistry(registryRoot);
+  let cached: { version: string; champion: Promise<Champion> } | undefined;
+  return async () => {
+    const current = await registry.champion(target);
+    if (current === null || cached?.version !== current.version) {
+      const champion = loadChampion(target, registryRoot);
+      cached = current === null ? undefined : { version: current.version, champion };
+      // A failed load is not kept: the next call tries again.
+      champion.catch(() => {
+        if (cached?.champion === champion) cached = undefined;
+      });
+      return champion;
+    }
+    return cached.champion;
+  };
+}
+
 /**
  * The intensity champion from the model registry (looked up on every call, so a promotion takes effect without a
  * restart), fed with the actuals stored by the ingest workflow.
@@ -45,9 +70,10 @@ export function createChampionIntensityForecaster(
   registryRoot?: string,
 ): IntensityForecaster {
   const query = new InfluxIntensityQuery({ ...settings, bucket: BUCKETS.carbonIntensity });
+  const currentChampion = championCache('intensity', registryRoot);
   return {
     async forecast({ region, issuedAt, horizonH }) {
-      const champion = await loadChampion('intensity', registryRoot);
+      const champion = await currentChampion();
       const untilMs = issuedAt.getTime();
       const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
       const actuals = await query.recentActuals({ regionId: region, sinceMs, untilMs });
@@ -71,9 +97,10 @@ export function createChampionIntensityForecaster(
 /** The load champion, fed with each home's metered power from the telemetry bucket as hourly kWh. */
 export function createChampionLoadForecaster(settings: InfluxSettings, registryRoot?: string): LoadForecaster {
   const queryApi = new InfluxDB({ url: settings.url, token: settings.token }).getQueryApi(settings.org);
+  const currentChampion = championCache('load', registryRoot);
   return {
     async forecast({ homeId, issuedAt, horizonH }) {
-      const champion = await loadChampion('load', registryRoot);
+      const champion = await currentChampion();
       const untilMs = issuedAt.getTime();
       const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
       const q = flux`from(bucket: ${BUCKETS.telemetry})
