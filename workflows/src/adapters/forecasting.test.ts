@@ -17,18 +17,46 @@ describe('seedModelRegistry + championCache (the shipped registry, copied to a t
     await rm(root, { recursive: true, force: true });
   });
 
-  it('seeds each target once and never replaces a champion promoted at run time', async () => {
+  it('seeds each target, upgrades a champion that came from the repository, keeps one promoted at run time', async () => {
     const first = await seedModelRegistry(DEFAULT_REGISTRY_ROOT, root, silent);
-    expect(first.map((r) => r.target)).toEqual(['intensity', 'load']);
-    expect(first.every((r) => typeof r.seeded === 'string')).toBe(true);
-    const championPath = join(root, 'load', 'champion.json');
-    const promoted = { version: 'promoted-at-run-time', promotedAt: '2026-11-27T00:00:00Z', score: 0.5 };
-    await writeFile(championPath, JSON.stringify(promoted));
-    expect(await seedModelRegistry(DEFAULT_REGISTRY_ROOT, root, silent)).toEqual([
-      { target: 'intensity', seeded: null },
-      { target: 'load', seeded: null },
+    expect(first.map((r) => [r.target, r.action])).toEqual([
+      ['intensity', 'seeded'],
+      ['load', 'seeded'],
     ]);
-    expect(JSON.parse(await readFile(championPath, 'utf8'))).toEqual(promoted);
+    expect((await seedModelRegistry(DEFAULT_REGISTRY_ROOT, root, silent)).map((r) => r.action)).toEqual([
+      'kept',
+      'kept',
+    ]);
+
+    // The repository ships a new load champion: the seeded one is replaced.
+    const shipped = await mkdtemp(join(tmpdir(), 'carbonreducer-shipped-registry-'));
+    try {
+      await cp(DEFAULT_REGISTRY_ROOT, shipped, { recursive: true });
+      const loadVersion = first[1]!.version!;
+      await cp(join(shipped, 'load', loadVersion), join(shipped, 'load', 'next-release'), { recursive: true });
+      await writeFile(
+        join(shipped, 'load', 'champion.json'),
+        JSON.stringify({ version: 'next-release', promotedAt: 'x', score: 0.4 }),
+      );
+      expect((await seedModelRegistry(shipped, root, silent))[1]).toEqual({
+        target: 'load',
+        action: 'upgraded',
+        version: 'next-release',
+      });
+
+      // Retraining promotes a champion at run time: a later release does not replace it.
+      const championPath = join(root, 'load', 'champion.json');
+      const promoted = { version: 'promoted-at-run-time', promotedAt: '2026-11-27T00:00:00Z', score: 0.3 };
+      await writeFile(championPath, JSON.stringify(promoted));
+      await writeFile(
+        join(shipped, 'load', 'champion.json'),
+        JSON.stringify({ version: loadVersion, promotedAt: 'y', score: 0.2 }),
+      );
+      expect((await seedModelRegistry(shipped, root, silent))[1]?.action).toBe('kept');
+      expect(JSON.parse(await readFile(championPath, 'utf8'))).toEqual(promoted);
+    } finally {
+      await rm(shipped, { recursive: true, force: true });
+    }
   });
 
   it('loads the champion once per version and picks up a promotion on the next call', async () => {
