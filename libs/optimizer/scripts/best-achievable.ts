@@ -71,6 +71,28 @@ async function main(): Promise<void> {
       );
     }
   }
+  // Where the operator forecast loses, at 8 h: requests ranked by how much perfect foresight could save.
+  const requests: { possible: number; lost: number }[] = [];
+  for (let t = 0; t + 4 + 16 <= n; t++) {
+    let bestKg = Infinity;
+    let opStart = t;
+    for (let s = t; s <= t + 16; s++) {
+      bestKg = Math.min(bestKg, sum2h(actual, s));
+      if (sum2h(operator, s) < sum2h(operator, opStart) - 1e-9) opStart = s;
+    }
+    requests.push({ possible: sum2h(actual, t) - bestKg, lost: sum2h(actual, opStart) - bestKg });
+  }
+  requests.sort((a, b) => a.possible - b.possible);
+  const total = (r: typeof requests, k: 'possible' | 'lost') => r.reduce((x, y) => x + y[k], 0);
+  out.push('', 'operator forecast, 8 h: requests in quarters of what perfect foresight could save');
+  out.push('quarter  share of possible saving  share of the lost saving  capture %');
+  for (let q = 0; q < 4; q++) {
+    const part = requests.slice(Math.floor((q * requests.length) / 4), Math.floor(((q + 1) * requests.length) / 4));
+    const [p, l] = [total(part, 'possible'), total(part, 'lost')];
+    out.push(
+      `${String(q + 1).padStart(7)}  ${((100 * p) / total(requests, 'possible')).toFixed(1).padStart(23)}  ${((100 * l) / total(requests, 'lost')).toFixed(1).padStart(23)}  ${(p > 0 ? (100 * (p - l)) / p : Number.NaN).toFixed(1).padStart(9)}`,
+    );
+  }
   out.push('', 'Data: NESO Carbon Intensity API (CC BY 4.0).');
   console.log(out.join('\n'));
 }
