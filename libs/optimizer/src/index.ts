@@ -3,7 +3,14 @@ export * from './core/types';
 export { buildModel, modelContext, type BuildOptions } from './core/model';
 export { parsePlan, NoPlanError } from './core/solution';
 export { explain, clockTime, durationWords } from './core/explain';
-export { solveHome, paretoSweep, DEFAULT_SOLVE_OPTIONS, type ParetoPoint } from './core/solve';
+export {
+  solveHome,
+  paretoSweep,
+  relativeGap,
+  DEFAULT_SOLVE_OPTIONS,
+  type ParetoPoint,
+  type SolveHomeOptions,
+} from './core/solve';
 export { InvalidRequestError, validateRequest } from './core/validate';
 export { resampleProfileW, spreadProfileWh } from './core/profile';
 export { checkPlan, type Violation } from './core/check';

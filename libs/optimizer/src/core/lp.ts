@@ -1,4 +1,9 @@
-/** A small CPLEX-LP text writer: columns by name, rows as sparse sums, so the model builder stays readable. */
+/**
+ * A small MILP writer: columns by name, rows as sparse sums, so the model builder stays readable. It emits the
+ * model two ways: numeric arrays (`toProblem`, handed to the solver directly, no text to write or parse) and
+ * CPLEX-LP text (`toString`, for solvers that read files and for people).
+ */
+import type { MilpProblem } from './types';
 
 export type Term = [coef: number, column: string];
 
@@ -27,12 +32,18 @@ export class LpWriter {
   private readonly columns = new Map<string, Column>();
   private readonly rows: Row[] = [];
 
-  /** Adds a column; costs accumulate if the name exists. */
+  /** Adds a column; names are unique. */
   column(name: string, lower: number, upper: number, cost = 0, integer = false, semi = false): string {
     const existing = this.columns.get(name);
     if (existing) throw new Error(`LP writer: duplicate column ${name}`);
     this.columns.set(name, { lower, upper, cost, integer, semi });
     return name;
+  }
+
+  setInteger(name: string, integer: boolean): void {
+    const c = this.columns.get(name);
+    if (!c) throw new Error(`LP writer: unknown column ${name}`);
+    c.integer = integer;
   }
 
   addCost(name: string, cost: number): void {
@@ -55,6 +66,68 @@ export class LpWriter {
   }
   get rowCount(): number {
     return this.rows.length;
+  }
+
+  /**
+   * The model as arrays (rows compressed, CSR). Rows without a non-zero term are left out, as in the LP text;
+   * terms on the same column within a row are summed.
+   */
+  toProblem(): MilpProblem {
+    const names = [...this.columns.keys()];
+    const at = new Map<string, number>();
+    names.forEach((n, j) => at.set(n, j));
+    const n = names.length;
+    const colCost = new Float64Array(n);
+    const colLower = new Float64Array(n);
+    const colUpper = new Float64Array(n);
+    const integrality = new Int32Array(n);
+    let j = 0;
+    for (const c of this.columns.values()) {
+      colCost[j] = c.cost;
+      colLower[j] = c.lower;
+      colUpper[j] = c.upper;
+      // HiGHS variable types: 0 continuous, 1 integer, 2 semi-continuous.
+      integrality[j] = c.semi ? 2 : c.integer ? 1 : 0;
+      j++;
+    }
+    const rowNames: string[] = [];
+    const rowLower: number[] = [];
+    const rowUpper: number[] = [];
+    const starts: number[] = [0];
+    const indices: number[] = [];
+    const values: number[] = [];
+    const seen = new Map<number, number>();
+    for (const r of this.rows) {
+      seen.clear();
+      const first = indices.length;
+      for (const [coef, name] of r.terms) {
+        if (coef === 0) continue;
+        const col = at.get(name);
+        if (col === undefined) throw new Error(`LP writer: row ${r.name} uses unknown column ${name}`);
+        const k = seen.get(col);
+        if (k === undefined) {
+          seen.set(col, indices.length);
+          indices.push(col);
+          values.push(coef);
+        } else values[k] = (values[k] as number) + coef;
+      }
+      if (indices.length === first) continue;
+      rowNames.push(r.name);
+      rowLower.push(r.sense === '<=' ? -Infinity : r.rhs);
+      rowUpper.push(r.sense === '>=' ? Infinity : r.rhs);
+      starts.push(indices.length);
+    }
+    return {
+      columnNames: names,
+      colCost,
+      colLower,
+      colUpper,
+      integrality,
+      rowNames,
+      rowLower: Float64Array.from(rowLower),
+      rowUpper: Float64Array.from(rowUpper),
+      matrix: { starts: Int32Array.from(starts), indices: Int32Array.from(indices), values: Float64Array.from(values) },
+    };
   }
 
   toString(): string {

@@ -110,6 +110,12 @@ export interface BuildOptions {
   evBinarySlots?: Record<number, number[]>;
   /** Device index → slots with a battery charge/discharge mode binary. */
   batteryBinarySlots?: Record<number, number[]>;
+  /**
+   * Device index → the start slot a cycle is held at (null: left unscheduled). Used by `solveHome` to re-solve
+   * the continuous devices with on/off binaries around the cycles of a relaxed optimum; the columns stay (fixed
+   * by their bounds) so the index has the same shape.
+   */
+  fixedCycleStarts?: Record<number, number | null>;
 }
 
 /**
@@ -131,7 +137,7 @@ export function buildModel(request: HomeRequest, now: number, options: BuildOpti
   request.devices.forEach((d, i) => {
     switch (d.kind) {
       case 'cycle':
-        devices.push(addCycle(ctx, lp, loadTerms, d, i));
+        devices.push(addCycle(ctx, lp, loadTerms, d, i, options.fixedCycleStarts?.[i]));
         break;
       case 'ev':
         devices.push(addEv(ctx, lp, loadTerms, d, i, binarySlots(options.strict, options.evBinarySlots?.[i])));
@@ -162,8 +168,12 @@ export function buildModel(request: HomeRequest, now: number, options: BuildOpti
     // No export: the battery may only serve the home's own load.
     for (let t = 0; t < slotCount; t++) lp.row(`noexp_${t}`, loadTerms[t] as Term[], '>=', -(fixed[t] as number));
   }
+  let text: string | undefined;
   return {
-    lp: lp.toString(),
+    get lp(): string {
+      return (text ??= lp.toString());
+    },
+    problem: lp.toProblem(),
     index: {
       slotCount,
       devices,
@@ -181,7 +191,14 @@ function binarySlots(strict: boolean | undefined, slots: number[] | undefined): 
   return (t) => set.has(t);
 }
 
-function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: CycleRequest, i: number): DeviceIndex {
+function addCycle(
+  ctx: ModelContext,
+  lp: LpWriter,
+  loadTerms: Term[][],
+  d: CycleRequest,
+  i: number,
+  heldAt: number | null | undefined,
+): DeviceIndex {
   const { request, penalties } = ctx;
   if (d.startedMs !== undefined) {
     return { kind: 'cycle', starts: [], fixedStartSlot: fixedStartSlot(ctx, d.startedMs), unscheduledColumn: null };
@@ -201,14 +218,16 @@ function addCycle(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: Cycle
     // plan again when nothing changed (stability).
     let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0) + 1e-6 * s;
     for (let k = 0; k < len; k++) cost += (d.profileW[k] as number) * ctx.slotH * ctx.costPerWh(s + k, co2);
-    const column = lp.column(`c${i}_${s}`, 0, 1, cost, true);
+    const held = heldAt === undefined ? null : heldAt === s ? 1 : 0;
+    const column = lp.column(`c${i}_${s}`, held ?? 0, held ?? 1, cost, true);
     starts.push({ slot: s, column, lateMin });
     for (let k = 0; k < len; k++) {
       const p = d.profileW[k] as number;
       if (p !== 0) (loadTerms[s + k] as Term[]).push([p, column]);
     }
   }
-  const unscheduled = lp.column(`u${i}`, 0, 1, penalties.unscheduled);
+  const notHeld = heldAt === undefined ? null : heldAt === null ? 1 : 0;
+  const unscheduled = lp.column(`u${i}`, notHeld ?? 0, notHeld ?? 1, penalties.unscheduled);
   lp.row(`one_${i}`, [...starts.map((s): Term => [1, s.column]), [1, unscheduled]], '=', 1);
   return { kind: 'cycle', starts, fixedStartSlot: null, unscheduledColumn: unscheduled };
 }

@@ -165,9 +165,31 @@ export type DeviceIndex =
   | { kind: 'battery'; charge: string[]; discharge: string[]; soc: string[]; mode: (string | null)[] }
   | { kind: 'heat_pump'; power: string[]; temp: string[]; under: string[]; over: string[] };
 
+/**
+ * A MILP as arrays, in the layout HiGHS takes directly (`passModel`): minimise `colCost·x` subject to
+ * `rowLower ≤ A·x ≤ rowUpper` and `colLower ≤ x ≤ colUpper`, with A stored row by row (CSR). Infinite bounds
+ * are ±Infinity.
+ */
+export interface MilpProblem {
+  /** Column names, in column order: solver results are keyed by them. */
+  columnNames: string[];
+  colCost: Float64Array;
+  colLower: Float64Array;
+  colUpper: Float64Array;
+  /** Per column: 0 continuous, 1 integer, 2 semi-continuous (HiGHS' codes). */
+  integrality: Int32Array;
+  rowNames: string[];
+  rowLower: Float64Array;
+  rowUpper: Float64Array;
+  /** Row `i` holds `values[k]` at column `indices[k]` for `starts[i] ≤ k < starts[i + 1]`. */
+  matrix: { starts: Int32Array; indices: Int32Array; values: Float64Array };
+}
+
 export interface BuiltModel {
-  /** CPLEX LP text for HiGHS. */
-  lp: string;
+  /** CPLEX LP text for HiGHS (written on first read). */
+  readonly lp: string;
+  /** The same model as arrays, for solvers that take it directly (no text to write or parse). */
+  problem: MilpProblem;
   index: ModelIndex;
 }
 
@@ -175,6 +197,15 @@ export interface BuiltModel {
 export interface SolveOptions {
   timeLimitSec: number;
   mipRelGap: number;
+}
+
+/** Per-solve extras for `MilpSolver.solveProblem`. */
+export interface ProblemSolveOptions extends SolveOptions {
+  /**
+   * A feasible point, by column name, that the solver may start from (its incumbent). Columns left out are
+   * taken as 0. An infeasible start is ignored by the solver, never trusted.
+   */
+  start?: Record<string, number>;
 }
 
 export type SolverStatus = 'optimal' | 'infeasible' | 'time_limit' | 'other';
@@ -189,11 +220,40 @@ export interface SolverResult {
   /** Relative MIP gap at the end (0 when proven optimal), null when unknown. */
   mipGap: number | null;
   solveTimeMs: number;
+  /** Best bound on the objective the solver proved (null when unknown). */
+  dualBound?: number | null;
+  phases?: SolvePhases;
 }
 
-/** The solver as the core sees it: an LP string in, values by name out. HiGHS is loaded at the edge. */
+/** Time spent per phase of `solveHome`, ms. */
+export interface PlanTiming {
+  /** Building the model (arrays, or LP text for solvers without `solveProblem`). */
+  buildMs: number;
+  /** The solver loading the model (arrays passed or text parsed). */
+  loadMs: number;
+  /** The solver's run. */
+  runMs: number;
+  /** The solver reading its solution back. */
+  readMs: number;
+  /** Turning the solution into a plan with explanations. */
+  parseMs: number;
+}
+
+/** Where a solve spent its time, ms (reported by solvers that can tell). */
+export interface SolvePhases {
+  /** Handing the model to the solver (arrays passed, or text parsed). */
+  loadMs: number;
+  /** The solver's own run (presolve, LP, branch and bound). */
+  runMs: number;
+  /** Reading the solution back into values by name. */
+  readMs: number;
+}
+
+/** The solver as the core sees it: an LP string (or arrays) in, values by name out. HiGHS is loaded at the edge. */
 export interface MilpSolver {
   solve(lp: string, options: SolveOptions): SolverResult;
+  /** The same from arrays, skipping the LP text; `solveHome` uses it when present. */
+  solveProblem?(problem: MilpProblem, options: ProblemSolveOptions): SolverResult;
 }
 
 /** Something that gave way, in numbers and words. */
@@ -249,5 +309,18 @@ export interface HomePlan {
   avoidedKgCO2: number;
   explanations: Explanation[];
   /** Size of the last model solved, and how many solves the lazy on/off binaries took. */
-  model: { integerColumns: number; continuousColumns: number; rows: number; solves: number };
+  model: {
+    integerColumns: number;
+    continuousColumns: number;
+    rows: number;
+    solves: number;
+    /**
+     * How the plan was proved optimal (see `solveHome`): `relaxed` = the solve with on/off rules relaxed already
+     * obeyed them; `held` = cycles held where that solve put them, on/off re-solved, within the gap of its bound;
+     * `full` = the full model with binaries where needed; `strict` = every binary up front.
+     */
+    method?: 'relaxed' | 'held' | 'full' | 'strict';
+  };
+  /** Where the time went, ms, summed over all solves: writing the model, the solver's phases, reading the plan. */
+  timing?: PlanTiming;
 }

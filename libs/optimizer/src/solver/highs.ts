@@ -1,21 +1,38 @@
 import loadHighs from 'highs';
-import type { MilpSolver, SolveOptions, SolverResult, SolverStatus } from '../core/types';
+import type {
+  MilpProblem,
+  MilpSolver,
+  ProblemSolveOptions,
+  SolveOptions,
+  SolverResult,
+  SolverStatus,
+} from '../core/types';
 
 type Highs = Awaited<ReturnType<typeof loadHighs>>;
+type HighsModel = ReturnType<Highs['createModel']>;
 
 /**
- * Loads the HiGHS WebAssembly solver (npm `highs`) once and wraps it as the core's `MilpSolver`. This is edge
- * code: the loader reads highs.wasm from disk. Each `solve` uses a fresh native model, disposed afterwards.
- */
-/**
- * HiGHS options used unless overridden. Without the feasibility-jump primal heuristic the WebAssembly build
- * spent about half the CPU time on typical 96-slot homes in our measurements (≈ 50 vs 130 ms on a loaded
- * machine; mixed on the hardest ones), and our models always have an easy feasible point (every wish is soft).
+ * HiGHS options used unless overridden, chosen by measurement on the benchmark's 96-slot homes (WebAssembly
+ * build, one thread):
+ * - the sub-MIP primal heuristics (RINS, RENS, root reduced cost) are off: on the hard homes they spent most of
+ *   the time in nested sub-MIPs (up to 10 deep) after the incumbent was already optimal; without them the 20
+ *   hardest of 300 homes took 18 s of CPU instead of 50 s and typical homes were no slower;
+ * - the feasibility-jump heuristic is off: our models always have an easy feasible point (every wish is soft),
+ *   and it cost typical homes time.
  */
 export const DEFAULT_HIGHS_OPTIONS: Readonly<Record<string, string | number | boolean>> = {
   mip_heuristic_run_feasibility_jump: false,
+  mip_heuristic_run_rins: false,
+  mip_heuristic_run_rens: false,
+  mip_heuristic_run_root_reduced_cost: false,
 };
 
+/**
+ * Loads the HiGHS WebAssembly solver (npm `highs`) once and wraps it as the core's `MilpSolver`. This is edge
+ * code: the loader reads highs.wasm from disk. Each solve uses a fresh native model, disposed afterwards; the
+ * WebAssembly module (and V8's optimised code for it) is shared by all solves of this solver, so keep one per
+ * process or worker thread and reuse it.
+ */
 export async function createHighsSolver(
   extraOptions: Readonly<Record<string, string | number | boolean>> = DEFAULT_HIGHS_OPTIONS,
 ): Promise<MilpSolver> {
@@ -34,42 +51,121 @@ export async function createHighsSolver(
     return { status: 'other', rawStatus: name };
   };
 
+  /** Runs a loaded model and reads the result; `names` maps column j to its name (read from HiGHS if absent). */
+  const run = (
+    model: HighsModel,
+    options: SolveOptions,
+    names: readonly string[] | null,
+    started: number,
+    loadMs: number,
+  ): SolverResult => {
+    model.options.set({
+      output_flag: false,
+      ...extraOptions,
+      time_limit: options.timeLimitSec,
+      mip_rel_gap: options.mipRelGap,
+    } as Parameters<typeof model.options.set>[0]);
+    const runStarted = performance.now();
+    model.run();
+    const readStarted = performance.now();
+    const { status, rawStatus } = statusOf(model.getModelStatus());
+    const columns: Record<string, number> = {};
+    let objective: number | null = null;
+    const primal = Number(model.info.get('primal_solution_status'));
+    // 2 = feasible primal solution available.
+    if (primal === 2) {
+      const values = model.getSolution().colValue;
+      const n = values.length;
+      if (names) for (let j = 0; j < n; j++) columns[names[j] as string] = values[j] as number;
+      else for (let j = 0; j < n; j++) columns[model.getColName(j)] = values[j] as number;
+      objective = model.getObjectiveValue();
+    }
+    // An LP (no integer columns) reports no MIP figures: node count −1, gap ∞ and a dual bound of 0 that must
+    // not be read as a bound. Its optimum is its own bound.
+    const isMip = Number(model.info.get('mip_node_count')) >= 0;
+    let mipGap: number | null = null;
+    let dualBound: number | null = status === 'optimal' ? objective : null;
+    if (isMip) {
+      const g = Number(model.info.get('mip_gap'));
+      mipGap = Number.isFinite(g) ? (status === 'optimal' ? Math.max(0, g) : g) : null;
+      const b = Number(model.info.get('mip_dual_bound'));
+      dualBound = Number.isFinite(b) ? b : null;
+    }
+    const done = performance.now();
+    return {
+      status,
+      rawStatus,
+      objective,
+      columns,
+      mipGap,
+      dualBound,
+      solveTimeMs: done - started,
+      phases: { loadMs, runMs: readStarted - runStarted, readMs: done - readStarted },
+    };
+  };
+
   return {
     solve(lp: string, options: SolveOptions): SolverResult {
       const started = performance.now();
-      let model: ReturnType<Highs['createModel']>;
+      let model: HighsModel;
       try {
         model = highs.createModel({ format: 'lp', data: lp });
       } catch (err) {
         throw new Error('HiGHS could not read the generated LP model', { cause: err });
       }
       try {
-        model.options.set({
-          output_flag: false,
-          ...extraOptions,
-          time_limit: options.timeLimitSec,
-          mip_rel_gap: options.mipRelGap,
-        } as Parameters<typeof model.options.set>[0]);
-        model.run();
-        const { status, rawStatus } = statusOf(model.getModelStatus());
-        const columns: Record<string, number> = {};
-        let objective: number | null = null;
-        const primal = Number(model.info.get('primal_solution_status'));
-        // 2 = feasible primal solution available.
-        if (primal === 2) {
-          const values = model.getSolution().colValue;
-          const n = model.getDimensions().numCols;
-          for (let j = 0; j < n; j++) columns[model.getColName(j)] = values[j] as number;
-          objective = model.getObjectiveValue();
-        }
-        let mipGap: number | null = null;
+        return run(model, options, null, started, performance.now() - started);
+      } finally {
+        model.dispose();
+      }
+    },
+
+    solveProblem(problem: MilpProblem, options: ProblemSolveOptions): SolverResult {
+      const started = performance.now();
+      if (problem.columnNames.length === 0) {
+        // Nothing to decide (everything fixed): HiGHS would report an empty model rather than an optimum.
+        const ms = performance.now() - started;
+        const phases = { loadMs: 0, runMs: ms, readMs: 0 };
+        return {
+          status: 'optimal',
+          rawStatus: 'empty',
+          objective: 0,
+          columns: {},
+          mipGap: 0,
+          dualBound: 0,
+          solveTimeMs: ms,
+          phases,
+        };
+      }
+      const model = highs.createModel();
+      try {
         try {
-          const g = Number(model.info.get('mip_gap'));
-          mipGap = Number.isFinite(g) ? (status === 'optimal' ? Math.max(0, g) : g) : null;
-        } catch {
-          mipGap = null; // not a MIP: no gap to report
+          const hasIntegers = problem.integrality.some((v) => v !== 0);
+          model.passModel({
+            numCols: problem.columnNames.length,
+            numRows: problem.rowNames.length,
+            colCost: problem.colCost,
+            // This build's infinity is IEEE infinity, as in MilpProblem.
+            colLower: problem.colLower,
+            colUpper: problem.colUpper,
+            rowLower: problem.rowLower,
+            rowUpper: problem.rowUpper,
+            matrix: {
+              format: 'csr',
+              numRows: problem.rowNames.length,
+              numCols: problem.columnNames.length,
+              ...problem.matrix,
+            },
+            ...(hasIntegers ? { integrality: problem.integrality as Int32Array } : {}),
+          } as Parameters<HighsModel['passModel']>[0]);
+          if (options.start) {
+            const start = options.start;
+            model.setSolution({ colValue: Float64Array.from(problem.columnNames, (n) => start[n] ?? 0) });
+          }
+        } catch (err) {
+          throw new Error('HiGHS rejected the model arrays', { cause: err });
         }
-        return { status, rawStatus, objective, columns, mipGap, solveTimeMs: performance.now() - started };
+        return run(model, options, problem.columnNames, started, performance.now() - started);
       } finally {
         model.dispose();
       }
