@@ -20,6 +20,14 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@carbonreducer/*/src/*'], message: 'Import another package through its index (its public API).' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -13,6 +13,8 @@ import {
 } from '@carbonreducer/forecast';
 import {
   ModelRegistry,
+  hashSeries,
+  successiveHalving,
   backtestIntensity,
   backtestLoad,
   backtestScore,
@@ -20,8 +22,6 @@ import {
   loadIntensity,
   type BacktestOutcome,
 } from '@carbonreducer/models';
-import { hashSeries } from '@carbonreducer/models/src/registry';
-import { successiveHalving } from '@carbonreducer/models/src/search';
 import { BadInputError } from '../errors';
 import type { ModelLifecycle } from '../ports';
 import type { Hyperparameters, ModelTarget, TrialResult } from '../types';
