@@ -24,7 +24,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@carbonreducer/*/src/*'], message: 'Import another package through its index (its public API).' },
+            {
+              group: ['@carbonreducer/*/src/*'],
+              message: 'Import another package through its index (its public API).',
+            },
           ],
         },
       ],
