@@ -1,5 +1,6 @@
 import {
   historyWindow,
+  nearestHorizon,
   weeklyOnlineCalibration,
   withOnlineCalibration,
   type DirectModelMeta,
@@ -124,9 +125,10 @@ export interface LoadedForecaster {
   /**
    * Forecasts each slot of the next `horizonMs` (default 48 h) from `history` up to `nowMs` (rounded down to the
    * model's step). `history` must be on the model's step (30 min NESO intensity, or hourly kWh for load). The 80 %
-   * bands are recalibrated online from the model's own residuals over the past week, replayed from `history` (only
-   * origins after the training window, whose full lookback lies in `history`): give ≥ lookback + 9 days of history
-   * (17 days for both targets) for the full effect; with less, fewer residuals are used and the stored band remains.
+   * bands are recalibrated online from the model's own residuals, replayed from `history` (only origins after the
+   * training window whose full lookback lies in `history`): the window is the longer of a week and ten horizons, so
+   * a 48 h forecast wants lookback 8 d + 20 d + 2 d = 30 days of history for the full effect; with less, fewer
+   * residuals are used, and with none the stored split-conformal band is served.
    */
   forecast(history: RegularSeries, nowMs: number, horizonMs?: number): Promise<ForecastPoint[]>;
 }
@@ -161,6 +163,14 @@ export async function servedForecaster(stored: StoredModel): Promise<{ forecaste
   }
 }
 
+/** The lead times (slots ahead) the served model was trained for. */
+function trainedLeads(meta: ModelMetadata): number[] {
+  const hs = meta.modelType === 'lstm' ? meta.lstm?.horizonsSteps : meta.direct?.stepsAhead;
+  if (!Array.isArray(hs) || hs.length === 0 || !hs.every((h) => typeof h === 'number' && h >= 1))
+    throw new Error(`${meta.target} model ${meta.version} records no trained horizons`);
+  return hs as number[];
+}
+
 function lstmStepMs(meta: ModelMetadata): number {
   const stepMin = meta.lstm?.stepMin;
   if (typeof stepMin !== 'number')
@@ -177,7 +187,10 @@ export async function serveModel(stored: StoredModel): Promise<LoadedForecaster>
   const { meta } = stored;
   const { forecaster, stepMs } = await servedForecaster(stored);
   const online = weeklyOnlineCalibration(stepMs);
-  const calibrated = withOnlineCalibration(forecaster, online);
+  // Bands are tracked for the trained lead times only; every other slot borrows its nearest one's.
+  const keys = trainedLeads(meta);
+  const calibrated = withOnlineCalibration(forecaster, { ...online, leadKey: (k) => nearestHorizon(keys, k) });
+  const maxKey = Math.max(...keys);
   const trainedUntilMs = Date.parse(meta.trainingWindow.to);
   return {
     meta,
@@ -195,7 +208,7 @@ export async function serveModel(stored: StoredModel): Promise<LoadedForecaster>
       const lookback = forecaster.lookbackSteps;
       // Past origins whose residuals can be known by now: out of sample (after training), with a full lookback.
       let firstMs = Math.max(
-        originMs - (online.windowSize + n) * stepMs,
+        originMs - (Math.max(online.windowSize, (online.minLeadsPerWindow ?? 0) * maxKey) + maxKey) * stepMs,
         history.startMs + lookback * stepMs,
         Number.isFinite(trainedUntilMs) ? trainedUntilMs : -Infinity,
       );
@@ -205,9 +218,10 @@ export async function serveModel(stored: StoredModel): Promise<LoadedForecaster>
       origins.push(originMs);
       const steps = Array.from({ length: n }, (_, i) => i + 1);
       const windows = origins.map((o) => historyWindow(history, o, lookback));
+      const replaySteps = keys.filter((k) => k <= n);
       const out = await calibrated.forecast(
         windows,
-        windows.map(() => steps),
+        windows.map((_, i) => (i === windows.length - 1 ? steps : replaySteps)),
       );
       const last = out[out.length - 1] ?? [];
       return last.map((f, i) => ({ ...f, fromMs: originMs + i * stepMs, toMs: originMs + (i + 1) * stepMs }));

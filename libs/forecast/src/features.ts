@@ -102,6 +102,10 @@ export function intensityFeatures(stepMs: number): FeatureSet {
     'week_ago_change',
     'two_day_ago_change',
     'week_profile_change',
+    'mean3d_minus_y0',
+    'mean7d_minus_y0',
+    'daily_mean_trend',
+    'target_slot_mean7d_minus_y0',
     'target_hour',
     'target_hour_sin',
     'target_hour_cos',
@@ -155,6 +159,21 @@ export function intensityFeatures(stepMs: number): FeatureSet {
         }
       }
       out[j++] = shapeN > 0 ? shape / shapeN : NaN;
+      // Multi-day level and its drift: what the series relaxes towards at long lead times.
+      out[j++] = windowStats(w, 3 * perDay).mean - y0;
+      out[j++] = windowStats(w, 7 * perDay).mean - y0;
+      out[j++] = d.mean - windowStats({ ...w, values: w.values.subarray(0, w.values.length - perDay) }, perDay).mean;
+      // Climatology of the target's time of day over the past week (the weekly profile at that slot).
+      let slot = 0;
+      let slotN = 0;
+      for (let p = 0; p < 7; p++) {
+        const v = lagValue(w, dayBack + p * perDay);
+        if (!Number.isNaN(v)) {
+          slot += v;
+          slotN++;
+        }
+      }
+      out[j++] = slotN > 0 ? slot / slotN - y0 : NaN;
       const th = hourOfDayUtc(targetMidMs);
       out[j++] = th;
       out[j++] = Math.sin((2 * Math.PI * th) / 24);

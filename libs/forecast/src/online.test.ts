@@ -115,6 +115,25 @@ describe('online interval recalibration', () => {
     expect(out.map((r) => r.length)).toEqual([1, 0]);
   });
 
+  it('calibrates a slot with the residuals of the lead time leadKey maps it to, without adding to them', () => {
+    const cal = new OnlineBandCalibrator({ windowSize: 10, minResiduals: 1, priorWeight: 0 });
+    const o = START + 9 * DAY;
+    const w0 = windowAt(series, o, 100);
+    cal.observe(w0);
+    cal.adjust(w0, 1, { point: 0, lower: -1, upper: 1 });
+    cal.adjust(w0, 2, { point: 0, lower: -1, upper: 1 }, 1);
+    const w1 = windowAt(series, o + STEP, 100);
+    cal.observe(w1);
+    const w2 = windowAt(series, o + 2 * STEP, 100);
+    cal.observe(w2);
+    expect(cal.band(1).n).toBe(1);
+    expect(cal.band(2).n).toBe(0);
+    const actual = series.values[(o + STEP - START) / STEP - 1] as number;
+    const f = cal.adjust(w2, 3, { point: 0, lower: -2, upper: 2 }, 1);
+    expect(f.lower).toBeCloseTo(actual * 2);
+    expect(f.upper).toBeCloseTo(actual * 2);
+  });
+
   it('refuses windows out of origin order and bad options', () => {
     const cal = new OnlineBandCalibrator({ windowSize: 10 });
     cal.observe(windowAt(series, START + 10 * DAY, 10));
