@@ -34,6 +34,8 @@ export function startWorker(options: {
   region: string;
   started: ChildProcess[];
   env?: Record<string, string>;
+  /** Receives everything the worker writes to stderr (JSON log lines), for as long as it runs. */
+  log?: string[];
 }): Promise<ChildProcess> {
   const settings = stackSettings();
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(repoRoot, 'workflows', 'src', 'worker.ts')], {
@@ -65,6 +67,7 @@ export function startWorker(options: {
     );
     child.stderr?.on('data', (d: Buffer) => {
       log += d.toString('utf8');
+      options.log?.push(d.toString('utf8'));
       if (log.includes('"msg":"worker running"')) {
         clearTimeout(timer);
         resolvePromise(child);

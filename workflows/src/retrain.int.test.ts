@@ -1,0 +1,100 @@
+/**
+ * On the real Temporal dev server with a real worker (child process) and the real models package: the retrain
+ * workflow's hyperparameter search heartbeats while it trains (CPU-bound, in the worker's only thread), and when the
+ * worker is killed mid-search the retry on a new worker resumes from the last heartbeat instead of starting over.
+ * The registry is a temporary copy of the shipped one, so nothing in the repository changes.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
+import { DEFAULT_REGISTRY_ROOT } from '@carbonreducer/models';
+import { Client, Connection } from '@temporalio/client';
+import { seedModelRegistry } from './adapters/registrySeed';
+import { ensureNamespace } from './testing/namespace';
+import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import type { RetrainResult } from './types';
+
+jest.setTimeout(600_000);
+
+const NAMESPACE = 'carbonreducer-it';
+const settings = stackSettings();
+let connection: Connection;
+let client: Client;
+let registryDir: string;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  try {
+    connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new Error(`Temporal dev server not reachable at ${settings.temporalAddress}: run scripts/stack up`, {
+      cause: err,
+    });
+  }
+  await ensureNamespace(connection, NAMESPACE);
+  client = new Client({ connection, namespace: NAMESPACE });
+  registryDir = await mkdtemp(join(tmpdir(), 'carbonreducer-it-registry-'));
+  await seedModelRegistry(DEFAULT_REGISTRY_ROOT, registryDir, createJsonLogger({ level: 'error' }));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
+  await connection?.close();
+  if (registryDir) await rm(registryDir, { recursive: true, force: true });
+});
+
+it('resumes a killed hyperparameter search from its last heartbeat and finishes the retrain', async () => {
+  const region = `IT-RETRAIN-${Date.now().toString(36)}`;
+  // A search long enough to be killed in the middle; trials are fits of the real load model on REFIT data.
+  const env = { MODEL_REGISTRY_DIR: registryDir, MODEL_SEARCH_SECONDS: '60', DEVICE_BRIDGE: 'false' };
+  const first = await startWorker({ namespace: NAMESPACE, region, started: workers, env });
+  const workflowId = `it-retrain-${Date.now().toString(36)}`;
+  const handle = await client.workflow.start('retrainModelsWorkflow', {
+    taskQueue: TASK_QUEUES.io,
+    workflowId,
+    args: [{ target: 'load', trials: 9, seed: 7, reason: 'on-demand' }],
+  });
+
+  // Heartbeats reach the server while the search runs: their details carry the finished trials.
+  const beforeKill = await waitFor(
+    async () => {
+      const d = await handle.describe();
+      const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'searchHyperparameters');
+      return pending?.heartbeatDetails?.payloads?.length ?? 0;
+    },
+    (n) => n > 0,
+    'a heartbeat of the search with finished trials',
+    240_000,
+  );
+  expect(beforeKill).toBeGreaterThan(0);
+  expect(await killWorker(first, 'SIGKILL')).toBeNull();
+  const secondLog: string[] = [];
+  await startWorker({ namespace: NAMESPACE, region, started: workers, env, log: secondLog });
+
+  const result = (await handle.result()) as RetrainResult;
+  expect(result.target).toBe('load');
+  expect(typeof result.challengerVersion).toBe('string');
+
+  // The search ran twice (killed, then retried after the 30 s heartbeat timeout) and the second attempt started from
+  // the first one's trials: its result contains trials that the second attempt did not run.
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const searchScheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'searchHyperparameters',
+  );
+  const scheduledId = String(searchScheduled?.eventId);
+  const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === scheduledId);
+  expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(2);
+  expect(started?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
+    // TIMEOUT_TYPE_HEARTBEAT
+    4,
+  );
+  const completed = events.find(
+    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduledId,
+  );
+  expect(completed).toBeDefined();
+  // The new worker's search started from the killed one's trials (activity log), not from scratch.
+  expect(secondLog.join('')).toMatch(/"msg":"resuming hyperparameter search"[^\n]*"completed":[1-9]/);
+}, 600_000);
