@@ -15,3 +15,12 @@ export { InvalidRequestError, validateRequest } from './core/validate';
 export { resampleProfileW, spreadProfileWh } from './core/profile';
 export { checkPlan, type Violation } from './core/check';
 export { createHighsSolver, DEFAULT_HIGHS_OPTIONS } from './solver/highs';
+export {
+  createFleetSolver,
+  solveFleet,
+  type FleetHome,
+  type FleetOptions,
+  type FleetOutcome,
+  type FleetSolveOptions,
+  type FleetSolver,
+} from './solver/fleet';
