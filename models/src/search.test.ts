@@ -1,5 +1,5 @@
 import { intensityFeatures, mulberry32, type RegularSeries } from '@carbonreducer/forecast';
-import { successiveHalving } from './search';
+import { successiveHalving, type SearchTrial } from './search';
 
 function series(days: number): RegularSeries {
   const r = mulberry32(3);
@@ -35,5 +35,28 @@ describe('successive halving', () => {
     expect(res.stoppedByBudget).toBe(true);
     expect(res.trials.length).toBeGreaterThan(0);
     expect(res.trials.length).toBeLessThan(9);
+  });
+  it('resumes from checkpointed trials: reuses their scores, fits only the rest, and ends where a full run ends', () => {
+    const opts = { stepsAhead: [1], budgetMs: 60_000, configs: 9, minTrees: 10 };
+    const checkpoint: SearchTrial[] = [];
+    const full = successiveHalving(series(40), intensityFeatures(3_600_000), {
+      ...opts,
+      onTrial: (t) => checkpoint.push(t),
+    });
+    expect(checkpoint).toEqual(full.trials);
+
+    // Interrupted after five trials; the checkpoint's parameters come back with another key order.
+    const saved = checkpoint
+      .slice(0, 5)
+      .map((t) => ({ ...t, params: Object.fromEntries(Object.entries(t.params).reverse()) }));
+    let fits = 0;
+    const resumed = successiveHalving(series(40), intensityFeatures(3_600_000), {
+      ...opts,
+      completed: saved,
+      onTrial: () => fits++,
+    });
+    expect(fits).toBe(full.trials.length - 5);
+    expect(resumed.best).toEqual(full.best);
+    expect(resumed.trials.map((t) => t.score)).toEqual(full.trials.map((t) => t.score));
   });
 });

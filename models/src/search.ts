@@ -33,6 +33,13 @@ export interface SearchOptions {
   seed?: number;
   clock?: () => number;
   onProgress?: (done: number, total: number, label: string) => void;
+  /** Called with each trial as soon as it is scored, so a caller can checkpoint (e.g. in a Temporal heartbeat). */
+  onTrial?: (trial: SearchTrial) => void;
+  /**
+   * Trials an interrupted run of the same search (same data, seed and configs) already scored: reused instead of
+   * fitted again, so the search resumes where it stopped.
+   */
+  completed?: readonly SearchTrial[];
 }
 
 export interface SearchTrial {
@@ -77,6 +84,11 @@ function sampleConfigs(n: number, seed: number): Array<Partial<GbmParams>> {
   return out;
 }
 
+/** Identity of a trial whatever the key order of its parameters (they may come back from a checkpoint). */
+function trialKey(rung: number, params: Partial<GbmParams>): string {
+  return `${rung}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+}
+
 /**
  * Successive halving over GBM hyperparameters, with early stopping inside each fit and a wall-clock budget.
  * Scores come from the held-out tail (last 20 %) of the training data only.
@@ -102,11 +114,20 @@ export function successiveHalving(series: RegularSeries, features: FeatureSet, o
   const totalFits = rungs.reduce((s, _, i) => s + Math.max(1, Math.floor(configs.length / eta ** i)), 0) * sets.length;
   let fits = 0;
   const trials: SearchTrial[] = [];
+  const done = new Map((opts.completed ?? []).map((t) => [trialKey(t.rung, t.params), t.score]));
   let stoppedByBudget = false;
   outer: for (let rung = 0; rung < rungs.length; rung++) {
     const trees = rungs[rung] as number;
     const scored: SearchTrial[] = [];
     for (const params of configs) {
+      const previous = done.get(trialKey(rung, params));
+      if (previous !== undefined) {
+        const t: SearchTrial = { params, rung, trees, score: previous };
+        scored.push(t);
+        trials.push(t);
+        fits += sets.length;
+        continue;
+      }
       let sum = 0;
       for (const s of sets) {
         if (clock() - start > opts.budgetMs) {
@@ -129,6 +150,7 @@ export function successiveHalving(series: RegularSeries, features: FeatureSet, o
       const t: SearchTrial = { params, rung, trees, score: sum / sets.length };
       scored.push(t);
       trials.push(t);
+      opts.onTrial?.(t);
     }
     scored.sort((a, b) => a.score - b.score);
     configs = scored.slice(0, Math.max(1, Math.floor(scored.length / eta))).map((t) => t.params);

@@ -82,6 +82,8 @@ export type Hyperparameters = Record<string, number>;
 
 export interface TrialResult {
   trial: number;
+  /** Successive-halving rung (0 = fewest trees); with `params.numTrees` it identifies the fit when resuming. */
+  rung?: number;
   params: Hyperparameters;
   /** Validation error, mean absolute error in the target's unit. */
   validationMae: number;

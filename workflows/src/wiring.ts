@@ -8,11 +8,16 @@ import { PostgresHomeRegistry } from './adapters/homes';
 import { TemporalHomeNotifier } from './adapters/temporalNotifier';
 import { InfluxForecastStore, InfluxScheduleStore } from './adapters/influx';
 import { createIntensityIngestor } from './adapters/intensity';
-import { createModelLifecycle } from './adapters/modelLifecycle';
+import { createThreadedModelLifecycle } from './adapters/modelThread';
 import { MqttCommandPublisher } from './adapters/mqtt';
 import { createOptimizerPlanner } from './adapters/optimizerPlanner';
 import type { WorkflowsConfig } from './config';
 import type { ModelLifecycle } from './ports';
+
+/** Only string values: the environment is cloned into the model threads. */
+function plainEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
 
 /** Real dependencies of every activity, from the validated config. */
 export async function createActivityDeps(options: {
@@ -50,7 +55,11 @@ export async function createActivityDeps(options: {
     planner: createOptimizerPlanner({ solver, slotMin: config.planSlotMin }),
     models:
       options.models ??
-      createModelLifecycle({ searchBudgetMs: config.modelSearchBudgetMs, env: options.env, registryRoot }),
+      createThreadedModelLifecycle({
+        searchBudgetMs: config.modelSearchBudgetMs,
+        env: plainEnv(options.env),
+        registryRoot,
+      }),
     logger,
     close: () => homes.close(),
   };

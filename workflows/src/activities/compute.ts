@@ -137,12 +137,17 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
       if (completed.length > 0) {
         ctx.log.info('resuming hyperparameter search', { target: args.target, completed: completed.length });
       }
+      let latest = completed;
       return withFailureMapping(`hyperparameter search for ${args.target}`, () =>
         deps.models.searchHyperparameters(args, {
           completed,
-          // A copy: the details must not change after the call while the SDK may still send them.
-          onTrial: (all) => ctx.heartbeat({ completed: [...all] }),
-          heartbeat: () => ctx.heartbeat({ completed }),
+          // A copy: the details must not change after the call while the SDK may still send them. A keep-alive
+          // heartbeat repeats the latest list, never an older one.
+          onTrial: (all) => {
+            latest = [...all];
+            ctx.heartbeat({ completed: latest });
+          },
+          heartbeat: () => ctx.heartbeat({ completed: latest }),
           signal: ctx.cancellationSignal,
         }),
       );

@@ -8,8 +8,13 @@ import type { InfluxSettings } from './influx';
 
 const HOUR_MS = 3_600_000;
 const HALF_HOUR_MS = 1_800_000;
-/** History handed to the models: comfortably more than any model's lookback. */
+/** Load history handed to the model: comfortably more than its lookback (one week). */
 const HISTORY_DAYS = 8;
+/**
+ * Intensity history: the model's lookback plus the weeks its online recalibration replays to size the 80 % band
+ * from its own recent errors (with less, it serves the bands fixed at training).
+ */
+const INTENSITY_HISTORY_DAYS = 31;
 
 /** A regular series from irregular points: each slot takes the latest point in it, gaps carry the previous value. */
 export function toRegularSeries(
@@ -75,7 +80,7 @@ export function createChampionIntensityForecaster(
     async forecast({ region, issuedAt, horizonH }) {
       const champion = await currentChampion();
       const untilMs = issuedAt.getTime();
-      const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
+      const sinceMs = untilMs - INTENSITY_HISTORY_DAYS * 24 * HOUR_MS;
       const actuals = await query.recentActuals({ regionId: region, sinceMs, untilMs });
       const history = toRegularSeries(
         actuals.map((p) => ({ timeMs: p.fromMs, value: p.intensityGPerKWh })),

@@ -15,6 +15,7 @@ import {
   ModelRegistry,
   hashSeries,
   successiveHalving,
+  type SearchTrial,
   backtestIntensity,
   backtestLoad,
   backtestScore,
@@ -137,10 +138,6 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
 
   return {
     async searchHyperparameters({ target, trials, seed }, progress) {
-      // Trials a previous attempt finished (from its last heartbeat) are kept; a completed search is not redone.
-      if (progress.completed.length >= trials) {
-        return { target, trials: progress.completed, best: bestOf(progress.completed) };
-      }
       const series = await trainSeries(target);
       const stepMs = series.stepMs;
       const features = target === 'intensity' ? intensityFeatures(stepMs) : loadFeatures(HOUR_MS);
@@ -150,12 +147,31 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
           : [1, 12, 24];
       if (progress.signal.aborted)
         throw new Error('hyperparameter search cancelled', { cause: progress.signal.reason });
+      const toTrial = (t: SearchTrial, i: number): TrialResult => ({
+        trial: i,
+        rung: t.rung,
+        params: encodeParams({ ...t.params, numTrees: t.trees }),
+        validationMae: t.score,
+      });
+      // Trials of an interrupted attempt (from its last heartbeat) are reused by the search, not fitted again.
+      const resumeFrom: SearchTrial[] = progress.completed
+        .filter((t) => t.rung !== undefined)
+        .map((t) => {
+          const { numTrees, ...params } = t.params;
+          return { params: decodeParams(params), rung: t.rung as number, trees: numTrees ?? 0, score: t.validationMae };
+        });
+      const checkpoint: TrialResult[] = [];
       const result = successiveHalving(series, features, {
         stepsAhead,
         budgetMs,
         configs: trials,
         seed,
         clock,
+        completed: resumeFrom,
+        onTrial: (t) => {
+          checkpoint.push(toTrial(t, resumeFrom.length + checkpoint.length));
+          progress.onTrial([...progress.completed, ...checkpoint]);
+        },
         onProgress: () => {
           if (progress.signal.aborted) {
             throw new Error('hyperparameter search cancelled', { cause: progress.signal.reason });
@@ -164,13 +180,8 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
         },
       });
       // validationMae is the search's relative error: MAE / MAE of predicting no change, on the held-out tail.
-      const offset = progress.completed.length;
-      const found: TrialResult[] = result.trials.map((t, i) => ({
-        trial: offset + i,
-        params: encodeParams({ ...t.params, numTrees: t.trees }),
-        validationMae: t.score,
-      }));
-      const all = [...progress.completed, ...found];
+      const found = result.trials.map(toTrial);
+      const all = found;
       progress.onTrial(all);
       const top = bestOf(found);
       // The search fits with few trees and early stopping; the final model gets at least the search's choice.
