@@ -61,6 +61,10 @@ export async function createWorkers(options: {
         activities: createComputeActivities(deps),
         // CPU-bound: one or two at a time per process on a 2-core machine.
         maxConcurrentActivityTaskExecutions: 2,
+        // Heartbeats carry the search's checkpoint: at most 5 s of trials are lost when a worker dies (the SDK's
+        // default sends one every 0.8 × heartbeat timeout = 24 s).
+        maxHeartbeatThrottleInterval: '5 seconds',
+        defaultHeartbeatThrottleInterval: '5 seconds',
       }),
     );
   }
