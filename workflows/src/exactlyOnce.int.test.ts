@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { BUCKETS } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
-import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import { connectTestTemporal, killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
 import { InfluxForecastStore } from './adapters/influx';
 import { HomeIdKey, workflowIds } from './ids';
-import { ensureNamespace } from './testing/namespace';
 import { ackTopic, commandTopic, type CommandPayload } from './topics';
 import { currentPlanQuery, requestRunUpdate } from './workflows/definitions';
 import { TASK_QUEUES } from '@carbonreducer/common';
@@ -30,15 +29,7 @@ let device: MqttClient;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  try {
-    connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5_000 });
-  } catch (err) {
-    throw new Error(`Temporal dev server not reachable at ${settings.temporalAddress}: run scripts/stack up`, {
-      cause: err,
-    });
-  }
-  await ensureNamespace(connection, NAMESPACE);
-  client = new Client({ connection, namespace: NAMESPACE });
+  ({ connection, client: client } = await connectTestTemporal(NAMESPACE));
   try {
     device = await mqtt.connectAsync(settings.mqtt.url, {
       ...settings.mqtt,

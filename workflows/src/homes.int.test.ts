@@ -12,8 +12,7 @@ import { TemporalHomeNotifier } from './adapters/temporalNotifier';
 import { CarbonReducerClient } from './client';
 import { BadInputError } from './errors';
 import { workflowIds } from './ids';
-import { ensureNamespace } from './testing/namespace';
-import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import { connectTestTemporal, killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
 import type { RunRequest } from './types';
 
 jest.setTimeout(300_000);
@@ -43,15 +42,7 @@ beforeAll(async () => {
       },
     );
   });
-  try {
-    connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5_000 });
-  } catch (err) {
-    throw new Error(`Temporal dev server not reachable at ${settings.temporalAddress}: run scripts/stack up`, {
-      cause: err,
-    });
-  }
-  await ensureNamespace(connection, NAMESPACE);
-  temporal = new Client({ connection, namespace: NAMESPACE });
+  ({ connection, client: temporal } = await connectTestTemporal(NAMESPACE));
 });
 
 afterAll(async () => {

@@ -12,29 +12,19 @@ import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
 import { DEFAULT_REGISTRY_ROOT } from '@carbonreducer/models';
 import { Client, Connection } from '@temporalio/client';
 import { seedModelRegistry } from './adapters/registrySeed';
-import { ensureNamespace } from './testing/namespace';
-import { killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import { connectTestTemporal, killWorker, startWorker, waitFor } from './testing/workerProcess';
 import type { RetrainResult } from './types';
 
 jest.setTimeout(600_000);
 
 const NAMESPACE = 'carbonreducer-it';
-const settings = stackSettings();
 let connection: Connection;
 let client: Client;
 let registryDir: string;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  try {
-    connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5_000 });
-  } catch (err) {
-    throw new Error(`Temporal dev server not reachable at ${settings.temporalAddress}: run scripts/stack up`, {
-      cause: err,
-    });
-  }
-  await ensureNamespace(connection, NAMESPACE);
-  client = new Client({ connection, namespace: NAMESPACE });
+  ({ connection, client: client } = await connectTestTemporal(NAMESPACE));
   registryDir = await mkdtemp(join(tmpdir(), 'carbonreducer-it-registry-'));
   await seedModelRegistry(DEFAULT_REGISTRY_ROOT, registryDir, createJsonLogger({ level: 'error' }));
 });

@@ -2,3 +2,4 @@ export * from './constants';
 export * from './logger';
 export * from './errors';
 export * from './prng';
+export * from './time';

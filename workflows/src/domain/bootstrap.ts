@@ -1,22 +1,11 @@
+import { wallClockAsUtc, wallClockToInstant } from '@carbonreducer/common';
 import type { RunRequest } from '../types';
 
 const MIN_MS = 60_000;
 
 /** Offset of a time zone from UTC at an instant, ms (Europe/London in summer: +3 600 000). */
 export function zoneOffsetMs(instantMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instantMs));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(instantMs / 1000) * 1000;
+  return wallClockAsUtc(instantMs, timeZone) - instantMs;
 }
 
 /** The first instant at or after `notBeforeMs` whose wall clock in `timeZone` reads `hh:mm`. */
@@ -27,8 +16,8 @@ export function nextLocalTime(notBeforeMs: number, hh: number, mm: number, timeZ
   const localNow = new Date(notBeforeMs + zoneOffsetMs(notBeforeMs, timeZone));
   for (let day = 0; day <= 2; day++) {
     const wallAsUtc = Date.UTC(localNow.getUTCFullYear(), localNow.getUTCMonth(), localNow.getUTCDate() + day, hh, mm);
-    // Offset at the candidate itself, so a day across a clock change still lands on hh:mm.
-    const candidate = wallAsUtc - zoneOffsetMs(wallAsUtc - zoneOffsetMs(wallAsUtc, timeZone), timeZone);
+    // The instant the clock shows hh:mm that day, across a clock change too.
+    const candidate = wallClockToInstant(wallAsUtc, timeZone);
     if (candidate >= notBeforeMs) return candidate;
   }
   throw new Error(

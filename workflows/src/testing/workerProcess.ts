@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { INFLUX_ORG } from '@carbonreducer/common';
+import { Client, Connection } from '@temporalio/client';
+import { ensureNamespace } from './namespace';
 import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -113,4 +115,17 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Connects to the stack's Temporal dev server and makes `namespace` ready; fails saying how to start the server. */
+export async function connectTestTemporal(namespace: string): Promise<{ connection: Connection; client: Client }> {
+  const { temporalAddress } = stackSettings();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: temporalAddress, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new Error(`Temporal dev server not reachable at ${temporalAddress}: run scripts/stack up`, { cause: err });
+  }
+  await ensureNamespace(connection, namespace);
+  return { connection, client: new Client({ connection, namespace }) };
 }
