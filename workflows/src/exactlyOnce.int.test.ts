@@ -5,11 +5,16 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { BUCKETS } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
-import { connectTestTemporal, killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
-import { InfluxForecastStore } from './adapters/influx';
+import {
+  connectTestTemporal,
+  killWorker,
+  stackSettings,
+  startWorker,
+  waitFor,
+  writeFixtureForecast,
+} from './testing/workerProcess';
 import { HomeIdKey, workflowIds } from './ids';
 import { ackTopic, commandTopic, type CommandPayload } from './topics';
 import { currentPlanQuery, requestRunUpdate } from './workflows/definitions';
@@ -54,17 +59,7 @@ it('sends exactly one start command at the planned time although the worker is k
   const now = Date.now();
 
   // A forecast where the first hour is the cleanest: the plan starts the dishwasher at its earliest start.
-  const slot = 30 * MIN;
-  const t0 = Math.floor(now / slot) * slot - slot;
-  await new InfluxForecastStore(settings.influx, BUCKETS.forecasts).writeIntensityForecast({
-    region,
-    issuedAt: new Date(t0).toISOString(),
-    modelVersion: 'it-fixture',
-    points: Array.from({ length: 60 }, (_, i) => ({
-      time: new Date(t0 + i * slot).toISOString(),
-      intensityGPerKWh: t0 + i * slot < now + 90 * MIN ? 50 : 400,
-    })),
-  });
+  await writeFixtureForecast(region, (slotStartMs) => (slotStartMs < now + 90 * MIN ? 50 : 400));
 
   const received: CommandPayload[] = [];
   const topic = commandTopic(homeId, 'dw1');

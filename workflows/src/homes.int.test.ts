@@ -4,15 +4,21 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { BUCKETS, createJsonLogger } from '@carbonreducer/common';
+import { createJsonLogger } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
-import { InfluxForecastStore } from './adapters/influx';
 import { TemporalHomeNotifier } from './adapters/temporalNotifier';
 import { CarbonReducerClient } from './client';
 import { BadInputError } from './errors';
 import { workflowIds } from './ids';
-import { connectTestTemporal, killWorker, stackSettings, startWorker, waitFor } from './testing/workerProcess';
+import {
+  connectTestTemporal,
+  killWorker,
+  stackSettings,
+  startWorker,
+  waitFor,
+  writeFixtureForecast,
+} from './testing/workerProcess';
 import type { RunRequest } from './types';
 
 jest.setTimeout(300_000);
@@ -95,16 +101,7 @@ describe('CarbonReducerClient and the forecast notifier on the dev server', () =
     const homeId = `${prefix}-a`;
     const now = Date.now();
     const slot = 30 * MIN;
-    const t0 = Math.floor(now / slot) * slot - slot;
-    await new InfluxForecastStore(settings.influx, BUCKETS.forecasts).writeIntensityForecast({
-      region,
-      issuedAt: new Date(t0).toISOString(),
-      modelVersion: 'it-fixture',
-      points: Array.from({ length: 60 }, (_, i) => ({
-        time: new Date(t0 + i * slot).toISOString(),
-        intensityGPerKWh: i >= 8 && i < 12 ? 80 : 300,
-      })),
-    });
+    const t0 = await writeFixtureForecast(region, (_, i) => (i >= 8 && i < 12 ? 80 : 300));
     await startWorker({ namespace: NAMESPACE, region, started: workers });
     const client = new CarbonReducerClient(temporal, region);
     const request = (requestId: string): RunRequest => ({

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { INFLUX_ORG } from '@carbonreducer/common';
+import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
+import { InfluxForecastStore } from '../adapters/influx';
 import { ensureNamespace } from './namespace';
 import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
 
@@ -128,4 +129,26 @@ export async function connectTestTemporal(namespace: string): Promise<{ connecti
   }
   await ensureNamespace(connection, namespace);
   return { connection, client: new Client({ connection, namespace }) };
+}
+
+/**
+ * Writes a 30-hour intensity forecast of half-hour slots for `region` into the forecasts bucket, starting at the
+ * half-hour before now; `intensityAt(slotStartMs, slotIndex)` gives each slot's gCO2/kWh. Returns the first slot start.
+ */
+export async function writeFixtureForecast(
+  region: string,
+  intensityAt: (slotStartMs: number, slotIndex: number) => number,
+): Promise<number> {
+  const slot = 30 * 60_000;
+  const t0 = Math.floor(Date.now() / slot) * slot - slot;
+  await new InfluxForecastStore(stackSettings().influx, BUCKETS.forecasts).writeIntensityForecast({
+    region,
+    issuedAt: new Date(t0).toISOString(),
+    modelVersion: 'it-fixture',
+    points: Array.from({ length: 60 }, (_, i) => ({
+      time: new Date(t0 + i * slot).toISOString(),
+      intensityGPerKWh: intensityAt(t0 + i * slot, i),
+    })),
+  });
+  return t0;
 }
