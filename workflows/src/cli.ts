@@ -3,7 +3,7 @@
  * requests, plans, schedules). Reads the same validated configuration as the worker (`scripts/stack env`).
  */
 import { parseArgs } from 'node:util';
-import { errorMessage } from '@carbonreducer/common';
+import { errorMessage, simulatedHomeIds } from '@carbonreducer/common';
 import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
@@ -98,9 +98,8 @@ async function bootstrap(config: WorkflowsConfig, args: string[]): Promise<void>
   // 60 A at 230 V, the smallest common UK domestic main fuse.
   const importLimitW = intOption('import-limit-w', values['import-limit-w'], 13_800);
   const timeZone = values['time-zone'] ?? 'Europe/London';
-  // Same naming as the simulator (pipeline/src/simulator/homes.ts), so the homes' telemetry and plans line up.
-  const width = Math.max(3, String(count).length);
-  const homeIds = Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(width, '0')}`);
+  // The simulator's ids, so the homes' telemetry and plans line up.
+  const homeIds = simulatedHomeIds(prefix, count);
 
   const registered = await withRegistry(config, (r) =>
     r.register(homeIds.map((homeId) => ({ homeId, region: config.region, timeZone, importLimitW }))),

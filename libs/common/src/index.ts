@@ -3,3 +3,4 @@ export * from './logger';
 export * from './errors';
 export * from './prng';
 export * from './time';
+export * from './homes';

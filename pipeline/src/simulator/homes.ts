@@ -1,3 +1,4 @@
+import { simulatedHomeIds } from '@carbonreducer/common';
 import type { HouseholdSeries } from '@carbonreducer/datasets';
 import type { DeviceKind } from '@carbonreducer/telemetry';
 
@@ -61,7 +62,7 @@ export function planHomes(
 ): VirtualHome[] {
   if (sources.length === 0) throw new Error('no household source to replay');
   const homes: VirtualHome[] = [];
-  const width = Math.max(3, String(count).length);
+  const homeIds = simulatedHomeIds(options.homePrefix, count);
   for (let i = 0; i < count; i++) {
     const source = sources[i % sources.length] as HomeSource;
     const base = options.startMs ?? Math.ceil(source.firstMinuteMs / DAY_MS) * DAY_MS;
@@ -74,7 +75,7 @@ export function planHomes(
     const spanDays = Math.floor(span / DAY_MS) + 1;
     const shiftDays = Math.floor(i / sources.length) % spanDays;
     homes.push({
-      homeId: `${options.homePrefix}-${String(i + 1).padStart(width, '0')}`,
+      homeId: homeIds[i] as string,
       source,
       dataStartMs: base + shiftDays * DAY_MS,
     });

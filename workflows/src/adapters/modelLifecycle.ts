@@ -147,6 +147,7 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
           : [1, 12, 24];
       if (progress.signal.aborted)
         throw new Error('hyperparameter search cancelled', { cause: progress.signal.reason });
+      // validationMae is the search's relative error: MAE / MAE of predicting no change, on the held-out tail.
       const toTrial = (t: SearchTrial, i: number): TrialResult => ({
         trial: i,
         rung: t.rung,
@@ -179,14 +180,12 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
           progress.heartbeat();
         },
       });
-      // validationMae is the search's relative error: MAE / MAE of predicting no change, on the held-out tail.
+      // In search order, resumed trials in place: the last checkpoint equals the result.
       const found = result.trials.map(toTrial);
-      const all = found;
-      progress.onTrial(all);
-      const top = bestOf(found);
+      progress.onTrial(found);
       // The search fits with few trees and early stopping; the final model gets at least the search's choice.
-      const best: TrialResult = { ...top, params: encodeParams(result.best) };
-      return { target, trials: all, best };
+      const best: TrialResult = { ...bestOf(found), params: encodeParams(result.best) };
+      return { target, trials: found, best };
     },
 
     async trainAndRegister({ target, params }, heartbeat) {

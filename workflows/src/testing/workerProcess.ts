@@ -3,8 +3,10 @@ import { join, resolve } from 'node:path';
 import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
 import { Client, Connection } from '@temporalio/client';
 import { InfluxForecastStore } from '../adapters/influx';
-import { ensureNamespace } from './namespace';
 import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
+import { ensureNamespace } from './namespace';
+
+export { waitFor } from './waitFor';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -99,23 +101,6 @@ export function killWorker(child: ChildProcess, signal: NodeJS.Signals): Promise
       child.kill(signal);
     }
   });
-}
-
-/** Polls `probe` every 250 ms until `ok`; the error names what it waited for and the last value. */
-export async function waitFor<T>(
-  probe: () => Promise<T> | T,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Connects to the stack's Temporal dev server and makes `namespace` ready; fails saying how to start the server. */

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
 import { workflowIds } from '../ids';
+import { waitFor } from '../testing/waitFor';
 import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
 import type { DeviceCommand, HomePlan, PlanHomeInput, RunRequest } from '../types';
 import {
@@ -120,21 +121,6 @@ function testService(): NonNullable<TestWorkflowEnvironment['connection']['testS
   const service = env.connection.testService;
   if (!service) throw new Error('the time-skipping environment has no test service');
   return service;
-}
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('optimizeHomeWorkflow', () => {
