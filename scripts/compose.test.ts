@@ -16,7 +16,8 @@ const pinnedBy: Record<string, string> = {
   postgres: 'POSTGRES_VERSION',
   'eclipse-mosquitto': 'MOSQUITTO_VERSION',
   influxdb: 'INFLUXDB_VERSION',
-  telegraf: 'TELEGRAF_VERSION',
+  // Built from the official telegraf image of that version with our telemetry processor (provisioning/telegraf).
+  'carbonreducer/telegraf': 'TELEGRAF_VERSION',
   'temporalio/auto-setup': 'TEMPORAL_SERVER_VERSION',
   'temporalio/ui': 'TEMPORAL_UI_VERSION',
   'quay.io/keycloak/keycloak': 'KEYCLOAK_VERSION',
@@ -67,7 +68,12 @@ describe('docker-compose.yml', () => {
 
   it('builds the project services from the root Dockerfile', () => {
     expect(existsSync(join(repoRoot, 'Dockerfile'))).toBe(true);
-    const built = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+    // telegraf is built too, from its own Dockerfile (the official image plus our telemetry processor).
+    const built = Object.entries(compose.services).filter(
+      ([name, service]) => service.build !== undefined && name !== 'telegraf',
+    );
     expect(built.map(([name]) => name).sort()).toEqual(['simulator', 'worker']);
+    expect(compose.services.telegraf?.build).toMatchObject({ dockerfile: 'provisioning/telegraf/Dockerfile' });
+    expect(existsSync(join(repoRoot, 'provisioning', 'telegraf', 'Dockerfile'))).toBe(true);
   });
 });

@@ -1,35 +1,40 @@
-# Telegraf built from its Go module with only the plugins CarbonReducer uses (build tag `custom`).
+# Telegraf built from its Go module with only the plugins CarbonReducer uses (build tag `custom`) plus our own
+# telemetry-contract processor (provisioning/telegraf/plugin, built in by provisioning/telegraf/build.sh).
 # Config: provisioning/telegraf/telegraf.conf plus every *.conf in provisioning/telegraf/telegraf.d/.
 
-# One list for every plugin compiled in; add a tag here when a telegraf.d/ file needs another plugin.
-# `go version -m` shows the tags a binary was built with, so changing the list rebuilds on the next install.
-TELEGRAF_BUILD_TAGS=${TELEGRAF_BUILD_TAGS:-custom,inputs.mqtt_consumer,inputs.http_listener_v2,inputs.internal,outputs.influxdb_v2,outputs.health,parsers.json_v2,parsers.json,parsers.influx,parsers.value,processors.starlark,processors.converter}
+# The build is cached per Telegraf version, build script (which lists the plugins compiled in), TELEGRAF_BUILD_TAGS
+# override and plugin source: a changed plugin rebuilds, CI reruns reuse it.
+telegraf_build_key() {
+  {
+    echo "$TELEGRAF_VERSION ${TELEGRAF_BUILD_TAGS:-}"
+    cat "$REPO_ROOT/provisioning/telegraf/build.sh" "$REPO_ROOT/provisioning/telegraf/plugin/go.mod"
+    for f in "$REPO_ROOT"/provisioning/telegraf/plugin/*.go; do [[ $f == *_test.go ]] || cat "$f"; done
+  } | sha256sum | cut -c1-12
+}
 
-telegraf_home() { echo "$CR_CACHE/telegraf-$TELEGRAF_VERSION"; }
+telegraf_home() { echo "$CR_CACHE/telegraf-$TELEGRAF_VERSION-$(telegraf_build_key)"; }
 
 telegraf_install() {
   local home
   home=$(telegraf_home)
-  if [[ -x $home/bin/telegraf ]] && go version -m "$home/bin/telegraf" 2>/dev/null |
-    grep -qxF "	build	-tags=$TELEGRAF_BUILD_TAGS"; then
-    return 0
-  fi
-  command -v go >/dev/null || die "telegraf: Go is needed to build it (go install); install Go >= 1.24"
-  log "building telegraf v$TELEGRAF_VERSION with tags $TELEGRAF_BUILD_TAGS (several minutes on a cold cache)"
-  mkdir -p "$home/bin"
-  GOBIN=$home/bin CGO_ENABLED=0 go install -tags "$TELEGRAF_BUILD_TAGS" \
-    "github.com/influxdata/telegraf/cmd/telegraf@v$TELEGRAF_VERSION" >>"$CR_CACHE/logs/telegraf-build.log" 2>&1 ||
-    die "telegraf build failed (log: $CR_CACHE/logs/telegraf-build.log)"
+  [[ -x $home/bin/telegraf ]] && return 0
+  command -v go >/dev/null || die "telegraf: Go is needed to build it; install Go >= 1.25"
+  log "building telegraf v$TELEGRAF_VERSION with our telemetry processor into $home (several minutes on a cold cache)"
+  "$REPO_ROOT/provisioning/telegraf/build.sh" "$TELEGRAF_VERSION" "$home/bin/telegraf" \
+    >>"$CR_CACHE/logs/telegraf-build.log" 2>&1 || die "telegraf build failed (log: $CR_CACHE/logs/telegraf-build.log)"
 }
+
+# telegraf_run runs in a fresh shell that only has its own definition: it gets the binary's path from here.
+telegraf_prepare() { TELEGRAF_BIN=$(telegraf_home)/bin/telegraf && export TELEGRAF_BIN; }
 
 telegraf_run() {
   mkdir -p "$STACK_STATE/telegraf"
   cd "$STACK_STATE/telegraf"
   # Telegraf allocates a few short-lived objects per telemetry reading; collecting garbage after 4× growth instead of
-  # 2× (Go's default) roughly halves the GC's share of its CPU for some more memory (pipeline/README.md, benchmark).
+  # 2× (Go's default) cuts the GC's share of its CPU for some more memory (pipeline/README.md, benchmark).
   export GOGC=${TELEGRAF_GOGC:-400}
   # TELEGRAF_PPROF_ADDR (e.g. 127.0.0.1:6060): Go's profiler, to see where Telegraf spends its CPU under the benchmark.
-  exec "$CR_CACHE/telegraf-$TELEGRAF_VERSION/bin/telegraf" ${TELEGRAF_PPROF_ADDR:+--pprof-addr "$TELEGRAF_PPROF_ADDR"} \
+  exec "$TELEGRAF_BIN" ${TELEGRAF_PPROF_ADDR:+--pprof-addr "$TELEGRAF_PPROF_ADDR"} \
     --config "$REPO_ROOT/provisioning/telegraf/telegraf.conf" \
     --config-directory "$REPO_ROOT/provisioning/telegraf/telegraf.d"
 }

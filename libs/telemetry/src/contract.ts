@@ -1,8 +1,8 @@
 /**
  * Telemetry contract v1: the single source of truth for topics, payload fields, units, limits and reject reasons.
- * Every producer (simulator, gateway, devices) and the tests use it; the Telegraf Starlark validator
- * (provisioning/telegraf/telegraf.d/telemetry.star) carries a generated copy of the tables below
- * (`renderStarlarkContract`), kept in sync by a unit test. Documented in libs/telemetry/CONTRACT.md.
+ * Every producer (simulator, gateway, devices) and the tests use it; Telegraf's processor plugin
+ * (provisioning/telegraf/plugin/contract.go) carries a generated copy of the tables below (`renderGoContract`), kept
+ * in sync by a unit test. Documented in libs/telemetry/CONTRACT.md.
  */
 
 export const CONTRACT_VERSION = 1;

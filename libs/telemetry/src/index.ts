@@ -3,5 +3,5 @@ export * from './topics';
 export * from './validate';
 export * from './encode';
 export * from './lineProtocol';
-export * from './starlark';
+export * from './goContract';
 export * from './fixtures';

@@ -74,7 +74,8 @@ function reject(reason: RejectReason, detail: string): ValidationResult {
 }
 
 /**
- * Validates one message against the contract, exactly as the Telegraf Starlark validator does (golden-tested):
+ * Validates one message against the contract, exactly as Telegraf's processor (provisioning/telegraf/plugin) does
+ * (golden-tested; JSON.parse semantics on both sides, so a repeated key's last value wins):
  * a message yields accepted points and/or rejections, never an exception. Checks run in a fixed order so
  * that both implementations report the same reason for the same input.
  */
@@ -176,7 +177,7 @@ function validateReading(
 
   const spec = KINDS[kind];
   const allowed: readonly string[] = [...spec.required, ...spec.optional];
-  // Sorted so that the first offending key (and with it the reason) is the same in Starlark.
+  // Sorted so that the first offending key (and with it the reason) is the same in Telegraf's processor.
   const keys = Object.keys(reading).sort();
   for (const key of keys) {
     if (key === 'ts' || key === 'v' || allowed.includes(key)) continue;

@@ -4,7 +4,7 @@
  *        [--per-message 1] [--clients 4] [--ceiling-seconds 5] [--ceiling-batch 5000,10000] [--ceiling-concurrency 2,4]
  * 1. Ceiling: batched line-protocol writes straight to InfluxDB (the same bucket, the same points as the pipeline
  *    writes), for every batch size × concurrency given; the best rate is the ceiling.
- * 2. Pipeline: many simulated devices publish through MQTT → Telegraf (Starlark validation) → InfluxDB at the target
+ * 2. Pipeline: many simulated devices publish through MQTT → Telegraf (contract processor) → InfluxDB at the target
  *    rate; sustained points/s until the last point is queryable, p50/p99 latency from publish to queryable (probe
  *    messages every --probe-ms, polled every 200 ms), and loss (published − queryable).
  * Prints both, their ratio, the load average, and the CPU each server of the native stack used per point

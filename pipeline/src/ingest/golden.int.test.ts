@@ -5,7 +5,7 @@ import { predict, publishAll, settleCounts, useDeviceClient } from '../testing/i
 // Telegraf flushes every second and InfluxDB queries take a moment: minutes, not the default 5 s.
 jest.setTimeout(300_000);
 
-// The golden fixtures through the real Telegraf validator (Starlark) give what the TS validator gives.
+// The golden fixtures through the real Telegraf validator (our processor plugin) give what the TS validator gives.
 describe('golden contract fixtures through Telegraf', () => {
   const io = useDeviceClient('golden');
 

@@ -1,0 +1,154 @@
+package telemetry
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/influxdata/telegraf"
+	"github.com/influxdata/telegraf/plugins/processors"
+)
+
+// Telegraf processor `carbonreducer_telemetry`: raw contract messages in (measurement telemetry_raw, string field
+// `value` = the payload, tags `topic` and `ingest`, time = receive time), readings, device status and per-reason
+// rejects out (libs/telemetry/CONTRACT.md, "In InfluxDB").
+//
+// At-least-once: the raw metric itself becomes the first output and every further output is a copy of it, which for
+// an MQTT message is a tracking metric sharing its delivery; the message is acknowledged only after all of them
+// reached InfluxDB. Accepted readings carry the device time, so a redelivered message overwrites its own points.
+
+const sampleConfig = `
+  ## Validates raw telemetry messages against the CarbonReducer contract (no options).
+  namepass = ["telemetry_raw"]
+`
+
+type Telemetry struct {
+	Log telegraf.Logger `toml:"-"`
+
+	validator Validator
+	// rejectSeq numbers rejects; its last three digits are the sub-microsecond part of a reject's time, so two
+	// rejects of the same microsecond (same tags) do not overwrite each other.
+	rejectSeq int64
+}
+
+func (*Telemetry) SampleConfig() string { return sampleConfig }
+
+func (*Telemetry) Init() error { return nil }
+
+func (*Telemetry) Start(telegraf.Accumulator) error { return nil }
+
+func (*Telemetry) Stop() {}
+
+func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
+	text := ""
+	if v, ok := raw.GetField("value"); ok {
+		if s, ok := v.(string); ok {
+			text = s
+		} else {
+			text = fmt.Sprint(v)
+		}
+	}
+	topic, _ := raw.GetTag("topic")
+	ingest, ok := raw.GetTag("ingest")
+	if !ok {
+		ingest = "unknown"
+	}
+	receivedNs := raw.Time().UnixNano()
+	receivedMs := floorDiv(receivedNs, int64(time.Millisecond))
+
+	res := p.validator.Validate(topic, text, receivedMs)
+
+	// Strip the raw metric down to what every output shares; copies are made from it before it gets its own fields.
+	clearFields(raw)
+	clearTags(raw)
+	pending := len(res.Rejects)
+
+	switch res.Type {
+	case ResultStatus:
+		raw.SetName(statusMeasurement)
+		raw.AddTag("home_id", res.HomeID)
+		raw.AddTag("device_id", res.DeviceID)
+		raw.AddField("online", res.Online)
+		raw.SetTime(time.Unix(0, res.StatusTimeMs*int64(time.Millisecond)))
+		acc.AddMetric(raw)
+		return nil
+	case ResultReadings:
+		if len(res.Readings) > 0 {
+			raw.SetName(res.Kind)
+			raw.AddTag("home_id", res.HomeID)
+			raw.AddTag("device_id", res.DeviceID)
+			for i := 1; i < len(res.Readings); i++ {
+				m := raw.Copy()
+				setReading(m, &res.Readings[i])
+				acc.AddMetric(m)
+			}
+			// Rejects of the same message are copies too; they replace name and tags.
+			for i := range res.Rejects {
+				m := raw.Copy()
+				p.setReject(m, &res.Rejects[i], ingest, topic, receivedNs)
+				acc.AddMetric(m)
+			}
+			setReading(raw, &res.Readings[0])
+			acc.AddMetric(raw)
+			return nil
+		}
+	}
+	// Only rejects: the raw metric carries the last one.
+	for i := 0; i < pending-1; i++ {
+		m := raw.Copy()
+		p.setReject(m, &res.Rejects[i], ingest, topic, receivedNs)
+		acc.AddMetric(m)
+	}
+	if pending == 0 {
+		// Not reachable: a message yields at least a point or a reject. Acknowledge rather than hold the delivery.
+		p.Log.Errorf("telemetry message on %q produced nothing", topic)
+		raw.Accept()
+		return nil
+	}
+	p.setReject(raw, &res.Rejects[pending-1], ingest, topic, receivedNs)
+	acc.AddMetric(raw)
+	return nil
+}
+
+func setReading(m telegraf.Metric, r *Reading) {
+	for i := 0; i < r.NFields; i++ {
+		m.AddField(r.Fields[i].Name, r.Fields[i].Value)
+	}
+	m.SetTime(time.Unix(0, r.TimeMs*int64(time.Millisecond)))
+}
+
+func (p *Telemetry) setReject(m telegraf.Metric, r *Rejection, ingest, topic string, receivedNs int64) {
+	p.rejectSeq++
+	m.SetName(rejectsMeasurement)
+	clearTags(m)
+	clearFields(m)
+	m.AddTag("reason", r.Reason)
+	m.AddTag("ingest", ingest)
+	m.AddField("count", int64(1))
+	m.AddField("detail", r.Detail)
+	m.AddField("topic", truncateRunes(topic, 200))
+	m.SetTime(time.Unix(0, receivedNs-receivedNs%1000+p.rejectSeq%1000))
+}
+
+func clearTags(m telegraf.Metric) {
+	for len(m.TagList()) > 0 {
+		m.RemoveTag(m.TagList()[0].Key)
+	}
+}
+
+func clearFields(m telegraf.Metric) {
+	for len(m.FieldList()) > 0 {
+		m.RemoveField(m.FieldList()[0].Key)
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func init() {
+	processors.AddStreaming("carbonreducer_telemetry", func() telegraf.StreamingProcessor { return &Telemetry{} })
+}
