@@ -16,8 +16,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadStackEnv } from '../../scripts/smoke/stackEnv';
 import { TemporalHomeNotifier } from '../src/adapters/temporalNotifier';
 import { ensureNamespace } from '../src/testing/namespace';
+import { IT_NAMESPACE } from '../src/testing/workerProcess';
 import { quietRuntime, workflowBundle } from '../src/testing/temporalTestEnv';
-import type { HomePlan } from '../src/types';
+import { fakePlan } from '../src/testing/fakePlans';
+import type { HomePlan, RunRequest } from '../src/types';
 import {
   commandAckSignal,
   forecastsChangedSignal,
@@ -82,31 +84,9 @@ const activities: Activities = {
     return { issuedAt, modelVersion: 'load-v1', homesForecast: homeIds, failed: [] };
   },
   async planHome(input): Promise<HomePlan> {
-    const runs = input.requests.map((r) => {
-      const start = Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + 5_000;
-      return {
-        requestId: r.requestId,
-        deviceId: r.deviceId,
-        appliance: r.appliance,
-        startAt: new Date(start).toISOString(),
-        endAt: new Date(start + r.durationMin * MIN).toISOString(),
-        powerW: r.powerW,
-        energyWh: (r.powerW * r.durationMin) / 60,
-        emissionsG: 200,
-        baselineEmissionsG: 300,
-        avoidedEmissionsG: 100,
-      };
-    });
-    return {
-      homeId: input.homeId,
-      version: input.planVersion,
-      plannedAt: input.now,
-      forecastIssuedAt: null,
-      forecastModelVersion: 'intensity-v1',
-      runs,
-      slots: [],
-      avoidedEmissionsG: runs.length * 100,
-    };
+    const startMs = (r: RunRequest) =>
+      Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + 5_000;
+    return fakePlan(input, startMs, { emissionsG: 200, baselineEmissionsG: 300 }, 'intensity-v1');
   },
   async searchHyperparameters({ target, trials }) {
     const all = Array.from({ length: trials }, (_, i) => ({
@@ -134,7 +114,7 @@ const activities: Activities = {
 async function main(): Promise<void> {
   quietRuntime();
   const address = `127.0.0.1:${loadStackEnv().port('TEMPORAL_PORT')}`;
-  const namespace = 'carbonreducer-it'; // created by the integration test (src/exactlyOnce.int.test.ts)
+  const namespace = IT_NAMESPACE;
   const connection = await Connection.connect({ address });
   await ensureNamespace(connection, namespace);
   const nativeConnection = await NativeConnection.connect({ address });

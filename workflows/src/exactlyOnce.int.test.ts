@@ -22,8 +22,6 @@ import { TASK_QUEUES } from '@carbonreducer/common';
 
 jest.setTimeout(300_000);
 
-/** Its own namespace, so a worker started by the main job on the same server cannot take these tasks. */
-const NAMESPACE = 'carbonreducer-it';
 const MIN = 60_000;
 
 const settings = stackSettings();
@@ -34,7 +32,7 @@ let device: MqttClient;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ({ connection, client: client } = await connectTestTemporal(NAMESPACE));
+  ({ connection, client: client } = await connectTestTemporal());
   try {
     device = await mqtt.connectAsync(settings.mqtt.url, {
       ...settings.mqtt,
@@ -68,7 +66,7 @@ it('sends exactly one start command at the planned time although the worker is k
   });
   await device.subscribeAsync(topic, { qos: 1 });
 
-  const first = await startWorker({ namespace: NAMESPACE, region, started: workers });
+  const first = await startWorker({ region, started: workers });
   const handle = await client.workflow.start('optimizeHomeWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId: workflowIds.optimizeHome(homeId),
@@ -95,7 +93,7 @@ it('sends exactly one start command at the planned time although the worker is k
   // Kill the worker while the workflow sleeps until the planned start, then bring up another.
   expect(await killWorker(first, 'SIGKILL')).toBeNull();
   expect(received).toHaveLength(0);
-  await startWorker({ namespace: NAMESPACE, region, started: workers });
+  await startWorker({ region, started: workers });
 
   await waitFor(
     () => received.length,

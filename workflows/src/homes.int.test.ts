@@ -23,7 +23,6 @@ import type { RunRequest } from './types';
 
 jest.setTimeout(300_000);
 
-const NAMESPACE = 'carbonreducer-it';
 const MIN = 60_000;
 const settings = stackSettings();
 /** Upper-case letters only, as the registry's region rule wants; unique per run so runs never see each other. */
@@ -48,7 +47,7 @@ beforeAll(async () => {
       },
     );
   });
-  ({ connection, client: temporal } = await connectTestTemporal(NAMESPACE));
+  ({ connection, client: temporal } = await connectTestTemporal());
 });
 
 afterAll(async () => {
@@ -102,7 +101,7 @@ describe('CarbonReducerClient and the forecast notifier on the dev server', () =
     const now = Date.now();
     const slot = 30 * MIN;
     const t0 = await writeFixtureForecast(region, (_, i) => (i >= 8 && i < 12 ? 80 : 300));
-    await startWorker({ namespace: NAMESPACE, region, started: workers });
+    await startWorker({ region, started: workers });
     const client = new CarbonReducerClient(temporal, region);
     const request = (requestId: string): RunRequest => ({
       requestId,

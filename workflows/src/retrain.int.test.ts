@@ -17,14 +17,13 @@ import type { RetrainResult } from './types';
 
 jest.setTimeout(600_000);
 
-const NAMESPACE = 'carbonreducer-it';
 let connection: Connection;
 let client: Client;
 let registryDir: string;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ({ connection, client: client } = await connectTestTemporal(NAMESPACE));
+  ({ connection, client: client } = await connectTestTemporal());
   registryDir = await mkdtemp(join(tmpdir(), 'carbonreducer-it-registry-'));
   await seedModelRegistry(DEFAULT_REGISTRY_ROOT, registryDir, createJsonLogger({ level: 'error' }));
 });
@@ -40,7 +39,7 @@ it('resumes a killed hyperparameter search from its last heartbeat and finishes 
   // A search long enough to be killed in the middle; trials are fits of the real load model on REFIT data.
   const env = { MODEL_REGISTRY_DIR: registryDir, MODEL_SEARCH_SECONDS: '60', DEVICE_BRIDGE: 'false' };
   const firstLog: string[] = [];
-  const first = await startWorker({ namespace: NAMESPACE, region, started: workers, env, log: firstLog });
+  const first = await startWorker({ region, started: workers, env, log: firstLog });
   const workflowId = `it-retrain-${Date.now().toString(36)}`;
   const handle = await client.workflow.start('retrainModelsWorkflow', {
     taskQueue: TASK_QUEUES.io,
@@ -67,7 +66,7 @@ it('resumes a killed hyperparameter search from its last heartbeat and finishes 
   expect(beforeKill.attempt).toBe(1);
   expect(await killWorker(first, 'SIGKILL')).toBeNull();
   const secondLog: string[] = [];
-  await startWorker({ namespace: NAMESPACE, region, started: workers, env, log: secondLog });
+  await startWorker({ region, started: workers, env, log: secondLog });
 
   const result = (await handle.result()) as RetrainResult;
   expect(result.target).toBe('load');

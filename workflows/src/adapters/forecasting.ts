@@ -66,6 +66,20 @@ export function championCache(target: 'intensity' | 'load', registryRoot?: strin
   };
 }
 
+/** The champion's point forecast for `horizonH` after `untilMs`, from raw samples regularised to the model's step. */
+async function forecastSeries(
+  champion: Champion,
+  samples: { timeMs: number; value: number }[],
+  window: { sinceMs: number; untilMs: number; stepMs: number; horizonH: number },
+): Promise<{ modelVersion: string; points: { time: string; value: number }[] }> {
+  const history = toRegularSeries(samples, window.sinceMs, window.untilMs, window.stepMs);
+  const points = await champion.forecast(history, window.untilMs, window.horizonH * HOUR_MS);
+  return {
+    modelVersion: champion.meta.version,
+    points: points.map((p) => ({ time: new Date(p.fromMs).toISOString(), value: p.point })),
+  };
+}
+
 /**
  * The intensity champion from the model registry (looked up on every call, so a promotion takes effect without a
  * restart), fed with the actuals stored by the ingest workflow.
@@ -82,18 +96,13 @@ export function createChampionIntensityForecaster(
       const untilMs = issuedAt.getTime();
       const sinceMs = untilMs - INTENSITY_HISTORY_DAYS * 24 * HOUR_MS;
       const actuals = await query.recentActuals({ regionId: region, sinceMs, untilMs });
-      const history = toRegularSeries(
-        actuals.map((p) => ({ timeMs: p.fromMs, value: p.intensityGPerKWh })),
-        sinceMs,
-        untilMs,
-        HALF_HOUR_MS,
-      );
-      const points = await champion.forecast(history, untilMs, horizonH * HOUR_MS);
+      const samples = actuals.map((p) => ({ timeMs: p.fromMs, value: p.intensityGPerKWh }));
+      const forecast = await forecastSeries(champion, samples, { sinceMs, untilMs, stepMs: HALF_HOUR_MS, horizonH });
       return {
         region,
         issuedAt: issuedAt.toISOString(),
-        modelVersion: champion.meta.version,
-        points: points.map((p) => ({ time: new Date(p.fromMs).toISOString(), intensityGPerKWh: p.point })),
+        modelVersion: forecast.modelVersion,
+        points: forecast.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value })),
       };
     },
   };
@@ -115,18 +124,13 @@ export function createChampionLoadForecaster(settings: InfluxSettings, registryR
   |> keep(columns: ["_time", "_value"])`;
       const rows = await queryApi.collectRows<{ _time: string; _value: number }>(q);
       // aggregateWindow stamps a window with its end; mean W over an hour is Wh, /1000 kWh.
-      const history = toRegularSeries(
-        rows.map((r) => ({ timeMs: Date.parse(r._time) - HOUR_MS, value: Number(r._value) / 1000 })),
-        sinceMs,
-        untilMs,
-        HOUR_MS,
-      );
-      const points = await champion.forecast(history, untilMs, horizonH * HOUR_MS);
+      const samples = rows.map((r) => ({ timeMs: Date.parse(r._time) - HOUR_MS, value: Number(r._value) / 1000 }));
+      const forecast = await forecastSeries(champion, samples, { sinceMs, untilMs, stepMs: HOUR_MS, horizonH });
       return {
         homeId,
         issuedAt: issuedAt.toISOString(),
-        modelVersion: champion.meta.version,
-        points: points.map((p) => ({ time: new Date(p.fromMs).toISOString(), powerW: p.point * 1000 })),
+        modelVersion: forecast.modelVersion,
+        points: forecast.points.map((p) => ({ time: p.time, powerW: p.value * 1000 })),
       };
     },
   };

@@ -14,6 +14,17 @@ export const SCHEDULE_MEASUREMENTS = {
   power: 'planned_power',
 } as const;
 
+/** Where each forecast kind lives: one series per region or home, one value field. */
+interface ForecastSeries {
+  measurement: string;
+  tag: string;
+  field: string;
+}
+const SERIES = {
+  intensity: { measurement: FORECAST_MEASUREMENTS.intensity, tag: 'region', field: 'intensity_g_per_kwh' },
+  load: { measurement: FORECAST_MEASUREMENTS.load, tag: 'home_id', field: 'power_w' },
+} as const satisfies Record<string, ForecastSeries>;
+
 export interface InfluxSettings {
   url: string;
   token: string;
@@ -66,88 +77,72 @@ export class InfluxForecastStore implements ForecastStore {
 
   async writeIntensityForecast(forecast: IntensityForecast): Promise<void> {
     const points = forecast.points.map((p) =>
-      new Point(FORECAST_MEASUREMENTS.intensity)
-        .tag('region', forecast.region)
-        .tag('model_version', forecast.modelVersion)
-        .tag('issued_at', forecast.issuedAt)
-        .floatField('intensity_g_per_kwh', p.intensityGPerKWh)
-        .timestamp(new Date(p.time)),
+      this.forecastPoint(SERIES.intensity, forecast.region, forecast, p.intensityGPerKWh, p.time),
     );
     await writePoints(this.client, this.settings.org, this.bucket, points, 'intensity forecast');
   }
 
   async writeLoadForecasts(forecasts: LoadForecast[]): Promise<void> {
     const points = forecasts.flatMap((f) =>
-      f.points.map((p) =>
-        new Point(FORECAST_MEASUREMENTS.load)
-          .tag('home_id', f.homeId)
-          .tag('model_version', f.modelVersion)
-          .tag('issued_at', f.issuedAt)
-          .floatField('power_w', p.powerW)
-          .timestamp(new Date(p.time)),
-      ),
+      f.points.map((p) => this.forecastPoint(SERIES.load, f.homeId, f, p.powerW, p.time)),
     );
     await writePoints(this.client, this.settings.org, this.bucket, points, 'load forecast');
   }
 
   async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
-    const latest = await this.latest({
-      ...args,
-      measurement: FORECAST_MEASUREMENTS.intensity,
-      tag: 'region',
-      tagValue: args.region,
-      field: 'intensity_g_per_kwh',
-      what: `the intensity forecast of ${args.region}`,
-    });
-    return latest
-      ? {
-          region: args.region,
-          issuedAt: latest.issuedAt,
-          modelVersion: latest.modelVersion,
-          points: latest.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value })),
-        }
-      : null;
+    const latest = await this.latest(SERIES.intensity, args.region, args, `the intensity forecast of ${args.region}`);
+    return (
+      latest && {
+        ...latest,
+        region: args.region,
+        points: latest.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value })),
+      }
+    );
   }
 
   async latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null> {
-    const latest = await this.latest({
-      ...args,
-      measurement: FORECAST_MEASUREMENTS.load,
-      tag: 'home_id',
-      tagValue: args.homeId,
-      field: 'power_w',
-      what: `the load forecast of home ${args.homeId}`,
-    });
-    return latest
-      ? {
-          homeId: args.homeId,
-          issuedAt: latest.issuedAt,
-          modelVersion: latest.modelVersion,
-          points: latest.points.map((p) => ({ time: p.time, powerW: p.value })),
-        }
-      : null;
+    const latest = await this.latest(SERIES.load, args.homeId, args, `the load forecast of home ${args.homeId}`);
+    return (
+      latest && {
+        ...latest,
+        homeId: args.homeId,
+        points: latest.points.map((p) => ({ time: p.time, powerW: p.value })),
+      }
+    );
+  }
+
+  private forecastPoint(
+    series: ForecastSeries,
+    tagValue: string,
+    issue: { modelVersion: string; issuedAt: string },
+    value: number,
+    time: string,
+  ): Point {
+    return new Point(series.measurement)
+      .tag(series.tag, tagValue)
+      .tag('model_version', issue.modelVersion)
+      .tag('issued_at', issue.issuedAt)
+      .floatField(series.field, value)
+      .timestamp(new Date(time));
   }
 
   /** Points of the most recently issued forecast of one series with slots in [from, to]. */
-  private async latest(args: {
-    measurement: string;
-    tag: string;
-    tagValue: string;
-    field: string;
-    from: Date;
-    to: Date;
-    what: string;
-  }): Promise<{ issuedAt: string; modelVersion: string; points: { time: string; value: number }[] } | null> {
+  private async latest(
+    series: ForecastSeries,
+    tagValue: string,
+    window: { from: Date; to: Date },
+    what: string,
+  ): Promise<{ issuedAt: string; modelVersion: string; points: { time: string; value: number }[] } | null> {
     const query = flux`from(bucket: ${this.bucket})
-  |> range(start: ${args.from}, stop: ${new Date(args.to.getTime() + 1000)})
-  |> filter(fn: (r) => r._measurement == ${args.measurement} and r[${args.tag}] == ${args.tagValue} and r._field == ${args.field})
+  |> range(start: ${window.from}, stop: ${new Date(window.to.getTime() + 1000)})
+  |> filter(fn: (r) => r._measurement == ${series.measurement} and r[${series.tag}] == ${tagValue} and r._field == ${series.field})
   |> group()
   |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
     let rows: { _time: string; _value: number; issued_at: string; model_version: string }[];
     try {
       rows = await this.queryApi.collectRows(query);
     } catch (err) {
-      throw new Error(`reading ${args.what} from bucket ${this.bucket} failed`, { cause: err });
+      throw new Error(`reading ${what} from bucket ${this.bucket} failed`, { cause: err });
     }
     if (rows.length === 0) return null;
     // Issue times are ISO strings, so the lexically greatest is the latest.

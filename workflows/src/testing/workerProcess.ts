@@ -8,6 +8,9 @@ import { ensureNamespace } from './namespace';
 
 export { waitFor } from './waitFor';
 
+/** The integration tests' own namespace, so a worker started by the main job on the same server never takes their tasks. */
+export const IT_NAMESPACE = 'carbonreducer-it';
+
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
 /** Addresses and secrets of the running native stack (`scripts/stack up`), for integration tests. */
@@ -35,7 +38,8 @@ export function stackSettings() {
  * `started` collects every child so the caller's afterAll can kill them.
  */
 export function startWorker(options: {
-  namespace: string;
+  /** Default: IT_NAMESPACE. */
+  namespace?: string;
   region: string;
   started: ChildProcess[];
   env?: Record<string, string>;
@@ -49,7 +53,7 @@ export function startWorker(options: {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: settings.temporalAddress,
-      TEMPORAL_NAMESPACE: options.namespace,
+      TEMPORAL_NAMESPACE: options.namespace ?? IT_NAMESPACE,
       INFLUXDB_APP_TOKEN: settings.influx.token,
       INFLUXDB_URL: settings.influx.url,
       MQTT_URL: settings.mqtt.url,
@@ -104,7 +108,9 @@ export function killWorker(child: ChildProcess, signal: NodeJS.Signals): Promise
 }
 
 /** Connects to the stack's Temporal dev server and makes `namespace` ready; fails saying how to start the server. */
-export async function connectTestTemporal(namespace: string): Promise<{ connection: Connection; client: Client }> {
+export async function connectTestTemporal(
+  namespace: string = IT_NAMESPACE,
+): Promise<{ connection: Connection; client: Client }> {
   const { temporalAddress } = stackSettings();
   let connection: Connection;
   try {

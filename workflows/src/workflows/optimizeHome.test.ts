@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
 import { workflowIds } from '../ids';
+import { fakePlan } from '../testing/fakePlans';
 import { waitFor } from '../testing/waitFor';
 import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
 import type { DeviceCommand, HomePlan, PlanHomeInput, RunRequest } from '../types';
@@ -44,7 +45,7 @@ function fakeActivities() {
     async planHome(input) {
       calls.plans.push(input);
       const now = Date.parse(input.now);
-      const runs = input.requests.map((r) => {
+      const startMs = (r: RunRequest) => {
         const earliest = Math.max(now, r.earliestStart ? Date.parse(r.earliestStart) : now);
         const latest = Date.parse(r.readyBy) - r.durationMin * MIN;
         if (latest < earliest) {
@@ -54,30 +55,9 @@ function fakeActivities() {
             nonRetryable: true,
           });
         }
-        const start = Math.min(latest, earliest + knobs.offsetMin * MIN);
-        return {
-          requestId: r.requestId,
-          deviceId: r.deviceId,
-          appliance: r.appliance,
-          startAt: new Date(start).toISOString(),
-          endAt: new Date(start + r.durationMin * MIN).toISOString(),
-          powerW: r.powerW,
-          energyWh: (r.powerW * r.durationMin) / 60,
-          emissionsG: 100,
-          baselineEmissionsG: 250,
-          avoidedEmissionsG: 150,
-        };
-      });
-      return {
-        homeId: input.homeId,
-        version: input.planVersion,
-        plannedAt: input.now,
-        forecastIssuedAt: null,
-        forecastModelVersion: 'test',
-        runs,
-        slots: [],
-        avoidedEmissionsG: runs.length * 150,
+        return Math.min(latest, earliest + knobs.offsetMin * MIN);
       };
+      return fakePlan(input, startMs, { emissionsG: 100, baselineEmissionsG: 250 }, 'test');
     },
     async publishSchedule(plan) {
       calls.published.push(plan);
