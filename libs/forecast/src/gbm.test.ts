@@ -1,5 +1,5 @@
 import { mulberry32 } from './prng';
-import { predictMatrix, trainGbm, type Matrix } from './gbm';
+import { averageGbmModels, predictMatrix, trainGbm, type Matrix } from './gbm';
 
 function dataset(n: number, seed: number): { x: Matrix; y: Float64Array } {
   const r = mulberry32(seed);
@@ -46,6 +46,22 @@ describe('gradient-boosted trees', () => {
     expect(model.trees.length).toBeLessThan(2000);
     const best = Math.min(...model.validationCurve);
     expect(model.validationCurve[model.trees.length - 1]).toBe(best);
+  });
+  it('averages seeds into one ensemble whose prediction is the mean of theirs', () => {
+    const d = dataset(500, 9);
+    const p = { numTrees: 25, subsample: 0.7, colsample: 0.7, earlyStoppingRounds: 0 };
+    const models = [7, 8, 9].map((seed) => trainGbm(d.x, d.y, { ...p, seed }));
+    const avg = averageGbmModels(models);
+    expect(avg.trees).toHaveLength(75);
+    const each = models.map((m) => predictMatrix(m, d.x));
+    const got = predictMatrix(avg, d.x);
+    for (let i = 0; i < d.y.length; i++) {
+      const mean = each.reduce((s, e) => s + (e[i] as number), 0) / 3;
+      expect(got[i]).toBeCloseTo(mean, 10);
+    }
+    // Not just one of them: the seeds disagree somewhere.
+    expect(Array.from(got)).not.toEqual(Array.from(each[0] as Float64Array));
+    expect(() => averageGbmModels([])).toThrow(/no models/);
   });
   it('rejects non-finite targets with a message', () => {
     const d = dataset(10, 6);

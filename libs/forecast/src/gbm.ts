@@ -95,6 +95,24 @@ export function predictRow(model: GbmModel, x: ArrayLike<number>, offset = 0): n
   return s;
 }
 
+/**
+ * The equal-weight average of several ensembles as one ensemble: every tree kept, its leaves scaled by 1 / count,
+ * and the mean base score, so the sum over trees is the average prediction and exports as one ONNX tree ensemble.
+ */
+export function averageGbmModels(models: readonly GbmModel[]): GbmModel {
+  const first = models[0];
+  if (first === undefined) throw new RangeError('averageGbmModels: no models');
+  if (models.some((m) => m.numFeatures !== first.numFeatures))
+    throw new RangeError('averageGbmModels: the models take different numbers of features');
+  const w = 1 / models.length;
+  return {
+    numFeatures: first.numFeatures,
+    baseScore: models.reduce((a, m) => a + m.baseScore, 0) * w,
+    trees: models.flatMap((m) => m.trees.map((t) => ({ ...t, value: t.value.map((v) => v * w) }))),
+    validationCurve: first.validationCurve,
+  };
+}
+
 export function predictMatrix(model: GbmModel, x: Matrix): Float64Array {
   if (x.cols !== model.numFeatures) {
     throw new RangeError(`predictMatrix: model takes ${model.numFeatures} features, got ${x.cols}`);

@@ -134,6 +134,30 @@ describe('online interval recalibration', () => {
     expect(f.upper).toBeCloseTo(actual * 2);
   });
 
+  it('caps the adaptive step at gammaDelayCap / k for a lead time k', () => {
+    const alphaAfterOneMiss = (k: number, cap: number): number => {
+      const cal = new OnlineBandCalibrator({
+        windowSize: 1000,
+        minResiduals: 1,
+        priorWeight: 0,
+        gamma: 0.02,
+        gammaDelayCap: cap,
+      });
+      const o = START + 9 * DAY;
+      const w0 = windowAt(series, o, 100);
+      cal.observe(w0);
+      cal.adjust(w0, k, { point: -1e6, lower: -1e6 - 1, upper: -1e6 + 1 });
+      cal.observe(windowAt(series, o + k * STEP, 100));
+      expect(cal.band(k).n).toBe(1);
+      return cal.missLevel(k);
+    };
+    // Miss: α ← α + γ·(0.2 − 1) = α − 0.8·γ.
+    expect(alphaAfterOneMiss(2, 0)).toBeCloseTo(0.2 - 0.8 * 0.02);
+    expect(alphaAfterOneMiss(2, 0.1)).toBeCloseTo(0.2 - 0.8 * 0.02); // 0.1 / 2 > γ: not capped
+    expect(alphaAfterOneMiss(20, 0.1)).toBeCloseTo(0.2 - 0.8 * 0.005); // capped at 0.1 / 20
+    expect(() => new OnlineBandCalibrator({ windowSize: 5, gammaDelayCap: -1 })).toThrow(/gammaDelayCap/);
+  });
+
   it('refuses windows out of origin order and bad options', () => {
     const cal = new OnlineBandCalibrator({ windowSize: 10 });
     cal.observe(windowAt(series, START + 10 * DAY, 10));

@@ -32,6 +32,12 @@ export interface OnlineCalibrationOptions {
   minResiduals?: number;
   /** Adaptive-conformal step on the miscoverage level per resolved forecast; 0 turns it off (default 0). */
   gamma?: number;
+  /**
+   * Caps the adaptive-conformal step at `gammaDelayCap / k` for lead k (slots ahead). A miss at lead k is only seen
+   * k slots later, so the level keeps moving for k origins on stale news; with γ·k large it overshoots and
+   * oscillates (0: no cap).
+   */
+  gammaDelayCap?: number;
 }
 
 interface Pending {
@@ -82,6 +88,7 @@ export class OnlineBandCalibrator {
   private readonly priorWeight: number;
   private readonly minResiduals: number;
   private readonly gamma: number;
+  private readonly gammaDelayCap: number;
   private readonly leads = new Map<number, LeadState>();
   private lastOriginMs = -Infinity;
 
@@ -96,8 +103,9 @@ export class OnlineBandCalibrator {
     this.priorWeight = options.priorWeight ?? options.windowSize / 7;
     this.minResiduals = options.minResiduals ?? 10;
     this.gamma = options.gamma ?? 0;
-    if (!(this.priorWeight >= 0) || !(this.gamma >= 0))
-      throw new RangeError('OnlineBandCalibrator: priorWeight and gamma must be ≥ 0');
+    this.gammaDelayCap = options.gammaDelayCap ?? 0;
+    if (!(this.priorWeight >= 0) || !(this.gamma >= 0) || !(this.gammaDelayCap >= 0))
+      throw new RangeError('OnlineBandCalibrator: priorWeight, gamma and gammaDelayCap must be ≥ 0');
   }
 
   private lead(k: number): LeadState {
@@ -133,11 +141,17 @@ export class OnlineBandCalibrator {
         }
         if (this.gamma > 0) {
           const miss = actual < p.lower || actual > p.upper ? 1 : 0;
-          s.alpha = Math.min(0.99, Math.max(0.001, s.alpha + this.gamma * (1 - this.coverage - miss)));
+          const gamma = this.gammaDelayCap > 0 ? Math.min(this.gamma, this.gammaDelayCap / s.k) : this.gamma;
+          s.alpha = Math.min(0.99, Math.max(0.001, s.alpha + gamma * (1 - this.coverage - miss)));
         }
       }
       if (done > 0) s.pending.splice(0, done);
     }
+  }
+
+  /** The current miscoverage level for lead time k (ACI; 1 − coverage until misses and hits move it). */
+  missLevel(k: number): number {
+    return this.lead(k).alpha;
   }
 
   /** The band, in half-widths of the incoming interval around its centre, for forecasts k slots ahead. */

@@ -18,6 +18,10 @@ describe('backtest CLI arguments', () => {
       toMs: Date.parse('2014-10-01T00:00:00Z'),
     });
   });
+  it('takes the number of seeds averaged per horizon', () => {
+    expect(parseArgs(['backtest', 'intensity', '--train', 'a', '--test', 'b', '--seeds', '5']).seeds).toBe(5);
+    expect(parseArgs(['backtest', 'intensity', '--train', 'a', '--test', 'b']).seeds).toBeUndefined();
+  });
   it.each([
     [['train'], /unknown command/],
     [['backtest', 'wind', '--train', 'a', '--test', 'b'], /"intensity" or "load"/],
@@ -30,6 +34,8 @@ describe('backtest CLI arguments', () => {
     ],
     [['backtest', 'intensity', '--train', 'a', '--test', 'b', '--model', 'arima'], /--model must be/],
     [['backtest', 'load', '--train', 'a', '--test', 'b', '--frobnicate'], /unknown option --frobnicate/],
+    [['backtest', 'intensity', '--train', 'a', '--test', 'b', '--seeds', '1.5'], /--seeds needs a positive whole/],
+    [['backtest', 'intensity', '--train', 'a', '--test', 'b', '--seeds'], /--seeds needs a positive whole/],
   ])('rejects %j with a message naming the problem', (argv, msg) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(msg);

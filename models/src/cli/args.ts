@@ -13,6 +13,7 @@ export interface BacktestArgs {
   register: boolean;
   model: 'gbm' | 'lstm' | 'ensemble';
   lstmSeconds?: number;
+  seeds?: number;
   registry?: string;
 }
 
@@ -20,6 +21,7 @@ export const USAGE = `usage:
   carbonreducer-models backtest intensity|load --train FILE... --test FILE... [--json] [--plot PNG]
         [--train-range FROM..TO] [--test-range FROM..TO] [--search SECONDS] [--register] [--registry DIR]
         [--model gbm|lstm|ensemble] [--lstm-seconds N]   (intensity)
+        [--seeds N]   GBM refits averaged per horizon (default: intensity 3, load 1)
 
   intensity: NESO (from,to,forecast,actual,index) or Electricity Maps hourly CSVs
   load:      1-minute household CSVs (Time,Aggregate,...), .gz allowed
@@ -77,6 +79,15 @@ export function parseArgs(argv: string[]): BacktestArgs {
         const s = Number(rest[++i]);
         if (!(s > 0)) throw new UsageError('--lstm-seconds needs a positive number');
         out.lstmSeconds = s;
+        list = null;
+        break;
+      }
+      case '--seeds': {
+        const v = rest[++i];
+        const s = Number(v);
+        if (!(Number.isInteger(s) && s >= 1))
+          throw new UsageError(`--seeds needs a positive whole number, got ${JSON.stringify(v ?? '')}`);
+        out.seeds = s;
         list = null;
         break;
       }

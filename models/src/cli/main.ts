@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
     searchSeconds: args.searchSeconds,
     model: args.model,
     lstmSeconds: args.lstmSeconds,
+    seeds: args.seeds,
     onProgress: (d: number, t: number, label: string) => progress.update(d, t, label),
   };
   const outcome: BacktestOutcome =
