@@ -18,8 +18,10 @@ interface Column {
 interface Row {
   name: string;
   terms: Term[];
-  sense: '<=' | '>=' | '=';
+  sense: '<=' | '>=' | '=' | 'range';
   rhs: number;
+  /** Upper side of a ranged row (`rhs ≤ terms ≤ upper`). */
+  upper?: number;
 }
 
 export function fmt(x: number): string {
@@ -52,8 +54,13 @@ export class LpWriter {
     c.cost += cost;
   }
 
-  row(name: string, terms: Term[], sense: Row['sense'], rhs: number): void {
+  row(name: string, terms: Term[], sense: '<=' | '>=' | '=', rhs: number): void {
     this.rows.push({ name, terms, sense, rhs });
+  }
+
+  /** A ranged row `lower ≤ terms ≤ upper` (one row for the solver; two in the LP text). */
+  range(name: string, terms: Term[], lower: number, upper: number): void {
+    this.rows.push({ name, terms, sense: 'range', rhs: lower, upper });
   }
 
   get integerCount(): number {
@@ -114,7 +121,7 @@ export class LpWriter {
       if (indices.length === first) continue;
       rowNames.push(r.name);
       rowLower.push(r.sense === '<=' ? -Infinity : r.rhs);
-      rowUpper.push(r.sense === '>=' ? Infinity : r.rhs);
+      rowUpper.push(r.sense === '>=' ? Infinity : r.sense === 'range' ? (r.upper as number) : r.rhs);
       starts.push(indices.length);
     }
     return {
@@ -140,7 +147,11 @@ export class LpWriter {
     for (const r of this.rows) {
       const terms = r.terms.filter(([c]) => c !== 0);
       if (terms.length === 0) continue;
-      out.push(` ${r.name}: ${sum(terms)} ${r.sense} ${fmt(r.rhs)}`);
+      if (r.sense === 'range') {
+        // Written as two rows: not every LP reader takes `lower <= expression <= upper`.
+        if (r.rhs > -Infinity) out.push(` ${r.name}_lo: ${sum(terms)} >= ${fmt(r.rhs)}`);
+        if ((r.upper as number) < Infinity) out.push(` ${r.name}_hi: ${sum(terms)} <= ${fmt(r.upper as number)}`);
+      } else out.push(` ${r.name}: ${sum(terms)} ${r.sense} ${fmt(r.rhs)}`);
     }
     out.push('Bounds');
     const binaries: string[] = [];

@@ -161,10 +161,16 @@ export function buildModel(request: HomeRequest, now: number, options: BuildOpti
     for (let t = 0; t < slotCount; t++) {
       const ov = lp.column(`ov_${t}`, 0, Infinity, ctx.penalties.overImportPerWh * ctx.slotH);
       overImport.push(ov);
-      lp.row(`fuse_${t}`, [...(loadTerms[t] as Term[]), [-1, ov]], '<=', request.importLimitW - (fixed[t] as number));
+      const terms: Term[] = [...(loadTerms[t] as Term[]), [-1, ov]];
+      const limit = request.importLimitW - (fixed[t] as number);
+      // Import limit and, with a battery, no export in one ranged row: −fixed ≤ load − ov ≤ limit − fixed. The
+      // lower side is no export (load ≥ −fixed): with ov = 0 it is that row; with ov > 0 the upper side binds at
+      // the optimum (ov is penalised), so load − ov = limit − fixed ≥ −fixed since the limit is > 0. One row
+      // instead of two, and the cycles' columns appear in it once: a smaller LP for every simplex iteration.
+      if (hasBattery) lp.range(`fuse_${t}`, terms, -(fixed[t] as number), limit);
+      else lp.row(`fuse_${t}`, terms, '<=', limit);
     }
-  }
-  if (hasBattery) {
+  } else if (hasBattery) {
     // No export: the battery may only serve the home's own load.
     for (let t = 0; t < slotCount; t++) lp.row(`noexp_${t}`, loadTerms[t] as Term[], '>=', -(fixed[t] as number));
   }
@@ -390,24 +396,20 @@ function addHeatPump(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: He
         '=',
         a * tout,
       );
-    lp.row(
-      `hmin_${i}_${t}`,
-      [
-        [1, T],
-        [1, lo],
-      ],
-      '>=',
-      d.minTempC[t] as number,
-    );
-    lp.row(
-      `hmax_${i}_${t}`,
-      [
-        [1, T],
-        [-1, hi],
-      ],
-      '<=',
-      d.maxTempC[t] as number,
-    );
+    const minC = d.minTempC[t] as number;
+    const maxC = d.maxTempC[t] as number;
+    // Comfort band, soft: min ≤ T + under − over ≤ max, one ranged row (both slacks are penalised, so at most one
+    // is non-zero). A band with min > max cannot be one row: then two, each with its own slack.
+    const band: Term[] = [
+      [1, T],
+      [1, lo],
+      [-1, hi],
+    ];
+    if (minC <= maxC) lp.range(`hband_${i}_${t}`, band, minC, maxC);
+    else {
+      lp.row(`hmin_${i}_${t}`, [band[0] as Term, band[1] as Term], '>=', minC);
+      lp.row(`hmax_${i}_${t}`, [band[0] as Term, band[2] as Term], '<=', maxC);
+    }
     (loadTerms[t] as Term[]).push([1, p]);
   }
   return { kind: 'heat_pump', power, temp, under, over };

@@ -222,6 +222,8 @@ export interface SolverResult {
   solveTimeMs: number;
   /** Best bound on the objective the solver proved (null when unknown). */
   dualBound?: number | null;
+  /** Reduced costs in column order, for an LP solved to optimality (solvers that can tell; absent for MIPs). */
+  columnDuals?: Float64Array;
   phases?: SolvePhases;
 }
 
@@ -320,6 +322,11 @@ export interface HomePlan {
      * `full` = the full model with binaries where needed; `strict` = every binary up front.
      */
     method?: 'relaxed' | 'held' | 'full' | 'strict';
+    /**
+     * How the first solve (on/off rules relaxed) was settled: `lp` = its LP relaxation came out integral;
+     * `rounded` = cycles rounded from the LP and re-solved, within the gap of the LP bound; `mip` = branch and bound.
+     */
+    first?: 'lp' | 'rounded' | 'mip';
   };
   /** Where the time went, ms, summed over all solves: writing the model, the solver's phases, reading the plan. */
   timing?: PlanTiming;

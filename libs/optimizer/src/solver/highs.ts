@@ -73,8 +73,17 @@ export async function createHighsSolver(
     let objective: number | null = null;
     const primal = Number(model.info.get('primal_solution_status'));
     // 2 = feasible primal solution available.
+    let columnDuals: Float64Array | undefined;
     if (primal === 2) {
-      const values = model.getSolution().colValue;
+      const solution = model.getSolution();
+      const values = solution.colValue;
+      // Reduced costs, for LPs only (a MIP's are not duals of anything): `solveHome` fixes binaries with them.
+      if (
+        status === 'optimal' &&
+        Number(model.info.get('mip_node_count')) < 0 &&
+        solution.colDual.length === values.length
+      )
+        columnDuals = Float64Array.from(solution.colDual);
       const n = values.length;
       if (names) for (let j = 0; j < n; j++) columns[names[j] as string] = values[j] as number;
       else for (let j = 0; j < n; j++) columns[model.getColName(j)] = values[j] as number;
@@ -101,6 +110,7 @@ export async function createHighsSolver(
       dualBound,
       solveTimeMs: done - started,
       phases: { loadMs, runMs: readStarted - runStarted, readMs: done - readStarted },
+      ...(columnDuals ? { columnDuals } : {}),
     };
   };
 
