@@ -133,6 +133,27 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment &
   });
 }
 
+/**
+ * Jest hooks that give every test (`'test'`) or the whole file (`'file'`) a time-skipping server of its own; returns
+ * the current environment. Per test where the Java test server's skipped time or update bookkeeping would leak from
+ * one test into the next.
+ */
+export function useTimeSkippingEnv(per: 'test' | 'file', startTimeoutMs = 120_000): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  const [before, after] = per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    env = await createTimeSkippingEnv();
+  }, startTimeoutMs);
+  after(async () => {
+    await env?.teardown();
+    env = undefined;
+  });
+  return () => {
+    if (!env) throw new Error('no time-skipping environment: call it inside a test');
+    return env;
+  };
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {

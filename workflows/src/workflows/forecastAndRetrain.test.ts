@@ -1,8 +1,7 @@
 import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
 import { TemporalHomeNotifier } from '../adapters/temporalNotifier';
-import { createTimeSkippingEnv, executeWithoutSkipping, withWorkers } from '../testing/temporalTestEnv';
+import { executeWithoutSkipping, useTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
 import { forecastWorkflow } from './forecast';
 import { retrainModelsWorkflow } from './retrainModels';
 import type { ForecastResult, RetrainResult } from '../types';
@@ -10,21 +9,14 @@ import type { ForecastResult, RetrainResult } from '../types';
 jest.setTimeout(120_000);
 type Activities = ReturnType<typeof createActivities>;
 
-let env: TestWorkflowEnvironment;
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-}, 120_000);
-afterEach(async () => {
-  await env?.teardown();
-});
+const env = useTimeSkippingEnv('test');
 
 describe('forecastWorkflow', () => {
   it('splits homes into batches of batchSize', async () => {
     const batches: string[][] = [];
     const notifyBatches: string[][] = [];
     const homes = Array.from({ length: 7 }, (_, i) => `h${i}`);
-    const notifier = new TemporalHomeNotifier(env.client, createJsonLogger({ level: 'error' }));
+    const notifier = new TemporalHomeNotifier(env().client, createJsonLogger({ level: 'error' }));
     const activities: Pick<
       Activities,
       'forecastIntensity' | 'listHomes' | 'forecastHomeLoads' | 'notifyForecastsChanged'
@@ -46,16 +38,16 @@ describe('forecastWorkflow', () => {
       },
     };
     // Start the homes' optimizers so the forecast's signals have somewhere to go.
-    const result = await withWorkers(env, activities, async () => {
+    const result = await withWorkers(env(), activities, async () => {
       for (const h of homes) {
-        await env.client.workflow.start('optimizeHomeWorkflow', {
+        await env().client.workflow.start('optimizeHomeWorkflow', {
           taskQueue: TASK_QUEUES.io,
           workflowId: `optimize-home/${h}`,
           args: [{ homeId: h, region: 'GB' }],
         });
       }
       return executeWithoutSkipping<ForecastResult>(() =>
-        env.client.workflow.start(forecastWorkflow, {
+        env().client.workflow.start(forecastWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: 'forecast-batches',
           args: [{ region: 'GB', batchSize: 3 }],
@@ -69,7 +61,7 @@ describe('forecastWorkflow', () => {
     expect(result.homesNotified).toBe(7);
     // One notification activity per batch, not one signal per home from the workflow.
     expect(notifyBatches.map((b) => b.length).sort()).toEqual([1, 3, 3]);
-    const signalled = await env.client.workflow.getHandle('optimize-home/h2').fetchHistory();
+    const signalled = await env().client.workflow.getHandle('optimize-home/h2').fetchHistory();
     expect(
       signalled.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'forecastsChanged'),
     ).toHaveLength(1);
@@ -114,9 +106,9 @@ describe('retrainModelsWorkflow', () => {
 
   it('promotes a challenger that beats the champion by the margin', async () => {
     const { activities, promoted } = lifecycle(15);
-    const result = await withWorkers(env, activities, () =>
+    const result = await withWorkers(env(), activities, () =>
       executeWithoutSkipping<RetrainResult>(() =>
-        env.client.workflow.start(retrainModelsWorkflow, {
+        env().client.workflow.start(retrainModelsWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: 'retrain-promote',
           args: [{ target: 'intensity', trials: 4 }],
@@ -131,9 +123,9 @@ describe('retrainModelsWorkflow', () => {
 
   it('keeps the champion when the challenger is not better enough', async () => {
     const { activities, promoted } = lifecycle(19.9);
-    const result = await withWorkers(env, activities, () =>
+    const result = await withWorkers(env(), activities, () =>
       executeWithoutSkipping<RetrainResult>(() =>
-        env.client.workflow.start(retrainModelsWorkflow, {
+        env().client.workflow.start(retrainModelsWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: 'retrain-keep',
           args: [{ target: 'load', trials: 2, minImprovement: 0.05 }],

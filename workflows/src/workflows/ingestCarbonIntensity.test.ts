@@ -1,9 +1,8 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TASK_QUEUES } from '@carbonreducer/common';
 import type { createActivities } from '../activities';
-import { createTimeSkippingEnv, executeWithoutSkipping, withWorkers } from '../testing/temporalTestEnv';
+import { executeWithoutSkipping, useTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
 import type { IngestResult } from '../types';
 import { ingestCarbonIntensityWorkflow } from './ingestCarbonIntensity';
 
@@ -11,13 +10,7 @@ type Activities = ReturnType<typeof createActivities>;
 
 jest.setTimeout(60_000);
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTimeSkippingEnv('file', 60_000);
 
 describe('ingestCarbonIntensityWorkflow', () => {
   it('retries a failing ingest and returns which source answered', async () => {
@@ -39,9 +32,9 @@ describe('ingestCarbonIntensityWorkflow', () => {
         } satisfies IngestResult;
       },
     };
-    const result = await withWorkers(env, activities, () =>
+    const result = await withWorkers(env(), activities, () =>
       executeWithoutSkipping<IngestResult>(() =>
-        env.client.workflow.start(ingestCarbonIntensityWorkflow, {
+        env().client.workflow.start(ingestCarbonIntensityWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: `ingest-test-${Date.now()}`,
           args: [{ region: 'GB' }],
@@ -62,9 +55,9 @@ describe('ingestCarbonIntensityWorkflow', () => {
         throw ApplicationFailure.nonRetryable('unreachable');
       },
     };
-    const run = withWorkers(env, activities, () =>
+    const run = withWorkers(env(), activities, () =>
       executeWithoutSkipping<IngestResult>(() =>
-        env.client.workflow.start(ingestCarbonIntensityWorkflow, {
+        env().client.workflow.start(ingestCarbonIntensityWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: `ingest-bad-${Date.now()}`,
           args: [{ region: '' }],

@@ -1,12 +1,12 @@
 import { TASK_QUEUES } from '@carbonreducer/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../activities';
 import { workflowIds } from '../ids';
 import { fakePlan } from '../testing/fakePlans';
 import { waitFor } from '../testing/waitFor';
-import { createTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import { useTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DeviceCommand, HomePlan, PlanHomeInput, RunRequest } from '../types';
 import {
   commandAckSignal,
@@ -23,16 +23,8 @@ type Activities = ReturnType<typeof createActivities>;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-let env: TestWorkflowEnvironment;
-/** A fresh test server per test: skipped time and update bookkeeping on the Java test server leak between tests. */
-function withOwnServer(): void {
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  }, 120_000);
-  afterEach(async () => {
-    await env?.teardown();
-  });
-}
+/** A fresh test server per test (see useTimeSkippingEnv). */
+const env = useTimeSkippingEnv('test');
 
 /**
  * Fake planner and dispatcher: each run starts `offsetMin` after its earliest start (changeable between plans, like
@@ -78,7 +70,7 @@ async function startHome(
   homeId: string,
   extra: { maxHistoryEvents?: number } = {},
 ): Promise<WorkflowHandle<typeof optimizeHomeWorkflow>> {
-  const handle = await env.client.workflow.start(optimizeHomeWorkflow, {
+  const handle = await env().client.workflow.start(optimizeHomeWorkflow, {
     taskQueue: TASK_QUEUES.io,
     workflowId: workflowIds.optimizeHome(homeId),
     args: [{ homeId, region: 'GB', ackTimeoutMs: 10 * MIN, ...extra }],
@@ -98,16 +90,14 @@ function dishwasher(nowMs: number, requestId = 'r1'): RunRequest {
 }
 
 function testService(): NonNullable<TestWorkflowEnvironment['connection']['testService']> {
-  const service = env.connection.testService;
+  const service = env().connection.testService;
   if (!service) throw new Error('the time-skipping environment has no test service');
   return service;
 }
 
 describe('optimizeHomeWorkflow', () => {
-  withOwnServer();
-
   it('plans a request, sends the start at the planned time exactly once, and records the ack', async () => {
-    // In real time with time skipping locked: the Java test server, when unlocked (env.sleep) while the dispatch
+    // In real time with time skipping locked: the Java test server, when unlocked (env().sleep) while the dispatch
     // activity completes, can skip past the ack timer and on to its 10-year execution timeout. The planned start is
     // 20 s ahead, so "not before the planned time" and "exactly once" are observed as they happen.
     const { activities, calls, knobs } = fakeActivities();
@@ -115,14 +105,14 @@ describe('optimizeHomeWorkflow', () => {
     const dispatchedAtMs: number[] = [];
     const dispatch = activities.dispatchCommand;
     activities.dispatchCommand = async (command) => {
-      dispatchedAtMs.push(await env.currentTimeMs());
+      dispatchedAtMs.push(await env().currentTimeMs());
       return dispatch(command);
     };
     // Held until the ack is in; the server otherwise skips whenever the workflow is idle.
     await testService().lockTimeSkipping({});
-    await withWorkers(env, activities, async () => {
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-a');
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       const result = await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
       expect(Date.parse(result.startAt) - now).toBeGreaterThanOrEqual(20_000 - 2_000);
       expect(result.avoidedEmissionsG).toBe(150);
@@ -161,7 +151,7 @@ describe('optimizeHomeWorkflow', () => {
 
       // Days later nothing more is sent.
       await testService().unlockTimeSkipping({});
-      await env.sleep(48 * HOUR);
+      await env().sleep(48 * HOUR);
       expect(calls.dispatched).toHaveLength(1);
     });
   });
@@ -169,16 +159,16 @@ describe('optimizeHomeWorkflow', () => {
   it('marks a command unacknowledged when the device stays silent', async () => {
     const { activities, calls, knobs } = fakeActivities();
     knobs.offsetMin = 0;
-    await withWorkers(env, activities, async () => {
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-silent');
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
       await waitFor(
         async () => calls.dispatched.length,
         (n) => n === 1,
         'the start command',
       );
-      await env.sleep(11 * MIN);
+      await env().sleep(11 * MIN);
       const view = await waitFor(
         () => handle.query(currentPlanQuery),
         (v) => v.commands[0]?.status === 'unacknowledged',
@@ -190,9 +180,9 @@ describe('optimizeHomeWorkflow', () => {
 
   it('re-plans when forecasts change and sends the command at the new time only', async () => {
     const { activities, calls, knobs } = fakeActivities();
-    await withWorkers(env, activities, async () => {
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-d');
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       const first = await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
       knobs.offsetMin = 300;
       await handle.signal(forecastsChangedSignal, { issuedAt: new Date(now).toISOString(), modelVersion: 'v2' });
@@ -206,7 +196,7 @@ describe('optimizeHomeWorkflow', () => {
       expect(moved.idempotencyKey).toBe('home-d/r1/start');
 
       // Past the new time: one command, at the new time and from the re-plan; the old time sent nothing.
-      await env.sleep(6 * HOUR);
+      await env().sleep(6 * HOUR);
       await waitFor(
         async () => calls.dispatched.length,
         (n) => n === 1,
@@ -219,9 +209,9 @@ describe('optimizeHomeWorkflow', () => {
 
   it('drops a run started by hand and re-plans the rest', async () => {
     const { activities, calls } = fakeActivities();
-    await withWorkers(env, activities, async () => {
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-e');
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'dw')] });
       await handle.executeUpdate(requestRunUpdate, {
         args: [{ ...dishwasher(now, 'wm'), deviceId: 'wm1', appliance: 'washing_machine', stopAtEnd: true }],
@@ -236,7 +226,7 @@ describe('optimizeHomeWorkflow', () => {
       expect(view.commands.find((c) => c.requestId === 'dw')?.status).toBe('cancelled');
       expect(calls.plans.at(-1)?.requests.map((r) => r.requestId)).toEqual(['wm']);
 
-      await env.sleep(5 * HOUR);
+      await env().sleep(5 * HOUR);
       await waitFor(
         async () => calls.dispatched.length,
         (n) => n === 2,
@@ -248,9 +238,11 @@ describe('optimizeHomeWorkflow', () => {
 
   it('continues as new to stay small and keeps its plan, requests and commands', async () => {
     const { activities, calls } = fakeActivities();
-    await withWorkers(env, activities, async () => {
+    // Locked while the updates go in: unlocked, the server may skip the idle workflow past its plans between them.
+    await testService().lockTimeSkipping({});
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-f', { maxHistoryEvents: 40 });
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       const firstRunId = (await handle.describe()).runId;
       for (let i = 0; i < 4; i++) {
         await handle.executeUpdate(requestRunUpdate, {
@@ -278,7 +270,8 @@ describe('optimizeHomeWorkflow', () => {
         ['r0', 'r1', 'r2', 'r3'].map((r) => `home-f/${r}/start`),
       );
 
-      await env.sleep(3 * HOUR);
+      await testService().unlockTimeSkipping({});
+      await env().sleep(3 * HOUR);
       await waitFor(
         async () => calls.dispatched.length,
         (n) => n === 4,
@@ -290,8 +283,6 @@ describe('optimizeHomeWorkflow', () => {
 });
 
 describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
-  withOwnServer();
-
   // One rejection per workflow: after a rejected update the Java test server loses track of later updates.
   it.each([
     [
@@ -311,9 +302,12 @@ describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
     ['a reused requestId', (now: number) => dishwasher(now, 'ok'), /requestId ok was already used/],
   ])('rejects %s in the validator and keeps the plan', async (_what, makeRequest, message) => {
     const { activities, calls } = fakeActivities();
-    await withWorkers(env, activities, async () => {
+    // Nothing here needs time to pass; unlocked, the server may skip the idle workflow to its execution timeout
+    // between the two updates (seen under load as WorkflowNotFoundError).
+    await testService().lockTimeSkipping({});
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome(`home-bad-${Math.random().toString(36).slice(2, 8)}`);
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'ok')] });
       const err = await handle.executeUpdate(requestRunUpdate, { args: [makeRequest(now)] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -338,9 +332,10 @@ describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
       }
       return planHome(input);
     };
-    await withWorkers(env, activities, async () => {
+    await testService().lockTimeSkipping({}); // as in the validator tests above
+    await withWorkers(env(), activities, async () => {
       const handle = await startHome('home-c');
-      const now = await env.currentTimeMs();
+      const now = await env().currentTimeMs();
       await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now, 'dw')] });
       const sauna: RunRequest = { ...dishwasher(now, 'sauna'), deviceId: 'sauna1', appliance: 'sauna' };
       const err = await handle.executeUpdate(requestRunUpdate, { args: [sauna] }).catch((e: unknown) => e);
