@@ -9,7 +9,8 @@ import (
 // A minimal JSON reader with JavaScript's JSON.parse semantics, which the TS validator (libs/telemetry) uses:
 // the RFC 8259 grammar exactly (no comments, no trailing commas, whitespace = space, tab, LF, CR), every number a
 // float64 (overflow gives ±Inf as in JavaScript), duplicate object keys allowed with the last value winning.
-// Strings without escapes are substrings of the input (no copy), so a typical reading costs one slice allocation.
+// Strings without escapes are substrings of the input (no copy), and containers' items live in an arena the reader
+// reuses for the next message, so a message of well-formed readings is parsed without allocating.
 
 type kind uint8
 
@@ -27,8 +28,8 @@ type value struct {
 	b    bool
 	num  float64
 	str  string
-	arr  []value
-	obj  []member
+	// items: an array's elements (key "") or an object's members in input order.
+	items []member
 }
 
 type member struct {
@@ -38,9 +39,9 @@ type member struct {
 
 // get returns the value of key (the last one if the key is repeated, as JSON.parse does).
 func (v *value) get(key string) (*value, bool) {
-	for i := len(v.obj) - 1; i >= 0; i-- {
-		if v.obj[i].key == key {
-			return &v.obj[i].val, true
+	for i := len(v.items) - 1; i >= 0; i-- {
+		if v.items[i].key == key {
+			return &v.items[i].val, true
 		}
 	}
 	return nil, false
@@ -54,10 +55,14 @@ func (v *value) has(key string) bool {
 type jsonReader struct {
 	s   string
 	pos int
+	// stack holds the items of the containers being read; a closed container's items move to arena.
+	stack []member
+	arena []member
 }
 
-func parseJSON(s string) (value, bool) {
-	r := jsonReader{s: s}
+// parseJSON reads s; the values it returns stay valid until the reader's next parse.
+func (r *jsonReader) parse(s string) (value, bool) {
+	r.s, r.pos, r.stack, r.arena = s, 0, r.stack[:0], r.arena[:0]
 	r.skipSpace()
 	v, ok := r.value()
 	if !ok {
@@ -110,6 +115,16 @@ func (r *jsonReader) value() (value, bool) {
 	return value{}, false
 }
 
+// closeContainer moves the items read since mark from the stack into the arena. Slices handed out earlier keep
+// pointing at the old array when append grows the arena, so they stay valid.
+func (r *jsonReader) closeContainer(v *value, mark int) {
+	start := len(r.arena)
+	r.arena = append(r.arena, r.stack[mark:]...)
+	v.items = r.arena[start:len(r.arena):len(r.arena)]
+	clear(r.stack[mark:])
+	r.stack = r.stack[:mark]
+}
+
 func (r *jsonReader) object() (value, bool) {
 	r.pos++ // {
 	v := value{kind: kindObject}
@@ -118,7 +133,7 @@ func (r *jsonReader) object() (value, bool) {
 		r.pos++
 		return v, true
 	}
-	v.obj = make([]member, 0, 4)
+	mark := len(r.stack)
 	for {
 		r.skipSpace()
 		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
@@ -138,7 +153,7 @@ func (r *jsonReader) object() (value, bool) {
 		if !ok {
 			return value{}, false
 		}
-		v.obj = append(v.obj, member{key: key, val: item})
+		r.stack = append(r.stack, member{key: key, val: item})
 		r.skipSpace()
 		if r.pos >= len(r.s) {
 			return value{}, false
@@ -148,6 +163,7 @@ func (r *jsonReader) object() (value, bool) {
 			r.pos++
 		case '}':
 			r.pos++
+			r.closeContainer(&v, mark)
 			return v, true
 		default:
 			return value{}, false
@@ -163,13 +179,14 @@ func (r *jsonReader) array() (value, bool) {
 		r.pos++
 		return v, true
 	}
+	mark := len(r.stack)
 	for {
 		r.skipSpace()
 		item, ok := r.value()
 		if !ok {
 			return value{}, false
 		}
-		v.arr = append(v.arr, item)
+		r.stack = append(r.stack, member{val: item})
 		r.skipSpace()
 		if r.pos >= len(r.s) {
 			return value{}, false
@@ -179,6 +196,7 @@ func (r *jsonReader) array() (value, bool) {
 			r.pos++
 		case ']':
 			r.pos++
+			r.closeContainer(&v, mark)
 			return v, true
 		default:
 			return value{}, false

@@ -116,6 +116,9 @@ var fieldIndex = func() map[string]int {
 // Validator validates messages; not safe for concurrent use (Telegraf calls a processor from one goroutine).
 type Validator struct {
 	result Result
+	json   jsonReader
+	// readings: the reading objects of the message being validated (reused).
+	readings []*value
 }
 
 func (v *Validator) reject(reason, detail string) *Result {
@@ -134,7 +137,7 @@ func (v *Validator) Validate(topic, text string, receivedMs int64) *Result {
 	if !ok {
 		return v.reject("bad_topic", truncateRunes(topic, 200))
 	}
-	body, ok := parseJSON(text)
+	body, ok := v.json.parse(text)
 	if !ok {
 		return v.reject("bad_json", "not valid JSON")
 	}
@@ -166,35 +169,36 @@ func (v *Validator) Validate(topic, text string, receivedMs int64) *Result {
 	}
 
 	ck := compiledKinds[kind]
-	readings := []value{body}
+	v.readings = append(v.readings[:0], &body)
 	if list, ok := body.get("readings"); ok {
 		if list.kind != kindArray {
 			return v.reject("bad_batch", "readings is not a list")
 		}
-		if len(list.arr) == 0 {
+		if len(list.items) == 0 {
 			return v.reject("bad_batch", "readings is empty")
 		}
-		if len(list.arr) > maxBatchReadings {
-			return v.reject("bad_batch", strconv.Itoa(len(list.arr))+" readings > "+strconv.Itoa(maxBatchReadings))
+		if len(list.items) > maxBatchReadings {
+			return v.reject("bad_batch", strconv.Itoa(len(list.items))+" readings > "+strconv.Itoa(maxBatchReadings))
 		}
-		for _, m := range body.obj {
+		for _, m := range body.items {
 			if m.key != "v" && m.key != "readings" {
 				return v.reject("bad_batch", "unexpected envelope key "+m.key)
 			}
 		}
-		for i := range list.arr {
-			if list.arr[i].kind != kindObject {
+		v.readings = v.readings[:0]
+		for i := range list.items {
+			if list.items[i].val.kind != kindObject {
 				return v.reject("bad_batch", "a reading is not an object")
 			}
+			v.readings = append(v.readings, &list.items[i].val)
 		}
-		readings = list.arr
 	}
 
 	v.result.Type = ResultReadings
 	v.result.Kind = kind
-	for i := range readings {
+	for _, reading := range v.readings {
 		var r Reading
-		if rej := validateReading(&readings[i], ck, receivedMs, &r); rej != nil {
+		if rej := validateReading(reading, ck, receivedMs, &r); rej != nil {
 			v.result.Rejects = append(v.result.Rejects, *rej)
 			continue
 		}
@@ -212,8 +216,8 @@ func validateReading(reading *value, ck *compiledKind, receivedMs int64, out *Re
 	if rej != nil {
 		return rej
 	}
-	for i := range reading.obj {
-		if !ck.allowed[reading.obj[i].key] {
+	for i := range reading.items {
+		if !ck.allowed[reading.items[i].key] {
 			return unexpectedKey(reading, ck)
 		}
 	}
@@ -245,9 +249,9 @@ func validateReading(reading *value, ck *compiledKind, receivedMs int64, out *Re
 // unexpectedKey names the reason for a reading with a key outside its kind: the first such key in sorted order
 // decides, as in the TS validator.
 func unexpectedKey(reading *value, ck *compiledKind) *Rejection {
-	keys := make([]string, 0, len(reading.obj))
-	for i := range reading.obj {
-		keys = append(keys, reading.obj[i].key)
+	keys := make([]string, 0, len(reading.items))
+	for i := range reading.items {
+		keys = append(keys, reading.items[i].key)
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
@@ -426,28 +430,28 @@ func stringify(b *strings.Builder, v *value) {
 		quote(b, v.str)
 	case kindArray:
 		b.WriteByte('[')
-		for i := range v.arr {
+		for i := range v.items {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			stringify(b, &v.arr[i])
+			stringify(b, &v.items[i].val)
 		}
 		b.WriteByte(']')
 	case kindObject:
 		b.WriteByte('{')
 		first := true
-		for i := range v.obj {
+		for i := range v.items {
 			// A repeated key is printed once, with its last value, at its first position (as JSON.parse keeps it).
-			if seenBefore(v.obj[:i], v.obj[i].key) {
+			if seenBefore(v.items[:i], v.items[i].key) {
 				continue
 			}
 			if !first {
 				b.WriteByte(',')
 			}
 			first = false
-			quote(b, v.obj[i].key)
+			quote(b, v.items[i].key)
 			b.WriteByte(':')
-			last, _ := v.get(v.obj[i].key)
+			last, _ := v.get(v.items[i].key)
 			stringify(b, last)
 		}
 		b.WriteByte('}')

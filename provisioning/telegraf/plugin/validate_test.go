@@ -76,17 +76,18 @@ func TestJSONLikeJavaScript(t *testing.T) {
 	valid := []string{`{}`, `[]`, `0`, `-0.5e+3`, `"a\u00e9\ud83d\ude00"`, ` {"a" : [1, true, false, null]} `, `1e400`}
 	invalid := []string{``, `{`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `+1`, `-`, `'a'`, `"a`, "\"\x01\"", `"\x"`,
 		`"\u12"`, `{a:1}`, `tru`, `nul`, `1 2`, "\ufeff{}", `{"a" 1}`, `NaN`, `Infinity`}
+	var r jsonReader
 	for _, s := range valid {
-		if _, ok := parseJSON(s); !ok {
+		if _, ok := r.parse(s); !ok {
 			t.Errorf("%q should parse", s)
 		}
 	}
 	for _, s := range invalid {
-		if _, ok := parseJSON(s); ok {
+		if _, ok := r.parse(s); ok {
 			t.Errorf("%q should not parse", s)
 		}
 	}
-	v, _ := parseJSON(`{"ts":1,"ts":"x","k":"a\nb"}`)
+	v, _ := r.parse(`{"ts":1,"ts":"x","k":"a\nb"}`)
 	if ts, _ := v.get("ts"); ts.kind != kindString {
 		t.Errorf("duplicate key: the last value wins, got %+v", ts)
 	}
