@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +199,28 @@ func BenchmarkProcessor100Readings(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/reading")
+}
+
+// No input makes the validator fail: deep nesting, the size limit, odd topics.
+func TestHostileInputs(t *testing.T) {
+	var v Validator
+	topic := "carbonreducer/h1/telemetry/meter/main"
+	deep := strings.Repeat("[", 30000) + strings.Repeat("]", 30000)
+	if r := v.Validate(topic, deep, nowMs); r.Rejects[0].Reason != "bad_json" || r.Rejects[0].Detail != "not a JSON object" {
+		t.Errorf("deep array: %+v", r.Rejects)
+	}
+	big := `{"v":1,"ts":1,"x":"` + strings.Repeat("a", maxPayloadBytes) + `"}`
+	if r := v.Validate(topic, big, nowMs); r.Rejects[0].Reason != "payload_too_large" {
+		t.Errorf("big: %+v", r.Rejects)
+	}
+	for _, bad := range []string{"", "/", "carbonreducer", "carbonreducer//telemetry/meter/x", "carbonreducer/h/telemetry/meter/x/y",
+		"carbonreducer/h/status/-x", "carbonreducer/H/status/x", "carbonreducer/h/telemetry/fridge/x"} {
+		if r := v.Validate(bad, `{"v":1}`, nowMs); r.Rejects[0].Reason != "bad_topic" {
+			t.Errorf("%q: %+v", bad, r.Rejects)
+		}
+	}
+	if r := v.Validate("carbonreducer/h/status/x", `{"v":1,"state":"offline"}`, nowMs); r.Type != ResultStatus || r.Online ||
+		r.StatusTimeMs != nowMs {
+		t.Errorf("status: %+v", r)
+	}
 }
