@@ -139,11 +139,13 @@ const arbHome = (n: number): fc.Arbitrary<HomeRequest> =>
 describe('exactness of the shortcuts in solveHome', () => {
   it('relaxed / held / full give the objective of the strict MILP (every binary up front) on random homes', () => {
     const methods: Record<string, number> = {};
+    const firsts: Record<string, number> = {};
     fc.assert(
       fc.property(arbHome(24), (req) => {
         const fast = solveHome(req, T0, solver, { mipRelGap: 1e-6 });
         const strict = solveHome(req, T0, solver, { strict: true, mipRelGap: 1e-6 });
         methods[fast.model.method ?? '?'] = (methods[fast.model.method ?? '?'] ?? 0) + 1;
+        firsts[fast.model.first ?? '?'] = (firsts[fast.model.first ?? '?'] ?? 0) + 1;
         expect(fast.status).toBe('optimal');
         expect(strict.status).toBe('optimal');
         expect(fast.mipGap ?? 0).toBeLessThanOrEqual(1e-6);
@@ -158,6 +160,75 @@ describe('exactness of the shortcuts in solveHome', () => {
     // The random homes must exercise the shortcut, not only the easy path.
     expect(methods['relaxed'] ?? 0).toBeGreaterThan(0);
     expect((methods['held'] ?? 0) + (methods['full'] ?? 0)).toBeGreaterThan(0);
+    // ... and each way the first (relaxed) solve is settled: integral LP, dive within the gap, branch and bound
+    // after reduced-cost fixing.
+    expect(firsts['lp'] ?? 0).toBeGreaterThan(0);
+    expect(firsts['mip'] ?? 0).toBeGreaterThan(0);
+  });
+
+  it('the dive and reduced-cost fixing give the optimum of the plain MIP at the benchmark gap', () => {
+    const firsts: Record<string, number> = {};
+    fc.assert(
+      fc.property(arbHome(32), (req) => {
+        const fast = solveHome(req, T0, solver, { mipRelGap: 1e-4 });
+        const strict = solveHome(req, T0, solver, { strict: true, mipRelGap: 1e-7 });
+        firsts[fast.model.first ?? '?'] = (firsts[fast.model.first ?? '?'] ?? 0) + 1;
+        expect(fast.status).toBe('optimal');
+        expect(fast.mipGap ?? 0).toBeLessThanOrEqual(1e-4);
+        // Proven within 1e-4 of a bound that the true optimum cannot beat.
+        expect(fast.objective).toBeGreaterThanOrEqual(
+          strict.objective - 1e-6 * Math.max(1, Math.abs(strict.objective)),
+        );
+        expect(fast.objective - strict.objective).toBeLessThanOrEqual(1.01e-4 * Math.max(1, Math.abs(fast.objective)));
+        expect(checkPlan(req, fast, T0)).toEqual([]);
+      }),
+      { seed: 8, numRuns: 30 },
+    );
+    expect(firsts['rounded'] ?? 0).toBeGreaterThan(0);
+  });
+
+  it('the ranged rows (fuse with no export, comfort band) give the optimum of the separate rows', () => {
+    const withHeatPump = arbHome(24).chain((req) =>
+      fc
+        .record({
+          outdoor: fc.integer({ min: -5, max: 12 }),
+          lowC: fc.array(fc.integer({ min: 16, max: 21 }), { minLength: 24, maxLength: 24 }),
+          capacity: fc.integer({ min: 2000, max: 8000 }),
+        })
+        .map(({ outdoor, lowC, capacity }): HomeRequest => ({
+          ...req,
+          devices: [
+            ...req.devices,
+            {
+              kind: 'heat_pump',
+              id: 'hp',
+              label: 'heat pump',
+              maxPowerW: 2500,
+              cop: 3,
+              heatCapacityWhPerK: capacity,
+              thermalResistanceKPerW: 0.008,
+              indoorTempC: 19,
+              outdoorTempC: new Array<number>(24).fill(outdoor),
+              minTempC: lowC,
+              maxTempC: new Array<number>(24).fill(22),
+            },
+          ],
+        })),
+    );
+    const options = { timeLimitSec: 30, mipRelGap: 1e-7 };
+    fc.assert(
+      fc.property(withHeatPump, (req) => {
+        const ranged = buildModel(req, T0, { strict: true });
+        const separate = buildModel(req, T0, { strict: true, separateRows: true });
+        expect(ranged.index.rows).toBeLessThan(separate.index.rows);
+        const a = solver.solveProblem!(ranged.problem, options);
+        const b = solver.solveProblem!(separate.problem, options);
+        expect(a.status).toBe('optimal');
+        expect(b.status).toBe('optimal');
+        expect(Math.abs(a.objective! - b.objective!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b.objective!)));
+      }),
+      { seed: 21, numRuns: 25 },
+    );
   });
 
   it('the array interface and the LP text give the same optimum', () => {

@@ -116,6 +116,11 @@ export interface BuildOptions {
    * by their bounds) so the index has the same shape.
    */
   fixedCycleStarts?: Record<number, number | null>;
+  /**
+   * The textbook rows instead of the ranged ones: import limit and no export as two rows per slot, the comfort
+   * band as two. Same optimum (a test checks it); more rows and non-zeros for the solver.
+   */
+  separateRows?: boolean;
 }
 
 /**
@@ -149,7 +154,7 @@ export function buildModel(request: HomeRequest, now: number, options: BuildOpti
         );
         break;
       case 'heat_pump':
-        devices.push(addHeatPump(ctx, lp, loadTerms, d, i));
+        devices.push(addHeatPump(ctx, lp, loadTerms, d, i, options.separateRows ?? false));
         break;
     }
   });
@@ -167,10 +172,11 @@ export function buildModel(request: HomeRequest, now: number, options: BuildOpti
       // lower side is no export (load ≥ −fixed): with ov = 0 it is that row; with ov > 0 the upper side binds at
       // the optimum (ov is penalised), so load − ov = limit − fixed ≥ −fixed since the limit is > 0. One row
       // instead of two, and the cycles' columns appear in it once: a smaller LP for every simplex iteration.
-      if (hasBattery) lp.range(`fuse_${t}`, terms, -(fixed[t] as number), limit);
+      if (hasBattery && !options.separateRows) lp.range(`fuse_${t}`, terms, -(fixed[t] as number), limit);
       else lp.row(`fuse_${t}`, terms, '<=', limit);
     }
-  } else if (hasBattery) {
+  }
+  if (hasBattery && (request.importLimitW === null || options.separateRows)) {
     // No export: the battery may only serve the home's own load.
     for (let t = 0; t < slotCount; t++) lp.row(`noexp_${t}`, loadTerms[t] as Term[], '>=', -(fixed[t] as number));
   }
@@ -355,7 +361,14 @@ function addBattery(
   return { kind: 'battery', charge, discharge, soc, mode };
 }
 
-function addHeatPump(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: HeatPumpRequest, i: number): DeviceIndex {
+function addHeatPump(
+  ctx: ModelContext,
+  lp: LpWriter,
+  loadTerms: Term[][],
+  d: HeatPumpRequest,
+  i: number,
+  separateRows: boolean,
+): DeviceIndex {
   const { request, penalties } = ctx;
   const co2 = co2PriceOf(d, request);
   const a = ctx.slotH / (d.heatCapacityWhPerK * d.thermalResistanceKPerW);
@@ -405,7 +418,7 @@ function addHeatPump(ctx: ModelContext, lp: LpWriter, loadTerms: Term[][], d: He
       [1, lo],
       [-1, hi],
     ];
-    if (minC <= maxC) lp.range(`hband_${i}_${t}`, band, minC, maxC);
+    if (minC <= maxC && !separateRows) lp.range(`hband_${i}_${t}`, band, minC, maxC);
     else {
       lp.row(`hmin_${i}_${t}`, [band[0] as Term, band[1] as Term], '>=', minC);
       lp.row(`hmax_${i}_${t}`, [band[0] as Term, band[2] as Term], '<=', maxC);

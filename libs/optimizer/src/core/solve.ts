@@ -4,8 +4,10 @@ import type {
   BuiltModel,
   HomePlan,
   HomeRequest,
+  LpBasis,
   MilpSolver,
   ModelIndex,
+  ProblemSolveOptions,
   PlanTiming,
   SolveOptions,
   SolverResult,
@@ -105,19 +107,23 @@ export function relativeGap(upper: number, lower: number): number {
 
 type Violations = ReturnType<typeof onOffViolations>;
 
-/** Solves a built model, through the array interface when the solver has one; `lp`: integrality dropped. */
-function runSolver(
-  solver: MilpSolver,
-  built: BuiltModel,
-  options: SolveOptions,
-  start?: Record<string, number>,
-  lp = false,
-): SolverResult {
+/** How to run one solve: `lp` drops integrality; `start` and `basis` are handed to solvers that take them. */
+interface RunExtras {
+  lp?: boolean;
+  start?: Record<string, number>;
+  basis?: LpBasis;
+}
+
+/** Solves a built model, through the array interface when the solver has one. */
+function runSolver(solver: MilpSolver, built: BuiltModel, options: SolveOptions, extras: RunExtras = {}): SolverResult {
   if (solver.solveProblem) {
-    const problem = lp
+    const problem = extras.lp
       ? { ...built.problem, integrality: new Int32Array(built.problem.integrality.length) }
       : built.problem;
-    return solver.solveProblem(problem, start ? { ...options, start } : options);
+    const opts: ProblemSolveOptions = { ...options };
+    if (extras.start) opts.start = extras.start;
+    if (extras.basis) opts.basis = extras.basis;
+    return solver.solveProblem(problem, opts);
   }
   return solver.solve(built.lp, options);
 }
@@ -133,20 +139,53 @@ function isIntegral(built: BuiltModel, result: SolverResult): boolean {
   return true;
 }
 
-/** Each free cycle at the start the LP relaxation gave most weight (null when "unscheduled" outweighs every start). */
-function roundedCycleStarts(index: ModelIndex, result: SolverResult): Record<number, number | null> {
-  const out: Record<number, number | null> = {};
+/**
+ * The free cycle, not yet held, that the LP is surest of among those it left undecided (some start strictly
+ * between 0 and 1), with its heaviest start (null: "unscheduled" outweighs every start). Null when none is left.
+ */
+function surestFractionalCycle(
+  index: ModelIndex,
+  result: SolverResult,
+  held: Record<number, number | null>,
+): { device: number; slot: number | null } | null {
+  let pick: { device: number; slot: number | null; weight: number } | null = null;
   index.devices.forEach((ix, i) => {
-    if (ix.kind !== 'cycle' || ix.fixedStartSlot !== null) return;
-    let best: number | null = null;
+    if (ix.kind !== 'cycle' || ix.fixedStartSlot !== null || i in held) return;
+    let slot: number | null = null;
     let weight = ix.unscheduledColumn ? (result.columns[ix.unscheduledColumn] ?? 0) : 0;
+    let whole = Math.abs(weight - Math.round(weight)) <= 1e-6;
     for (const s of ix.starts) {
       const x = result.columns[s.column] ?? 0;
-      if (x > weight + 1e-9) [best, weight] = [s.slot, x];
+      if (Math.abs(x - Math.round(x)) > 1e-6) whole = false;
+      if (x > weight + 1e-9) [slot, weight] = [s.slot, x];
     }
-    out[i] = best;
+    if (!whole && (pick === null || weight > pick.weight)) pick = { device: i, slot, weight };
   });
-  return out;
+  const p = pick as { device: number; slot: number | null } | null;
+  return p === null ? null : { device: p.device, slot: p.slot };
+}
+
+/**
+ * The same model with some free cycles held at a start (null: unscheduled) by their columns' bounds, without
+ * building it again: same columns and rows, so an LP basis of the original still fits.
+ */
+function holdCycles(built: BuiltModel, starts: Record<number, number | null>): BuiltModel {
+  const p = built.problem;
+  const colLower = Float64Array.from(p.colLower);
+  const colUpper = Float64Array.from(p.colUpper);
+  const at = new Map<string, number>();
+  p.columnNames.forEach((n, j) => at.set(n, j));
+  const set = (name: string | null, value: number) => {
+    const j = name === null ? undefined : at.get(name);
+    if (j !== undefined) colLower[j] = colUpper[j] = value;
+  };
+  for (const [key, slot] of Object.entries(starts)) {
+    const ix = built.index.devices[Number(key)];
+    if (ix?.kind !== 'cycle' || ix.fixedStartSlot !== null) continue;
+    for (const s of ix.starts) set(s.column, s.slot === slot ? 1 : 0);
+    set(ix.unscheduledColumn, slot === null ? 1 : 0);
+  }
+  return { ...built, problem: { ...p, colLower, colUpper } };
 }
 
 const hasPlan = (r: SolverResult) =>
@@ -189,14 +228,13 @@ export function solveHome(
   const timing: PlanTiming = { buildMs: 0, loadMs: 0, runMs: 0, readMs: 0, parseMs: 0 };
   let totalMs = 0;
   let solves = 0;
-  /** Runs the solver on a built model (`lp`: integrality dropped) and accounts its time. */
+  /** Runs the solver on a built model and accounts its time. */
   const runBuilt = (
     built: BuiltModel,
     opts: SolveOptions = solveOptions,
-    start?: Record<string, number>,
-    lp = false,
+    extras: RunExtras = {},
   ): { built: BuiltModel; result: SolverResult } => {
-    const result = runSolver(solver, built, opts, start, lp);
+    const result = runSolver(solver, built, opts, extras);
     solves++;
     totalMs += result.solveTimeMs;
     if (result.phases) {
@@ -209,26 +247,15 @@ export function solveHome(
   const solveOnce = (
     b: BuildOptions,
     opts: SolveOptions = solveOptions,
-    start?: Record<string, number>,
-    lp = false,
+    extras: RunExtras = {},
   ): { built: BuiltModel; result: SolverResult } => {
     const t0 = clock();
     const built = buildModel(request, now, b);
     if (!solver.solveProblem) void built.lp; // text is part of building for text-only solvers
     timing.buildMs += clock() - t0;
-    return runBuilt(built, opts, start, lp);
+    return runBuilt(built, opts, extras);
   };
   let first: NonNullable<HomePlan['model']['first']> | undefined;
-  /** The LP relaxation when it comes out integral (then it is the MIP's optimum), else the MIP. */
-  const solveLpFirst = (b: BuildOptions, opts: SolveOptions): { built: BuiltModel; result: SolverResult } => {
-    if (solver.solveProblem) {
-      const lp = solveOnce(b, opts, undefined, true);
-      if (lp.result.status === 'optimal' && isIntegral(lp.built, lp.result)) {
-        return { built: lp.built, result: { ...lp.result, mipGap: 0, dualBound: lp.result.objective } };
-      }
-    }
-    return solveOnce(b, opts);
-  };
   const finish = (
     method: NonNullable<HomePlan['model']['method']>,
     built: BuiltModel,
@@ -250,56 +277,17 @@ export function solveHome(
     return plan;
   };
 
+  type Run = { built: BuiltModel; result: SolverResult };
   /**
-   * The model with on/off rules relaxed, solved to within `mipRelGap` as cheaply as it can be proved:
-   * - `lp`: its LP relaxation (no MIP presolve, no branching); when every cycle start comes out whole, that is the
-   *   MIP's optimum (about half the benchmark homes);
-   * - `rounded`: otherwise each cycle goes to the start the LP gave most weight and the rest is re-solved as an LP
-   *   around them: a feasible plan, proven within the gap when its cost is within `mipRelGap` of the LP bound;
-   * - `mip`: otherwise the MIP, starting from that plan (an incumbent from the first node lets HiGHS prune).
-   * The result's `dualBound` is a proved lower bound on the relaxed model, hence on the full one.
+   * Branch and bound after reduced-cost fixing. `lp` is the LP relaxation of the model (with reduced costs),
+   * `incumbent` a plan for it costing `upper`: a binary the LP left at 0 (1) whose reduced cost exceeds
+   * upper − LP bound can only be 1 (0) in plans costing more than the incumbent, so it is fixed. The incumbent
+   * stays the answer if the MIP finds nothing better, and min(MIP bound, upper) is a proved lower bound over both
+   * parts.
    */
-  const solveRelaxed = (): { built: BuiltModel; result: SolverResult } => {
-    if (!solver.solveProblem) {
-      first = 'mip';
-      return solveOnce({});
-    }
-    const lp = solveOnce({}, solveOptions, undefined, true);
-    if (lp.result.status !== 'optimal' || lp.result.objective === null) {
-      first = 'mip';
-      return solveOnce({});
-    }
-    const bound = lp.result.objective;
-    if (isIntegral(lp.built, lp.result)) {
-      first = 'lp';
-      return { built: lp.built, result: { ...lp.result, mipGap: 0, dualBound: bound } };
-    }
-    const rounded = solveOnce(
-      { fixedCycleStarts: roundedCycleStarts(lp.built.index, lp.result) },
-      solveOptions,
-      undefined,
-      true,
-    );
-    const roundedOk = rounded.result.status === 'optimal' && isIntegral(rounded.built, rounded.result);
-    if (roundedOk && rounded.result.objective !== null) {
-      const gap = relativeGap(rounded.result.objective, bound);
-      if (gap <= solveOptions.mipRelGap) {
-        first = 'rounded';
-        return { built: rounded.built, result: { ...rounded.result, mipGap: gap, dualBound: bound } };
-      }
-    }
-    first = 'mip';
-    const duals = lp.result.columnDuals;
-    if (!roundedOk || rounded.result.objective === null || !duals) {
-      const mip = runBuilt(lp.built);
-      const dualBound = mip.result.dualBound ?? null;
-      return { ...mip, result: { ...mip.result, dualBound: dualBound === null ? bound : Math.max(bound, dualBound) } };
-    }
-    // Reduced-cost fixing: a binary the LP left at 0 (1) with reduced cost d > upper − bound (d < −(upper − bound))
-    // can only be 1 (0) in plans costing more than the rounded plan, so it is fixed. What is left is searched by
-    // the MIP; the rounded plan stays the answer if the MIP finds nothing better, and min(MIP bound, upper) is a
-    // proved lower bound over both parts.
-    const upper = rounded.result.objective;
+  const fixAndBranch = (lp: Run, incumbent: Run, upper: number): Run => {
+    const bound = lp.result.objective as number;
+    const duals = lp.result.columnDuals as Float64Array;
     const margin = (upper - bound) * (1 + 1e-6) + 1e-7 * (1 + Math.abs(upper));
     const p = lp.built.problem;
     const colLower = Float64Array.from(p.colLower);
@@ -308,37 +296,91 @@ export function solveHome(
       if (p.integrality[j] === 0) continue;
       const x = lp.result.columns[p.columnNames[j] as string] ?? 0;
       const d = duals[j] as number;
-      if (x <= colLower[j]! + 1e-9 && d > margin) colUpper[j] = colLower[j] as number;
-      else if (x >= colUpper[j]! - 1e-9 && d < -margin) colLower[j] = colUpper[j] as number;
+      if (x <= (colLower[j] as number) + 1e-9 && d > margin) colUpper[j] = colLower[j] as number;
+      else if (x >= (colUpper[j] as number) - 1e-9 && d < -margin) colLower[j] = colUpper[j] as number;
     }
-    const reduced: BuiltModel = { ...lp.built, problem: { ...p, colLower, colUpper } };
-    const mip = runBuilt(reduced);
+    const mip = runBuilt({ ...lp.built, problem: { ...p, colLower, colUpper } });
     const mipBound = mip.result.dualBound ?? null;
     const mipObj = hasPlan(mip.result) ? mip.result.objective : null;
-    if (mipBound === null || (mip.result.status !== 'optimal' && mipObj === null)) {
-      // Nothing proved in the reduced space: fall back to the whole MIP.
+    // Nothing proved in the reduced space (should not happen: the incumbent lies in it): the whole MIP.
+    if (mipBound === null) {
       const whole = runBuilt(lp.built);
-      const dualBound = whole.result.dualBound ?? null;
-      return {
-        ...whole,
-        result: { ...whole.result, dualBound: dualBound === null ? bound : Math.max(bound, dualBound) },
-      };
+      const b = whole.result.dualBound ?? null;
+      return { ...whole, result: { ...whole.result, dualBound: Math.max(bound, b ?? -Infinity) } };
     }
     const lower = Math.max(bound, Math.min(mipBound, upper));
-    const useMip = mipObj !== null && mipObj <= upper;
-    const best = useMip ? mip : rounded;
-    const bestObj = useMip ? mipObj : upper;
-    const gap = relativeGap(bestObj, lower);
+    const best = mipObj !== null && mipObj <= upper ? { r: mip, obj: mipObj } : { r: incumbent, obj: upper };
+    const gap = relativeGap(best.obj, lower);
     return {
-      built: best.built,
+      built: best.r.built,
       result: {
-        ...best.result,
+        ...best.r.result,
         status: gap <= solveOptions.mipRelGap ? 'optimal' : mip.result.status,
-        objective: bestObj,
+        objective: best.obj,
         mipGap: gap,
         dualBound: lower,
       },
     };
+  };
+
+  /**
+   * The model with on/off rules relaxed, solved to within `mipRelGap` as cheaply as it can be proved:
+   * - `lp`: its LP relaxation (no MIP presolve, no branching); when every cycle start comes out whole, that is the
+   *   MIP's optimum (about half the benchmark homes);
+   * - `rounded`: otherwise a dive: hold the cycle the LP is surest of at its heaviest start and re-solve the LP from
+   *   the last basis, until every start is whole. That is a feasible plan, proven when its cost is within
+   *   `mipRelGap` of the first LP's bound;
+   * - `mip`: otherwise branch and bound, after reduced-cost fixing: a binary the LP left at 0 (1) whose reduced
+   *   cost exceeds the gap between the dive's plan and the LP bound can only be 1 (0) in plans costing more than
+   *   the dive's, so it is fixed. The dive's plan stays the answer if the MIP finds nothing better, and
+   *   min(MIP bound, dive's cost) is a proved lower bound over both parts.
+   * The result's `dualBound` is a proved lower bound on the relaxed model, hence on the full one.
+   */
+  const solveRelaxed = (): { built: BuiltModel; result: SolverResult } => {
+    const withBound = (r: { built: BuiltModel; result: SolverResult }, bound: number) => {
+      const b = r.result.dualBound ?? null;
+      return { built: r.built, result: { ...r.result, dualBound: b === null ? bound : Math.max(bound, b) } };
+    };
+    if (!solver.solveProblem) {
+      first = 'mip';
+      return solveOnce({});
+    }
+    const lp = solveOnce({}, solveOptions, { lp: true });
+    if (lp.result.status !== 'optimal' || lp.result.objective === null) {
+      first = 'mip';
+      return runBuilt(lp.built);
+    }
+    const bound = lp.result.objective;
+    if (isIntegral(lp.built, lp.result)) {
+      first = 'lp';
+      return { built: lp.built, result: { ...lp.result, mipGap: 0, dualBound: bound } };
+    }
+
+    // Dive.
+    const held: Record<number, number | null> = {};
+    let dive = lp;
+    for (let k = 0; k < request.devices.length && dive.result.status === 'optimal'; k++) {
+      const pick = surestFractionalCycle(dive.built.index, dive.result, held);
+      if (pick === null) break;
+      held[pick.device] = pick.slot;
+      const extras: RunExtras = { lp: true };
+      if (dive.result.basis) extras.basis = dive.result.basis;
+      dive = runBuilt(holdCycles(lp.built, held), solveOptions, extras);
+    }
+    const diveOk =
+      dive.result.status === 'optimal' && dive.result.objective !== null && isIntegral(dive.built, dive.result);
+    const upper = diveOk ? (dive.result.objective as number) : null;
+    if (upper !== null) {
+      const gap = relativeGap(upper, bound);
+      if (gap <= solveOptions.mipRelGap) {
+        first = 'rounded';
+        return { built: dive.built, result: { ...dive.result, mipGap: gap, dualBound: bound } };
+      }
+    }
+
+    first = 'mip';
+    if (upper === null || !lp.result.columnDuals) return withBound(runBuilt(lp.built), bound);
+    return fixAndBranch(lp, dive, upper);
   };
 
   if (options.strict) {
@@ -355,10 +397,11 @@ export function solveHome(
   const lowerBound = relaxed.result.dualBound ?? null;
   let build: BuildOptions = binarySlotsAfter(request, now, relaxed.built.index, relaxed.result, broken, {});
   let start: Record<string, number> | undefined;
+  let heldPlan: Run | undefined;
   const held = cycleStartsOf(relaxed.built.index, relaxed.result);
   for (let k = 0; k < MAX_ROUNDS; k++) {
     // The held problem is small: solve it tightly so that its plan is as good as it gets around these cycles.
-    const repaired = solveLpFirst({ ...build, fixedCycleStarts: held }, { ...solveOptions, mipRelGap: 1e-6 });
+    const repaired = solveOnce({ ...build, fixedCycleStarts: held }, { ...solveOptions, mipRelGap: 1e-6 });
     if (!hasPlan(repaired.result)) break;
     const still = onOffViolations(request, now, repaired.built.index, repaired.result);
     if (still.count > 0) {
@@ -366,6 +409,7 @@ export function solveHome(
       continue;
     }
     start = repaired.result.columns;
+    heldPlan = repaired;
     const upper = repaired.result.objective;
     if (upper !== null && lowerBound !== null) {
       const gap = relativeGap(upper, lowerBound);
@@ -376,9 +420,17 @@ export function solveHome(
 
   // 3. The full model with those binaries, from the held plan, adding binaries until no rule is broken.
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const full = solveOnce(build, solveOptions, start);
+    const upper = heldPlan?.result.objective ?? null;
+    const full = solveOnce(build, solveOptions, start ? { start } : {});
     const left = onOffViolations(request, now, full.built.index, full.result);
     if (left.count === 0 || !hasPlan(full.result)) return finish('full', full.built, full.result);
+    // The solve broke a rule in a slot without a binary, but its bound (of a relaxation of the full model) may
+    // already prove the held plan, which obeys every rule.
+    const fullBound = full.result.dualBound ?? null;
+    if (heldPlan && upper !== null && fullBound !== null) {
+      const gap = relativeGap(upper, Math.max(fullBound, lowerBound ?? -Infinity));
+      if (gap <= solveOptions.mipRelGap) return finish('full', heldPlan.built, heldPlan.result, { gap });
+    }
     build = binarySlotsAfter(request, now, full.built.index, full.result, left, build);
     start = undefined;
   }

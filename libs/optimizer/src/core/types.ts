@@ -206,6 +206,14 @@ export interface ProblemSolveOptions extends SolveOptions {
    * taken as 0. An infeasible start is ignored by the solver, never trusted.
    */
   start?: Record<string, number>;
+  /** A simplex basis from an earlier LP of the same shape (same columns and rows): the LP starts from it. */
+  basis?: LpBasis;
+}
+
+/** A simplex basis, as the solver reports it (per column and per row status codes); opaque to the core. */
+export interface LpBasis {
+  colStatus: Int32Array;
+  rowStatus: Int32Array;
 }
 
 export type SolverStatus = 'optimal' | 'infeasible' | 'time_limit' | 'other';
@@ -224,6 +232,8 @@ export interface SolverResult {
   dualBound?: number | null;
   /** Reduced costs in column order, for an LP solved to optimality (solvers that can tell; absent for MIPs). */
   columnDuals?: Float64Array;
+  /** The optimal basis of an LP (solvers that can tell), to warm-start a re-solve after bound changes. */
+  basis?: LpBasis;
   phases?: SolvePhases;
 }
 

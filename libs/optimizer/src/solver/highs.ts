@@ -1,5 +1,6 @@
 import loadHighs from 'highs';
 import type {
+  LpBasis,
   MilpProblem,
   MilpSolver,
   ProblemSolveOptions,
@@ -74,6 +75,7 @@ export async function createHighsSolver(
     const primal = Number(model.info.get('primal_solution_status'));
     // 2 = feasible primal solution available.
     let columnDuals: Float64Array | undefined;
+    let basis: LpBasis | undefined;
     if (primal === 2) {
       const solution = model.getSolution();
       const values = solution.colValue;
@@ -82,8 +84,14 @@ export async function createHighsSolver(
         status === 'optimal' &&
         Number(model.info.get('mip_node_count')) < 0 &&
         solution.colDual.length === values.length
-      )
+      ) {
         columnDuals = Float64Array.from(solution.colDual);
+        // 1 = valid basis.
+        if (Number(model.info.get('basis_validity')) === 1) {
+          const b = model.getBasis();
+          basis = { colStatus: Int32Array.from(b.colStatus), rowStatus: Int32Array.from(b.rowStatus) };
+        }
+      }
       const n = values.length;
       if (names) for (let j = 0; j < n; j++) columns[names[j] as string] = values[j] as number;
       else for (let j = 0; j < n; j++) columns[model.getColName(j)] = values[j] as number;
@@ -111,6 +119,7 @@ export async function createHighsSolver(
       solveTimeMs: done - started,
       phases: { loadMs, runMs: readStarted - runStarted, readMs: done - readStarted },
       ...(columnDuals ? { columnDuals } : {}),
+      ...(basis ? { basis } : {}),
     };
   };
 
@@ -168,6 +177,14 @@ export async function createHighsSolver(
             },
             ...(hasIntegers ? { integrality: problem.integrality as Int32Array } : {}),
           } as Parameters<HighsModel['passModel']>[0]);
+          const basis = options.basis;
+          if (
+            basis &&
+            basis.colStatus.length === problem.columnNames.length &&
+            basis.rowStatus.length === problem.rowNames.length
+          ) {
+            model.setBasis(basis);
+          }
           if (options.start) {
             const start = options.start;
             model.setSolution({ colValue: Float64Array.from(problem.columnNames, (n) => start[n] ?? 0) });
