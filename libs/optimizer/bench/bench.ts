@@ -186,6 +186,8 @@ interface Run {
   integers: number;
   solves: number;
   method: string;
+  /** How the first (relaxed) solve was settled: lp / rounded / mip. */
+  first: string;
   timing: PlanTiming | null;
 }
 
@@ -199,6 +201,7 @@ function runOf(request: HomeRequest, now: number, plan: HomePlan, ms: number, cp
     integers: plan.model.integerColumns,
     solves: plan.model.solves,
     method: plan.model.method ?? '?',
+    first: plan.model.first ?? '?',
     timing: plan.timing ?? null,
   };
 }
@@ -212,6 +215,7 @@ const failed = (ms: number, cpuMs: number | null): Run => ({
   integers: 0,
   solves: 0,
   method: '-',
+  first: '-',
   timing: null,
 });
 
@@ -248,6 +252,8 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
   const proven = runs.filter((r) => r.status === 'optimal' && (r.gap ?? 0) <= mipRelGap).length;
   const methods = new Map<string, number>();
   runs.forEach((r) => methods.set(r.method, (methods.get(r.method) ?? 0) + 1));
+  const firsts = new Map<string, number>();
+  runs.forEach((r) => firsts.set(r.first, (firsts.get(r.first) ?? 0) + 1));
   console.log(`\n${label}: ${n} homes`);
   console.log(
     `  ${spread(
@@ -276,6 +282,9 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
   );
   console.log(
     `  how proved: ${[...methods].map(([m, k]) => `${m} ${k}`).join(', ')}; ${(runs.reduce((s, r) => s + r.solves, 0) / n).toFixed(2)} solves and ~${Math.round(runs.reduce((s, r) => s + r.integers, 0) / n)} integer columns per home`,
+  );
+  console.log(
+    `  first solve (on/off relaxed) settled by: ${[...firsts].map(([m, k]) => `${m} ${k}`).join(', ')} (lp = LP relaxation integral; rounded = dive within the gap; mip = branch and bound after reduced-cost fixing)`,
   );
   console.log(`  hard-constraint violations (checkPlan): ${runs.reduce((s, r) => s + r.violations, 0)}`);
 }
