@@ -242,7 +242,10 @@ export function withOnlineCalibration(
 
 /**
  * Default online calibration for a series step: one week of resolved residuals per lead time (at least ten lead
- * times' worth), ACI step 0.005. Chosen on a validation month (NESO 2023-03), not on reported test periods.
+ * times' worth), ACI step 0.005, capped at 0.1 / k for a lead of k slots (from 10 h ahead at 30 min). Window and
+ * step were chosen on a validation month (NESO 2023-03), the cap on a validation quarter (model trained on
+ * Electricity Maps 2021–2022, tested on NESO 2023-01…03: coverage 0.795–0.806 at every horizon, against 0.774 at
+ * 24 h without it), never on reported test periods.
  */
 export function weeklyOnlineCalibration(stepMs: number, coverage = 0.8): OnlineCalibrationOptions {
   const perDay = Math.round(86_400_000 / stepMs);
@@ -252,6 +255,7 @@ export function weeklyOnlineCalibration(stepMs: number, coverage = 0.8): OnlineC
     priorWeight: perDay,
     minResiduals: 10,
     gamma: 0.005,
+    gammaDelayCap: 0.1,
     minLeadsPerWindow: 10,
   };
 }

@@ -21,7 +21,7 @@ export const USAGE = `usage:
   carbonreducer-models backtest intensity|load --train FILE... --test FILE... [--json] [--plot PNG]
         [--train-range FROM..TO] [--test-range FROM..TO] [--search SECONDS] [--register] [--registry DIR]
         [--model gbm|lstm|ensemble] [--lstm-seconds N]   (intensity)
-        [--seeds N]   GBM refits averaged per horizon (CLI default: intensity 3, load 1)
+        [--seeds N]   GBM refits with consecutive seeds averaged per horizon (default 1)
 
   intensity: NESO (from,to,forecast,actual,index) or Electricity Maps hourly CSVs
   load:      1-minute household CSVs (Time,Aggregate,...), .gz allowed

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { registerOutcome } from '../api';
 import { plotBacktest } from '../plot/backtestPlot';
-import { INTENSITY_SEEDS, backtestIntensity, backtestLoad, type BacktestOutcome } from '../backtest';
+import { backtestIntensity, backtestLoad, type BacktestOutcome } from '../backtest';
 import { parseArgs, USAGE, UsageError } from './args';
 import { createProgress } from './progress';
 import { formatTable } from './table';
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
     searchSeconds: args.searchSeconds,
     model: args.model,
     lstmSeconds: args.lstmSeconds,
-    seeds: args.seeds ?? (args.target === 'intensity' ? INTENSITY_SEEDS : 1),
+    seeds: args.seeds,
     onProgress: (d: number, t: number, label: string) => progress.update(d, t, label),
   };
   const outcome: BacktestOutcome =
