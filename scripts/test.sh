@@ -33,8 +33,13 @@ step() {
 step lint npm run lint
 step typecheck npm run typecheck
 mkdir -p .stack
-rm -f .stack/jest-unit.json .stack/jest-integration.json
+rm -f .stack/jest-unit.json .stack/jest-integration.json .stack/go-test/telegraf.json
 step "unit tests" npm run test:unit -- --json --outputFile=.stack/jest-unit.json
+# Telegraf's telemetry-contract processor is Go; its tests (golden fixtures shared with the TS validator, JSON edge
+# cases, delivery tracking) run with Go's own runner and count in the closing line.
+mkdir -p .stack/go-test
+step "go tests (telegraf processor)" bash -c 'cd provisioning/telegraf/plugin && go test -json . >"$0"' \
+  "$REPO_ROOT/.stack/go-test/telegraf.json"
 # --forceExit: a suite that leaves a handle open (seen on the full run, source not yet found) must not hang CI
 # after Jest has printed its summary.
 step "integration tests" npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
@@ -48,6 +53,20 @@ node -e '
     if (!fs.existsSync(f)) { failed++; console.error(`[test] no report ${f}`); continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; skipped += r.numPendingTests;
+  }
+  // go test -json: one event per line; a test counts once, by its final pass/fail/skip event.
+  const goReport = ".stack/go-test/telegraf.json";
+  if (!fs.existsSync(goReport)) { failed++; console.error(`[test] no report ${goReport}`); }
+  else {
+    let goFailed = 0, packageFailed = false;
+    for (const line of fs.readFileSync(goReport, "utf8").split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const e = JSON.parse(line);
+      if (!e.Test) { packageFailed ||= e.Action === "fail"; continue; }
+      if (e.Action === "pass") passed++; else if (e.Action === "fail") goFailed++; else if (e.Action === "skip") skipped++;
+    }
+    // A package that fails without a failing test did not build or crashed: one failure.
+    failed += goFailed || (packageFailed ? 1 : 0);
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' .stack/jest-unit.json .stack/jest-integration.json
