@@ -154,21 +154,31 @@ func (r *jsonReader) object() (value, bool) {
 			return value{}, false
 		}
 		r.stack = append(r.stack, member{key: key, val: item})
-		r.skipSpace()
-		if r.pos >= len(r.s) {
+		if done, ok := r.afterItem('}', &v, mark); !ok {
 			return value{}, false
-		}
-		switch r.s[r.pos] {
-		case ',':
-			r.pos++
-		case '}':
-			r.pos++
-			r.closeContainer(&v, mark)
+		} else if done {
 			return v, true
-		default:
-			return value{}, false
 		}
 	}
+}
+
+// afterItem reads what follows an object member or array item: a comma (more follow), the container's closer (done,
+// v gets its items from the stack above mark), or anything else (malformed).
+func (r *jsonReader) afterItem(closer byte, v *value, mark int) (done, ok bool) {
+	r.skipSpace()
+	if r.pos >= len(r.s) {
+		return false, false
+	}
+	switch r.s[r.pos] {
+	case ',':
+		r.pos++
+		return false, true
+	case closer:
+		r.pos++
+		r.closeContainer(v, mark)
+		return true, true
+	}
+	return false, false
 }
 
 func (r *jsonReader) array() (value, bool) {
@@ -187,19 +197,10 @@ func (r *jsonReader) array() (value, bool) {
 			return value{}, false
 		}
 		r.stack = append(r.stack, member{val: item})
-		r.skipSpace()
-		if r.pos >= len(r.s) {
+		if done, ok := r.afterItem(']', &v, mark); !ok {
 			return value{}, false
-		}
-		switch r.s[r.pos] {
-		case ',':
-			r.pos++
-		case ']':
-			r.pos++
-			r.closeContainer(&v, mark)
+		} else if done {
 			return v, true
-		default:
-			return value{}, false
 		}
 	}
 }
