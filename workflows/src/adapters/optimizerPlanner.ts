@@ -9,6 +9,7 @@ import {
 } from '@carbonreducer/optimizer';
 import { BadInputError, InfeasibleError } from '../errors';
 import type { IntensityForecast, LoadForecast, Planner } from '../ports';
+import { plannedRun } from '../plannedRun';
 import type { HomePlan, PlannedRun, RunRequest } from '../types';
 
 const MIN_MS = 60_000;
@@ -138,18 +139,11 @@ export function createOptimizerPlanner(options: {
         const r = byId.get(d.id);
         const startMs = d.startsMs[0];
         if (!r || startMs === undefined) throw new InfeasibleError(`the solver gave no start for ${d.id}`);
-        return {
-          requestId: r.requestId,
-          deviceId: r.deviceId,
-          appliance: r.appliance,
-          startAt: new Date(startMs).toISOString(),
-          endAt: new Date(startMs + r.durationMin * MIN_MS).toISOString(),
-          powerW: r.powerW,
+        return plannedRun(r, startMs, {
           energyWh: d.energyWh,
           emissionsG: d.kgCO2Expected * 1000,
           baselineEmissionsG: d.baselineKgCO2 * 1000,
-          avoidedEmissionsG: d.avoidedKgCO2 * 1000,
-        };
+        });
       });
       return {
         homeId,

@@ -1,6 +1,5 @@
+import { plannedRun } from '../plannedRun';
 import type { HomePlan, PlanHomeInput, RunRequest } from '../types';
-
-const MIN = 60_000;
 
 /**
  * A plan as the fake planners of tests and history recordings make it: each run starts where `startMs` puts it and
@@ -12,21 +11,9 @@ export function fakePlan(
   perRun: { emissionsG: number; baselineEmissionsG: number },
   forecastModelVersion: string,
 ): HomePlan {
-  const avoidedEmissionsG = perRun.baselineEmissionsG - perRun.emissionsG;
-  const runs = input.requests.map((r) => {
-    const start = startMs(r);
-    return {
-      requestId: r.requestId,
-      deviceId: r.deviceId,
-      appliance: r.appliance,
-      startAt: new Date(start).toISOString(),
-      endAt: new Date(start + r.durationMin * MIN).toISOString(),
-      powerW: r.powerW,
-      energyWh: (r.powerW * r.durationMin) / 60,
-      ...perRun,
-      avoidedEmissionsG,
-    };
-  });
+  const runs = input.requests.map((r) =>
+    plannedRun(r, startMs(r), { energyWh: (r.powerW * r.durationMin) / 60, ...perRun }),
+  );
   return {
     homeId: input.homeId,
     version: input.planVersion,
@@ -35,6 +22,6 @@ export function fakePlan(
     forecastModelVersion,
     runs,
     slots: [],
-    avoidedEmissionsG: runs.length * avoidedEmissionsG,
+    avoidedEmissionsG: runs.length * (perRun.baselineEmissionsG - perRun.emissionsG),
   };
 }
