@@ -15,12 +15,10 @@ export const GO_CONTRACT_END = '// END GENERATED CONTRACT';
 const str = (s: string): string => JSON.stringify(s);
 const list = (items: readonly string[]): string => `[]string{${items.map(str).join(', ')}}`;
 
-/** Pads the keys of consecutive `key = value` / `key: value` lines the way gofmt aligns them. */
-function aligned(rows: readonly (readonly [string, string])[], separator: string): string[] {
+/** Pads the keys of consecutive `key value` lines the way gofmt aligns them (`name = 1`, `"key": {…},`). */
+function aligned(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) =>
-    separator === ' = ' ? `\t${key.padEnd(width)} = ${value}` : `\t${(key + ':').padEnd(width + 1)} ${value},`,
-  );
+  return rows.map(([key, value]) => `\t${key.padEnd(width)} ${value}`);
 }
 
 /**
@@ -45,15 +43,14 @@ export function renderGoContract(): string {
   );
   const kinds = aligned(
     Object.entries(KINDS).map(([kind, spec]) => [
-      str(kind),
-      `{required: ${list(spec.required)}, optional: ${list(spec.optional)}}`,
+      `${str(kind)}:`,
+      `{required: ${list(spec.required)}, optional: ${list(spec.optional)}},`,
     ]),
-    ': ',
   );
   return [
     GO_CONTRACT_BEGIN,
     'const (',
-    ...aligned(constants, ' = '),
+    ...aligned(constants.map(([name, value]) => [name, `= ${value}`])),
     ')',
     '',
     `var deviceStates = ${list(DEVICE_STATES)}`,

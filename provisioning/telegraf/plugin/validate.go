@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,7 +152,7 @@ func (v *Validator) Validate(topic, text string, receivedMs int64) *Result {
 
 	if isStatus {
 		state, _ := body.get("state")
-		if state == nil || state.kind != kindString || !contains(deviceStates, state.str) {
+		if state == nil || state.kind != kindString || !slices.Contains(deviceStates, state.str) {
 			return v.reject("bad_state", "state="+stringifyOrNull(state))
 		}
 		timeMs := receivedMs
@@ -334,15 +335,6 @@ func isValidID(s string) bool {
 		return false
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // truncateRunes keeps at most n characters (never cutting one in half, so the detail stays valid UTF-8).

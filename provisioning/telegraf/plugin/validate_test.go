@@ -42,7 +42,7 @@ func TestGoldenFixtures(t *testing.T) {
 	}
 	placeholder := regexp.MustCompile(`\{\{now(?:([+-])(\d+))?\}\}`)
 	render := func(s string) string {
-		s = regexp.MustCompile(`\{\{home\}\}`).ReplaceAllString(s, "home-1")
+		s = strings.ReplaceAll(s, "{{home}}", "home-1")
 		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 			g := placeholder.FindStringSubmatch(m)
 			offset, _ := strconv.ParseInt(g[2], 10, 64)
