@@ -3,16 +3,14 @@
  * worker (a child process) is killed while the workflow waits for the planned time, a new worker takes over, and
  * exactly one start command comes out on the device topic at the planned time; the device's ack reaches the plan.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  connectTestTemporal,
   killWorker,
   stackSettings,
   startWorker,
   waitFor,
+  useTestTemporal,
   writeFixtureForecast,
 } from './testing/workerProcess';
 import { HomeIdKey, workflowIds } from './ids';
@@ -26,13 +24,10 @@ const MIN = 60_000;
 
 const settings = stackSettings();
 
-let connection: Connection;
-let client: Client;
+const { client, workers } = useTestTemporal();
 let device: MqttClient;
-const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ({ connection, client: client } = await connectTestTemporal());
   try {
     device = await mqtt.connectAsync(settings.mqtt.url, {
       ...settings.mqtt,
@@ -45,9 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
   await device?.endAsync();
-  await connection?.close();
 });
 
 it('sends exactly one start command at the planned time although the worker is killed while it waits', async () => {
@@ -67,7 +60,7 @@ it('sends exactly one start command at the planned time although the worker is k
   await device.subscribeAsync(topic, { qos: 1 });
 
   const first = await startWorker({ region, started: workers });
-  const handle = await client.workflow.start('optimizeHomeWorkflow', {
+  const handle = await client().workflow.start('optimizeHomeWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId: workflowIds.optimizeHome(homeId),
     args: [{ homeId, region, ackTimeoutMs: 2 * MIN }],

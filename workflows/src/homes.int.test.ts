@@ -2,23 +2,14 @@
  * On the real stack (`scripts/stack up`): the homes registry in PostgreSQL, and the client's update-with-start and
  * the forecast notifier against the Temporal dev server with a real worker (child process).
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createJsonLogger } from '@carbonreducer/common';
-import { Client, Connection } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
 import { TemporalHomeNotifier } from './adapters/temporalNotifier';
 import { CarbonReducerClient } from './client';
 import { BadInputError } from './errors';
 import { workflowIds } from './ids';
-import {
-  connectTestTemporal,
-  killWorker,
-  stackSettings,
-  startWorker,
-  waitFor,
-  writeFixtureForecast,
-} from './testing/workerProcess';
+import { stackSettings, startWorker, waitFor, useTestTemporal, writeFixtureForecast } from './testing/workerProcess';
 import type { RunRequest } from './types';
 
 jest.setTimeout(300_000);
@@ -32,10 +23,8 @@ const region = `IT${randomUUID()
   .toUpperCase()}`;
 const prefix = `it-${randomUUID().slice(0, 8)}`;
 
+const { client: temporal, workers } = useTestTemporal();
 let registry: PostgresHomeRegistry;
-let connection: Connection;
-let temporal: Client;
-const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   registry = new PostgresHomeRegistry({ connectionString: settings.postgresUrl, connectionTimeoutMillis: 5_000 });
@@ -47,13 +36,10 @@ beforeAll(async () => {
       },
     );
   });
-  ({ connection, client: temporal } = await connectTestTemporal());
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
   await registry?.close();
-  await connection?.close();
 });
 
 describe('PostgresHomeRegistry', () => {
@@ -102,7 +88,7 @@ describe('CarbonReducerClient and the forecast notifier on the dev server', () =
     const slot = 30 * MIN;
     const t0 = await writeFixtureForecast(region, (_, i) => (i >= 8 && i < 12 ? 80 : 300));
     await startWorker({ region, started: workers });
-    const client = new CarbonReducerClient(temporal, region);
+    const client = new CarbonReducerClient(temporal(), region);
     const request = (requestId: string): RunRequest => ({
       requestId,
       deviceId: requestId,
@@ -122,7 +108,7 @@ describe('CarbonReducerClient and the forecast notifier on the dev server', () =
       expect(r.avoidedEmissionsG).toBeGreaterThan(0);
     }
     const runs = [];
-    for await (const w of temporal.workflow.list({ query: `WorkflowId = '${workflowIds.optimizeHome(homeId)}'` })) {
+    for await (const w of temporal().workflow.list({ query: `WorkflowId = '${workflowIds.optimizeHome(homeId)}'` })) {
       runs.push(w.runId);
     }
     expect(runs).toHaveLength(1);
@@ -131,7 +117,7 @@ describe('CarbonReducerClient and the forecast notifier on the dev server', () =
     expect(await client.currentPlan(`${prefix}-never`)).toBeNull();
 
     const replansBefore = view?.replans ?? 0;
-    const notifier = new TemporalHomeNotifier(temporal, createJsonLogger({ level: 'error' }));
+    const notifier = new TemporalHomeNotifier(temporal(), createJsonLogger({ level: 'error' }));
     const change = { issuedAt: new Date(t0 + slot).toISOString(), modelVersion: 'it-fixture-2' };
     expect(await notifier.forecastsChanged([homeId, `${prefix}-c`, `${prefix}-never`], change)).toEqual([homeId]);
     // The signal makes the optimizer re-plan with the newest forecast.

@@ -4,33 +4,26 @@
  * worker is killed mid-search the retry on a new worker resumes from the last heartbeat instead of starting over.
  * The registry is a temporary copy of the shipped one, so nothing in the repository changes.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
 import { DEFAULT_REGISTRY_ROOT } from '@carbonreducer/models';
-import { Client, Connection } from '@temporalio/client';
 import { seedModelRegistry } from './adapters/registrySeed';
-import { connectTestTemporal, killWorker, startWorker, waitFor } from './testing/workerProcess';
+import { killWorker, startWorker, useTestTemporal, waitFor } from './testing/workerProcess';
 import type { RetrainResult } from './types';
 
 jest.setTimeout(600_000);
 
-let connection: Connection;
-let client: Client;
+const { client, workers } = useTestTemporal();
 let registryDir: string;
-const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ({ connection, client: client } = await connectTestTemporal());
   registryDir = await mkdtemp(join(tmpdir(), 'carbonreducer-it-registry-'));
   await seedModelRegistry(DEFAULT_REGISTRY_ROOT, registryDir, createJsonLogger({ level: 'error' }));
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
-  await connection?.close();
   if (registryDir) await rm(registryDir, { recursive: true, force: true });
 });
 
@@ -41,7 +34,7 @@ it('resumes a killed hyperparameter search from its last heartbeat and finishes 
   const firstLog: string[] = [];
   const first = await startWorker({ region, started: workers, env, log: firstLog });
   const workflowId = `it-retrain-${Date.now().toString(36)}`;
-  const handle = await client.workflow.start('retrainModelsWorkflow', {
+  const handle = await client().workflow.start('retrainModelsWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId,
     args: [{ target: 'load', trials: 200, seed: 7, reason: 'on-demand' }],

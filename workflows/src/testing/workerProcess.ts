@@ -123,6 +123,29 @@ export async function connectTestTemporal(
 }
 
 /**
+ * Jest hooks for a file of dev-server tests: connects before all (failing with how to start the server); after all,
+ * kills the workers its tests started (push them to `workers`) and closes the connection.
+ */
+export function useTestTemporal(): { client: () => Client; workers: ChildProcess[] } {
+  let connected: { connection: Connection; client: Client } | undefined;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    connected = await connectTestTemporal();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
+    await connected?.connection.close();
+  });
+  return {
+    client: () => {
+      if (!connected) throw new Error('no Temporal connection: call it inside a test');
+      return connected.client;
+    },
+    workers,
+  };
+}
+
+/**
  * Writes a 30-hour intensity forecast of half-hour slots for `region` into the forecasts bucket, starting at the
  * half-hour before now; `intensityAt(slotStartMs, slotIndex)` gives each slot's gCO2/kWh. Returns the first slot start.
  */
