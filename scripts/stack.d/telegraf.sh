@@ -8,7 +8,7 @@ telegraf_build_key() {
   {
     echo "$TELEGRAF_VERSION ${TELEGRAF_BUILD_TAGS:-}"
     cat "$REPO_ROOT/provisioning/telegraf/build.sh" "$REPO_ROOT/provisioning/telegraf/plugin/go.mod"
-    for f in "$REPO_ROOT"/provisioning/telegraf/plugin/*.go; do [[ $f == *_test.go ]] || cat "$f"; done
+    "$REPO_ROOT/provisioning/telegraf/build.sh" --sources | xargs -d '\n' cat
   } | sha256sum | cut -c1-12
 }
 
