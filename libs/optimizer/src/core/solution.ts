@@ -56,8 +56,13 @@ export function cycleBaselineStartMs(d: CycleRequest, now: number): number {
 }
 
 /** Reads a solver result back into a plan: per device starts, power per slot, cost and CO2 against the baseline. */
+/** Whether a solver result carries a plan: optimal, or stopped by the time limit with a feasible point. */
+export function hasPlan(result: SolverResult): boolean {
+  return result.status === 'optimal' || (result.status === 'time_limit' && Object.keys(result.columns).length > 0);
+}
+
 export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, result: SolverResult): HomePlan {
-  if (result.status !== 'optimal' && !(result.status === 'time_limit' && Object.keys(result.columns).length > 0)) {
+  if (!hasPlan(result)) {
     throw new NoPlanError(`the solver found no plan (${result.rawStatus})`);
   }
   const ctx = modelContext(request, now);

@@ -1,5 +1,5 @@
 import { buildModel, evSlotHours, modelContext, type BuildOptions } from './model';
-import { parsePlan } from './solution';
+import { hasPlan, parsePlan } from './solution';
 import type {
   BuiltModel,
   HomePlan,
@@ -79,7 +79,6 @@ function binarySlotsAfter(
     ix.energy.forEach((col, t) => {
       if (col !== null && (result.columns[col] ?? 0) < d.minPowerW * evSlotHours(ctx, d, t) - 1e-6) slots.add(t);
     });
-    for (const t of broken.ev[i] ?? []) slots.add(t);
     ev[i] = [...slots].sort((x, y) => x - y);
   }
   for (const key of Object.keys(broken.battery)) {
@@ -107,6 +106,15 @@ export function relativeGap(upper: number, lower: number): number {
 
 type Violations = ReturnType<typeof onOffViolations>;
 
+/** A solve: the model and the solver's result for it. */
+type Run = { built: BuiltModel; result: SolverResult };
+
+/** A run whose `dualBound` is raised to at least `bound`, a lower bound proved by an earlier solve. */
+function withBound(r: Run, bound: number): Run {
+  const b = r.result.dualBound ?? null;
+  return { built: r.built, result: { ...r.result, dualBound: b === null ? bound : Math.max(bound, b) } };
+}
+
 /** How to run one solve: `lp` drops integrality; `start` and `basis` are handed to solvers that take them. */
 interface RunExtras {
   lp?: boolean;
@@ -128,13 +136,16 @@ function runSolver(solver: MilpSolver, built: BuiltModel, options: SolveOptions,
   return solver.solve(built.lp, options);
 }
 
-/** Whether every integer column of a model has an integral value in a solution (within 1e-6). */
+/** Whether `x` is integral within 1e-6. */
+const isWhole = (x: number) => Math.abs(x - Math.round(x)) <= 1e-6;
+
+/** Whether every integer column of a model has an integral value in a solution. */
 function isIntegral(built: BuiltModel, result: SolverResult): boolean {
   const { integrality, columnNames } = built.problem;
   for (let j = 0; j < integrality.length; j++) {
     if (integrality[j] === 0) continue;
     const x = result.columns[columnNames[j] as string] ?? 0;
-    if (Math.abs(x - Math.round(x)) > 1e-6) return false;
+    if (!isWhole(x)) return false;
   }
   return true;
 }
@@ -153,10 +164,10 @@ function surestFractionalCycle(
     if (ix.kind !== 'cycle' || ix.fixedStartSlot !== null || i in held) return;
     let slot: number | null = null;
     let weight = ix.unscheduledColumn ? (result.columns[ix.unscheduledColumn] ?? 0) : 0;
-    let whole = Math.abs(weight - Math.round(weight)) <= 1e-6;
+    let whole = isWhole(weight);
     for (const s of ix.starts) {
       const x = result.columns[s.column] ?? 0;
-      if (Math.abs(x - Math.round(x)) > 1e-6) whole = false;
+      if (!isWhole(x)) whole = false;
       if (x > weight + 1e-9) [slot, weight] = [s.slot, x];
     }
     if (!whole && (pick === null || weight > pick.weight)) pick = { device: i, slot, weight };
@@ -187,9 +198,6 @@ function holdCycles(built: BuiltModel, starts: Record<number, number | null>): B
   }
   return { ...built, problem: { ...p, colLower, colUpper } };
 }
-
-const hasPlan = (r: SolverResult) =>
-  r.status === 'optimal' || (r.status === 'time_limit' && Object.keys(r.columns).length > 0);
 
 export interface SolveHomeOptions extends Partial<SolveOptions> {
   /** Every on/off binary up front, one solve (the textbook model; slower). */
@@ -229,11 +237,7 @@ export function solveHome(
   let totalMs = 0;
   let solves = 0;
   /** Runs the solver on a built model and accounts its time. */
-  const runBuilt = (
-    built: BuiltModel,
-    opts: SolveOptions = solveOptions,
-    extras: RunExtras = {},
-  ): { built: BuiltModel; result: SolverResult } => {
+  const runBuilt = (built: BuiltModel, opts: SolveOptions = solveOptions, extras: RunExtras = {}): Run => {
     const result = runSolver(solver, built, opts, extras);
     solves++;
     totalMs += result.solveTimeMs;
@@ -244,11 +248,7 @@ export function solveHome(
     } else timing.runMs += result.solveTimeMs;
     return { built, result };
   };
-  const solveOnce = (
-    b: BuildOptions,
-    opts: SolveOptions = solveOptions,
-    extras: RunExtras = {},
-  ): { built: BuiltModel; result: SolverResult } => {
+  const solveOnce = (b: BuildOptions, opts: SolveOptions = solveOptions, extras: RunExtras = {}): Run => {
     const t0 = clock();
     const built = buildModel(request, now, b);
     if (!solver.solveProblem) void built.lp; // text is part of building for text-only solvers
@@ -277,7 +277,6 @@ export function solveHome(
     return plan;
   };
 
-  type Run = { built: BuiltModel; result: SolverResult };
   /**
    * Branch and bound after reduced-cost fixing. `lp` is the LP relaxation of the model (with reduced costs),
    * `incumbent` a plan for it costing `upper`: a binary the LP left at 0 (1) whose reduced cost exceeds
@@ -303,11 +302,7 @@ export function solveHome(
     const mipBound = mip.result.dualBound ?? null;
     const mipObj = hasPlan(mip.result) ? mip.result.objective : null;
     // Nothing proved in the reduced space (should not happen: the incumbent lies in it): the whole MIP.
-    if (mipBound === null) {
-      const whole = runBuilt(lp.built);
-      const b = whole.result.dualBound ?? null;
-      return { ...whole, result: { ...whole.result, dualBound: Math.max(bound, b ?? -Infinity) } };
-    }
+    if (mipBound === null) return withBound(runBuilt(lp.built), bound);
     const lower = Math.max(bound, Math.min(mipBound, upper));
     const best = mipObj !== null && mipObj <= upper ? { r: mip, obj: mipObj } : { r: incumbent, obj: upper };
     const gap = relativeGap(best.obj, lower);
@@ -336,11 +331,7 @@ export function solveHome(
    *   min(MIP bound, dive's cost) is a proved lower bound over both parts.
    * The result's `dualBound` is a proved lower bound on the relaxed model, hence on the full one.
    */
-  const solveRelaxed = (): { built: BuiltModel; result: SolverResult } => {
-    const withBound = (r: { built: BuiltModel; result: SolverResult }, bound: number) => {
-      const b = r.result.dualBound ?? null;
-      return { built: r.built, result: { ...r.result, dualBound: b === null ? bound : Math.max(bound, b) } };
-    };
+  const solveRelaxed = (): Run => {
     if (!solver.solveProblem) {
       first = 'mip';
       return solveOnce({});
@@ -396,7 +387,6 @@ export function solveHome(
   // 2. Cycles held, on/off binaries where the relaxed plan needs them.
   const lowerBound = relaxed.result.dualBound ?? null;
   let build: BuildOptions = binarySlotsAfter(request, now, relaxed.built.index, relaxed.result, broken, {});
-  let start: Record<string, number> | undefined;
   let heldPlan: Run | undefined;
   const held = cycleStartsOf(relaxed.built.index, relaxed.result);
   for (let k = 0; k < MAX_ROUNDS; k++) {
@@ -408,7 +398,6 @@ export function solveHome(
       build = binarySlotsAfter(request, now, repaired.built.index, repaired.result, still, build);
       continue;
     }
-    start = repaired.result.columns;
     heldPlan = repaired;
     const upper = repaired.result.objective;
     if (upper !== null && lowerBound !== null) {
@@ -418,21 +407,20 @@ export function solveHome(
     break;
   }
 
-  // 3. The full model with those binaries, from the held plan, adding binaries until no rule is broken.
+  // 3. The full model with those binaries, from the held plan (first round), adding binaries until no rule is broken.
+  const heldObjective = heldPlan?.result.objective ?? null;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const upper = heldPlan?.result.objective ?? null;
-    const full = solveOnce(build, solveOptions, start ? { start } : {});
+    const full = solveOnce(build, solveOptions, round === 0 && heldPlan ? { start: heldPlan.result.columns } : {});
     const left = onOffViolations(request, now, full.built.index, full.result);
     if (left.count === 0 || !hasPlan(full.result)) return finish('full', full.built, full.result);
     // The solve broke a rule in a slot without a binary, but its bound (of a relaxation of the full model) may
     // already prove the held plan, which obeys every rule.
     const fullBound = full.result.dualBound ?? null;
-    if (heldPlan && upper !== null && fullBound !== null) {
-      const gap = relativeGap(upper, Math.max(fullBound, lowerBound ?? -Infinity));
+    if (heldPlan && heldObjective !== null && fullBound !== null) {
+      const gap = relativeGap(heldObjective, Math.max(fullBound, lowerBound ?? -Infinity));
       if (gap <= solveOptions.mipRelGap) return finish('full', heldPlan.built, heldPlan.result, { gap });
     }
     build = binarySlotsAfter(request, now, full.built.index, full.result, left, build);
-    start = undefined;
   }
   const all = solveOnce({ strict: true });
   return finish('strict', all.built, all.result);

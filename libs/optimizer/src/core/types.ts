@@ -237,16 +237,10 @@ export interface SolverResult {
   phases?: SolvePhases;
 }
 
-/** Time spent per phase of `solveHome`, ms. */
-export interface PlanTiming {
+/** Time spent per phase of `solveHome`, ms: the solver's phases summed over its solves, and the core's own. */
+export interface PlanTiming extends SolvePhases {
   /** Building the model (arrays, or LP text for solvers without `solveProblem`). */
   buildMs: number;
-  /** The solver loading the model (arrays passed or text parsed). */
-  loadMs: number;
-  /** The solver's run. */
-  runMs: number;
-  /** The solver reading its solution back. */
-  readMs: number;
   /** Turning the solution into a plan with explanations. */
   parseMs: number;
 }

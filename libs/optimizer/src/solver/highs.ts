@@ -70,6 +70,9 @@ export async function createHighsSolver(
     model.run();
     const readStarted = performance.now();
     const { status, rawStatus } = statusOf(model.getModelStatus());
+    // An LP (no integer columns) reports no MIP figures: node count −1, gap ∞ and a dual bound of 0 that must
+    // not be read as a bound. Its optimum is its own bound.
+    const isMip = Number(model.info.get('mip_node_count')) >= 0;
     const columns: Record<string, number> = {};
     let objective: number | null = null;
     const primal = Number(model.info.get('primal_solution_status'));
@@ -80,11 +83,7 @@ export async function createHighsSolver(
       const solution = model.getSolution();
       const values = solution.colValue;
       // Reduced costs, for LPs only (a MIP's are not duals of anything): `solveHome` fixes binaries with them.
-      if (
-        status === 'optimal' &&
-        Number(model.info.get('mip_node_count')) < 0 &&
-        solution.colDual.length === values.length
-      ) {
+      if (status === 'optimal' && !isMip && solution.colDual.length === values.length) {
         columnDuals = Float64Array.from(solution.colDual);
         // 1 = valid basis.
         if (Number(model.info.get('basis_validity')) === 1) {
@@ -97,9 +96,6 @@ export async function createHighsSolver(
       else for (let j = 0; j < n; j++) columns[model.getColName(j)] = values[j] as number;
       objective = model.getObjectiveValue();
     }
-    // An LP (no integer columns) reports no MIP figures: node count −1, gap ∞ and a dual bound of 0 that must
-    // not be read as a bound. Its optimum is its own bound.
-    const isMip = Number(model.info.get('mip_node_count')) >= 0;
     let mipGap: number | null = null;
     let dualBound: number | null = status === 'optimal' ? objective : null;
     if (isMip) {
