@@ -55,12 +55,20 @@ export function cycleBaselineStartMs(d: CycleRequest, now: number): number {
   return d.startedMs ?? d.requestedAtMs ?? Math.max(now, d.earliestStartMs);
 }
 
-/** Reads a solver result back into a plan: per device starts, power per slot, cost and CO2 against the baseline. */
+/** The start slot a solution picked for a free cycle (its start column at 1), null when left unscheduled. */
+export function chosenStartSlot(
+  starts: readonly { slot: number; column: string }[],
+  columns: Record<string, number>,
+): number | null {
+  return starts.find((s) => val(columns, s.column) > 0.5)?.slot ?? null;
+}
+
 /** Whether a solver result carries a plan: optimal, or stopped by the time limit with a feasible point. */
 export function hasPlan(result: SolverResult): boolean {
   return result.status === 'optimal' || (result.status === 'time_limit' && Object.keys(result.columns).length > 0);
 }
 
+/** Reads a solver result back into a plan: per device starts, power per slot, cost and CO2 against the baseline. */
 export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, result: SolverResult): HomePlan {
   if (!hasPlan(result)) {
     throw new NoPlanError(`the solver found no plan (${result.rawStatus})`);
@@ -78,11 +86,7 @@ export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, 
     let startsMs: number[] = [];
     let powerW: number[];
     if (d.kind === 'cycle' && ix.kind === 'cycle') {
-      let slot = ix.fixedStartSlot;
-      if (slot === null) {
-        const chosen = ix.starts.find((s) => val(cols, s.column) > 0.5);
-        slot = chosen ? chosen.slot : null;
-      }
+      const slot = ix.fixedStartSlot ?? chosenStartSlot(ix.starts, cols);
       energyWh = new Array<number>(n).fill(0);
       if (slot !== null) {
         const s = slot;

@@ -1,5 +1,5 @@
 import { buildModel, evSlotHours, modelContext, type BuildOptions } from './model';
-import { hasPlan, parsePlan } from './solution';
+import { chosenStartSlot, hasPlan, parsePlan } from './solution';
 import type {
   BuiltModel,
   HomePlan,
@@ -92,7 +92,7 @@ function cycleStartsOf(index: ModelIndex, result: SolverResult): Record<number, 
   const out: Record<number, number | null> = {};
   index.devices.forEach((ix, i) => {
     if (ix.kind !== 'cycle' || ix.fixedStartSlot !== null) return;
-    out[i] = ix.starts.find((s) => (result.columns[s.column] ?? 0) > 0.5)?.slot ?? null;
+    out[i] = chosenStartSlot(ix.starts, result.columns);
   });
   return out;
 }
