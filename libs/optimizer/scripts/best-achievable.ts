@@ -39,6 +39,21 @@ async function main(): Promise<void> {
   const sum2h = (v: number[], s: number) =>
     (v[s] as number) + (v[s + 1] as number) + (v[s + 2] as number) + (v[s + 3] as number);
   const hourOf = (i: number) => new Date(t0 + i * SLOT_MS).getUTCHours();
+  /**
+   * For a 2 h load requested at half-hour t that may start up to `flex` half-hours later: the lowest sum of actual intensity over its 2 h
+   * (perfect foresight) and the start a forecast picks — its first minimum, plus `waitCost` (g/kWh) per half-hour of
+   * delay, and no wait at all unless the forecast gains at least `hurdle` g/kWh.
+   */
+  const choose = (forecast: number[], t: number, flex: number, hurdle = 0, waitCost = 0) => {
+    let [bestKg, start, startValue] = [Infinity, t, sum2h(forecast, t)];
+    for (let s = t; s <= t + flex; s++) {
+      bestKg = Math.min(bestKg, sum2h(actual, s));
+      const value = sum2h(forecast, s) + 4 * waitCost * (s - t);
+      if (value < startValue - 1e-9) [start, startValue] = [s, value];
+    }
+    if (sum2h(forecast, t) - startValue < 4 * hurdle) start = t;
+    return { bestKg, start };
+  };
   const out: string[] = [`${file}: ${n} half-hours, ${filled} missing (carried forward)`, ''];
   out.push('flex h  requests at       n      perfect %  operator %  operator capture %');
   for (const flexH of [4, 8, 12, 16, 24]) {
@@ -54,12 +69,7 @@ async function main(): Promise<void> {
       let count = 0;
       for (let t = 0; t + 4 + flex <= n; t++) {
         if (!keep(t)) continue;
-        let bestKg = Infinity;
-        let opStart = t;
-        for (let s = t; s <= t + flex; s++) {
-          bestKg = Math.min(bestKg, sum2h(actual, s));
-          if (sum2h(operator, s) < sum2h(operator, opStart) - 1e-9) opStart = s;
-        }
+        const { bestKg, start: opStart } = choose(operator, t, flex);
         base += sum2h(actual, t);
         best += bestKg;
         op += sum2h(actual, opStart);
@@ -74,12 +84,7 @@ async function main(): Promise<void> {
   // Where the operator forecast loses, at 8 h: requests ranked by how much perfect foresight could save.
   const requests: { possible: number; lost: number }[] = [];
   for (let t = 0; t + 4 + 16 <= n; t++) {
-    let bestKg = Infinity;
-    let opStart = t;
-    for (let s = t; s <= t + 16; s++) {
-      bestKg = Math.min(bestKg, sum2h(actual, s));
-      if (sum2h(operator, s) < sum2h(operator, opStart) - 1e-9) opStart = s;
-    }
+    const { bestKg, start: opStart } = choose(operator, t, 16);
     requests.push({ possible: sum2h(actual, t) - bestKg, lost: sum2h(actual, opStart) - bestKg });
   }
   requests.sort((a, b) => a.possible - b.possible);
@@ -107,13 +112,7 @@ async function main(): Promise<void> {
   const capture = (forecast: number[], from: number, to: number, hurdle: number, waitCost: number) => {
     let [base, best, got] = [0, 0, 0];
     for (let t = from; t + 4 + 16 <= to; t++) {
-      let [bestKg, start, startValue] = [Infinity, t, sum2h(forecast, t)];
-      for (let s = t; s <= t + 16; s++) {
-        bestKg = Math.min(bestKg, sum2h(actual, s));
-        const value = sum2h(forecast, s) + 4 * waitCost * (s - t);
-        if (value < startValue - 1e-9) [start, startValue] = [s, value];
-      }
-      if (sum2h(forecast, t) - startValue < 4 * hurdle) start = t;
+      const { bestKg, start } = choose(forecast, t, 16, hurdle, waitCost);
       [base, best, got] = [base + sum2h(actual, t), best + bestKg, got + sum2h(actual, start)];
     }
     return (100 * (base - got)) / (base - best);
