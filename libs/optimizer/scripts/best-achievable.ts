@@ -40,9 +40,9 @@ async function main(): Promise<void> {
     (v[s] as number) + (v[s + 1] as number) + (v[s + 2] as number) + (v[s + 3] as number);
   const hourOf = (i: number) => new Date(t0 + i * SLOT_MS).getUTCHours();
   /**
-   * For a 2 h load requested at half-hour t that may start up to `flex` half-hours later: the lowest sum of actual intensity over its 2 h
-   * (perfect foresight) and the start a forecast picks — its first minimum, plus `waitCost` (g/kWh) per half-hour of
-   * delay, and no wait at all unless the forecast gains at least `hurdle` g/kWh.
+   * For a 2 h load requested at half-hour t that may start up to `flex` half-hours later: the lowest sum of actual
+   * intensity over its 2 h (perfect foresight) and the start a forecast picks — its first minimum, plus `waitCost`
+   * (g/kWh) per half-hour of delay, and no wait at all unless the forecast gains at least `hurdle` g/kWh.
    */
   const choose = (forecast: number[], t: number, flex: number, hurdle = 0, waitCost = 0) => {
     let [bestKg, start, startValue] = [Infinity, t, sum2h(forecast, t)];
