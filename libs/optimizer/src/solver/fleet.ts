@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { createJsonLogger, type Logger } from '@carbonreducer/common';
 import type { SolveHomeOptions } from '../core/solve';
 import type { HomePlan, HomeRequest } from '../core/types';
 
@@ -25,9 +26,12 @@ export type FleetOutcome =
 
 export interface FleetSolver {
   readonly workers: number;
-  /** Plans every home; outcomes in input order. A home that fails gives `ok: false`, never a rejection. */
+  /**
+   * Plans every home; outcomes in input order. A home that fails gives `ok: false`, never a rejection; rejects only
+   * when the pool cannot run (closed, already solving, or no worker thread can be started).
+   */
   solve(homes: readonly FleetHome[], options?: FleetSolveOptions): Promise<FleetOutcome[]>;
-  /** Stops the worker threads. */
+  /** Stops every worker thread (a solve in progress settles, unplanned homes failed) and waits until they exit. */
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export interface FleetOptions {
   workers?: number;
   /** HiGHS options for every worker (default `DEFAULT_HIGHS_OPTIONS`). */
   highsOptions?: Readonly<Record<string, string | number | boolean>>;
+  /** Where a worker that stopped is reported (level error); default JSON lines on stderr. */
+  logger?: Logger;
 }
 
 /** @internal message shapes between the pool and its workers. */
@@ -47,6 +53,10 @@ export interface FleetJob {
   id: number;
   home: FleetHome;
   options: FleetSolveOptions;
+}
+/** @internal tests only: the worker throws `crash` as an uncaught exception (a real crash of a real thread). */
+export interface FleetCrash {
+  crash: string;
 }
 /** @internal */
 export type FleetReply = { id: number } & FleetOutcome;
@@ -61,90 +71,270 @@ function workerSource(): string {
   return `require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`;
 }
 
-/** Starts the worker threads and waits until each has loaded HiGHS. */
+/** One place in the pool: the worker thread filling it (null while dead or starting) and the home it is planning. */
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  starting: Promise<void> | null;
+  /** The home index this worker is planning, and since when (ms, `performance.now`). */
+  job: { id: number; startedMs: number } | null;
+}
+
+/** The solve in progress. */
+interface ActiveSolve {
+  homes: readonly FleetHome[];
+  options: FleetSolveOptions;
+  out: (FleetOutcome | undefined)[];
+  next: number;
+  done: number;
+  /** Homes whose worker died while planning them, to be planned again (once). */
+  retry: number[];
+  deaths: Map<number, number>;
+  resolve: (out: FleetOutcome[]) => void;
+}
+
+/** An error from a worker thread as an `Error` of this realm (it may come from another one, e.g. under Jest). */
+function asError(x: unknown): Error {
+  if (x instanceof Error) return x;
+  if (typeof x === 'object' && x !== null && typeof (x as { message?: unknown }).message === 'string') {
+    const e = new Error((x as { message: string }).message);
+    const name = (x as { name?: unknown }).name;
+    if (typeof name === 'string') e.name = name;
+    return e;
+  }
+  return new Error(String(x));
+}
+
+/**
+ * Starts the worker threads and waits until each has loaded HiGHS.
+ *
+ * A worker that dies (an uncaught exception in its thread, running out of memory, exiting) never takes the
+ * caller's process with it, whether it was idle or busy: the pool logs it (`logger`, level error), starts a
+ * replacement at once, and
+ * - a home it was planning is planned again on another worker; if that worker dies too, the home comes back as
+ *   `{ ok: false, error: { name: 'FleetWorkerError' } }` (a home that kills workers is not retried for ever);
+ * - if every worker is dead and none can be started, the homes not yet planned come back as `FleetWorkerError`
+ *   outcomes (those already planned are kept), and the next `solve` tries to start the workers again, rejecting
+ *   only when none starts.
+ * `close()` stops every thread the pool started, replacements included, and waits until each has exited.
+ */
 export async function createFleetSolver(options: FleetOptions = {}): Promise<FleetSolver> {
   const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
   const data: FleetWorkerData = options.highsOptions ? { highsOptions: options.highsOptions } : {};
+  const logger = options.logger ?? createJsonLogger({ fields: { component: 'optimizer-fleet' } });
   const source = workerSource();
-  const workers: Worker[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(source, { eval: true, workerData: data });
-      workers.push(w);
+  /** Every thread started and not yet exited, so that `close()` leaves none behind. */
+  const live = new Set<Worker>();
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({
+    index,
+    worker: null,
+    starting: null,
+    job: null,
+  }));
+  let closed = false;
+  let active: ActiveSolve | null = null;
+  let lastStartError: unknown = null;
+
+  const outcomeError = (message: string, cause?: unknown): { name: string; message: string } => ({
+    name: 'FleetWorkerError',
+    message: cause === undefined || cause === null ? message : `${message}: ${asError(cause).message}`,
+  });
+
+  /** Settles the active solve once every home has an outcome. */
+  const settle = () => {
+    const a = active;
+    if (!a || a.done < a.homes.length) return;
+    active = null;
+    a.resolve(a.out as FleetOutcome[]);
+  };
+
+  /** Gives an outcome to every home not planned yet (no worker left, or the pool was closed). */
+  const failRemaining = (message: string, cause?: unknown) => {
+    const a = active;
+    if (!a) return;
+    slots.forEach((s) => (s.job = null));
+    for (let id = 0; id < a.homes.length; id++) {
+      if (a.out[id] !== undefined) continue;
+      a.out[id] = { ok: false, error: outcomeError(message, cause), wallMs: 0 };
+      a.done++;
     }
+    settle();
+  };
+
+  /** Sends the next home to an idle, live worker. */
+  const feed = (slot: Slot) => {
+    const a = active;
+    const w = slot.worker;
+    if (!a || !w || slot.job !== null) return;
+    const id = a.retry.length > 0 ? a.retry.shift() : a.next < a.homes.length ? a.next++ : undefined;
+    if (id === undefined) return;
+    slot.job = { id, startedMs: performance.now() };
+    const job: FleetJob = { id, home: a.homes[id] as FleetHome, options: a.options };
+    w.postMessage(job);
+  };
+
+  const onReply = (slot: Slot, reply: FleetReply) => {
+    const a = active;
+    // A reply for a solve that has ended (closed meanwhile) is dropped.
+    if (!a || slot.job?.id !== reply.id) return;
+    const { id, ...outcome } = reply;
+    slot.job = null;
+    if (a.out[id] === undefined) {
+      a.out[id] = outcome as FleetOutcome;
+      a.done++;
+    }
+    settle();
+    feed(slot);
+  };
+
+  /** A worker stopped on its own: account its home, log, and start a replacement. */
+  const onDeath = (slot: Slot, cause: unknown) => {
+    const a = active;
+    const job = slot.job;
+    slot.job = null;
+    logger.error('fleet worker stopped; starting a replacement', {
+      worker: slot.index,
+      homeIndex: job?.id ?? null,
+      error: asError(cause),
+    });
+    if (a && job) {
+      const deaths = (a.deaths.get(job.id) ?? 0) + 1;
+      a.deaths.set(job.id, deaths);
+      if (deaths < 2) a.retry.push(job.id);
+      else if (a.out[job.id] === undefined) {
+        a.out[job.id] = {
+          ok: false,
+          error: outcomeError('two fleet workers stopped while planning this home', cause),
+          wallMs: performance.now() - job.startedMs,
+        };
+        a.done++;
+        settle();
+      }
+      slots.forEach(feed);
+    }
+    void start(slot);
+  };
+
+  /** Starts a worker for a slot (it takes homes once HiGHS is loaded); resolves when it is ready or has failed. */
+  const start = (slot: Slot): Promise<void> => {
+    if (closed || slot.worker || slot.starting) return slot.starting ?? Promise.resolve();
+    slot.starting = new Promise<void>((resolve) => {
+      let w: Worker;
+      try {
+        w = new Worker(source, { eval: true, workerData: data });
+      } catch (err) {
+        lastStartError = err;
+        resolve();
+        return;
+      }
+      live.add(w);
+      let ready = false;
+      let error: unknown = null;
+      // Listeners for the whole life of the thread: an 'error' without a listener would be thrown in this process.
+      w.on('error', (err) => (error ??= err));
+      w.on('message', (msg: FleetReply | { ready: true }) => {
+        if (ready) return onReply(slot, msg as FleetReply);
+        ready = true;
+        slot.worker = w;
+        resolve();
+      });
+      w.on('exit', (code) => {
+        live.delete(w);
+        const cause = error ?? new Error(`exited with code ${code}`);
+        if (!ready) {
+          // Failed to start (or closed while starting).
+          lastStartError = new Error(`fleet worker ${slot.index} failed to start`, { cause });
+          resolve();
+          return;
+        }
+        if (slot.worker === w) slot.worker = null;
+        if (!closed) onDeath(slot, cause);
+      });
+    }).then(() => {
+      slot.starting = null;
+      if (slot.worker) feed(slot);
+      else if (active && slots.every((s) => !s.worker && !s.starting)) {
+        failRemaining('no fleet worker is left to plan this home', lastStartError);
+      }
+    });
+    return slot.starting;
+  };
+
+  const terminateAll = async () => {
+    closed = true;
     await Promise.all(
-      workers.map(
-        (w, i) =>
-          new Promise<void>((resolve, reject) => {
-            const fail = (err: unknown) => reject(new Error(`fleet worker ${i} failed to start`, { cause: err }));
-            w.once('error', fail);
-            w.once('exit', (code) => fail(new Error(`exited with code ${code}`)));
-            w.once('message', () => {
-              w.off('error', fail);
-              w.removeAllListeners('exit');
-              resolve();
-            });
+      [...live].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            void w.terminate();
           }),
       ),
     );
-  } catch (err) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw err;
+  };
+
+  await Promise.all(slots.map(start));
+  if (slots.some((s) => !s.worker)) {
+    await terminateAll();
+    throw lastStartError instanceof Error ? lastStartError : new Error('a fleet worker failed to start');
   }
 
-  let busy = false;
-  return {
+  const pool: FleetSolver = {
     workers: count,
     async solve(homes, solveOptions = {}) {
-      if (busy) throw new Error('FleetSolver.solve: a solve is already running on this pool');
-      busy = true;
-      try {
-        return await new Promise<FleetOutcome[]>((resolve, reject) => {
-          const out = new Array<FleetOutcome | undefined>(homes.length);
-          let next = 0;
-          let done = 0;
-          const cleanups: (() => void)[] = [];
-          const finish = (err?: Error) => {
-            cleanups.forEach((c) => c());
-            if (err) reject(err);
-            else resolve(out as FleetOutcome[]);
-          };
-          const feed = (w: Worker) => {
-            if (next >= homes.length) return;
-            const id = next++;
-            const job: FleetJob = { id, home: homes[id] as FleetHome, options: solveOptions };
-            w.postMessage(job);
-          };
-          workers.forEach((w, i) => {
-            const onMessage = (reply: FleetReply) => {
-              const { id, ...outcome } = reply;
-              out[id] = outcome as FleetOutcome;
-              done++;
-              if (done === homes.length) finish();
-              else feed(w);
-            };
-            const onError = (err: unknown) => finish(new Error(`fleet worker ${i} failed`, { cause: err }));
-            const onExit = (code: number) => finish(new Error(`fleet worker ${i} exited with code ${code}`));
-            w.on('message', onMessage);
-            w.on('error', onError);
-            w.on('exit', onExit);
-            cleanups.push(() => {
-              w.off('message', onMessage);
-              w.off('error', onError);
-              w.off('exit', onExit);
-            });
-          });
-          if (homes.length === 0) finish();
-          else workers.forEach(feed);
-        });
-      } finally {
-        busy = false;
+      if (closed) throw new Error('FleetSolver.solve: the pool is closed');
+      if (active) throw new Error('FleetSolver.solve: a solve is already running on this pool');
+      if (homes.length === 0) return [];
+      // Workers that died and could not be replaced: try again now, and wait only if none is alive.
+      const restarts = slots.filter((s) => !s.worker).map(start);
+      if (slots.every((s) => !s.worker)) await Promise.all(restarts);
+      if (closed) throw new Error('FleetSolver.solve: the pool is closed');
+      if (slots.every((s) => !s.worker)) {
+        throw new Error('FleetSolver.solve: no fleet worker could be started', { cause: lastStartError });
       }
+      return await new Promise<FleetOutcome[]>((resolve) => {
+        active = {
+          homes,
+          options: solveOptions,
+          out: new Array<FleetOutcome | undefined>(homes.length),
+          next: 0,
+          done: 0,
+          retry: [],
+          deaths: new Map(),
+          resolve,
+        };
+        slots.forEach(feed);
+      });
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      // Homes of a solve in progress come back as failed outcomes; the solve's promise settles.
+      if (!closed) {
+        closed = true;
+        failRemaining('the fleet pool was closed before this home was planned');
+      }
+      await terminateAll();
     },
   };
+  internals.set(pool, {
+    crash: (i, message) => slots[i]?.worker?.postMessage({ crash: message } satisfies FleetCrash),
+    liveThreads: () => live.size,
+  });
+  return pool;
+}
+
+/** @internal tests only: reach into a pool's worker threads. */
+export interface FleetInternals {
+  /** Makes worker `i` throw an uncaught exception in its thread. */
+  crash(i: number, message: string): void;
+  /** Threads started by the pool that have not exited. */
+  liveThreads(): number;
+}
+const internals = new WeakMap<FleetSolver, FleetInternals>();
+/** @internal tests only. */
+export function fleetInternals(pool: FleetSolver): FleetInternals {
+  const x = internals.get(pool);
+  if (!x) throw new Error('not a pool made by createFleetSolver');
+  return x;
 }
 
 /** Plans a fleet with a pool started for the purpose and closed afterwards (see `createFleetSolver`). */

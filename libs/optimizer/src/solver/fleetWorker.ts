@@ -5,14 +5,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { solveHome } from '../core/solve';
 import { createHighsSolver } from './highs';
-import type { FleetJob, FleetReply, FleetWorkerData } from './fleet';
+import type { FleetCrash, FleetJob, FleetReply, FleetWorkerData } from './fleet';
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('fleetWorker.ts runs only as a worker thread of createFleetSolver');
   const data = workerData as FleetWorkerData;
   const solver = await createHighsSolver(...(data.highsOptions ? [data.highsOptions] : []));
-  port.on('message', (job: FleetJob) => {
+  port.on('message', (msg: FleetJob | FleetCrash) => {
+    // A deliberate uncaught exception in this thread: how the pool's tests make a worker die for real.
+    if ('crash' in msg) throw new Error(msg.crash);
+    const job = msg;
     const started = performance.now();
     let reply: FleetReply;
     try {
