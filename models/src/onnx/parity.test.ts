@@ -7,10 +7,14 @@ import {
   intensityFeatures,
   loadFeatures,
   originsBetween,
+  predictRow,
   trainDirectModel,
+  type DirectModelMeta,
+  type GbmModel,
 } from '@carbonreducer/forecast';
 import { sharedDataPath } from '@carbonreducer/datasets';
 import { loadHouseholdHourlyKWh, loadIntensity } from '../data';
+import { ModelRegistry } from '../registry';
 import { OnnxDirectModel } from './session';
 import { directModelToOnnx } from './treeEnsemble';
 
@@ -64,5 +68,67 @@ describe('ONNX export parity on real data', () => {
     const diffs = a.flatMap((row, i) => row.map((f, j) => Math.abs(f.point - (b[i]?.[j]?.point ?? NaN))));
     expect(diffs.length).toBe(origins.length * 2);
     expect(Math.max(...diffs)).toBeLessThanOrEqual(1e-4);
+  }, 60_000);
+});
+
+describe('per-horizon ONNX outputs', () => {
+  it('each raw_h<i> equals column i of raw; runByHorizon reads only the horizon each row needs', async () => {
+    const file = sharedDataPath('carbon-intensity/neso-gb-national-2023H1.csv');
+    const all = (await loadIntensity([file])).actual;
+    const train = (await loadIntensity([file], { fromMs: 0, toMs: Date.parse('2023-02-01T00:00:00Z') })).actual;
+    const features = intensityFeatures(train.stepMs);
+    const model = trainDirectModel(train, features, { stepsAhead: [1, 4, 48], params: { numTrees: 30 } });
+    const onnxBytes = directModelToOnnx(model);
+    const session = await OnnxDirectModel.create(onnxBytes, model);
+    const origins = originsBetween(
+      Date.parse('2023-02-01T00:00:00Z'),
+      Date.parse('2023-02-03T00:00:00Z'),
+      train.stepMs,
+    );
+    const cols = features.names.length;
+    const x = new Float64Array(origins.length * cols);
+    const buf = new Float64Array(cols);
+    // Row r is built for horizon r % 3 (as the served model mixes lead times in one batch).
+    const horizonOfRow = origins.map((_, r) => r % 3);
+    origins.forEach((o, r) => {
+      expect(
+        features.build(historyWindow(all, o, features.lookbackSteps), model.stepsAhead[r % 3] as number, buf),
+      ).toBe(true);
+      x.set(buf, r * cols);
+    });
+    const raw = await session.runRaw(x, origins.length);
+    const picked = await session.runByHorizon(x, horizonOfRow);
+    horizonOfRow.forEach((h, r) => expect(picked[r]).toBe(raw[r * 3 + h]));
+    // And against the TypeScript trees, to the parity bound.
+    let max = 0;
+    horizonOfRow.forEach((h, r) => {
+      max = Math.max(max, Math.abs((picked[r] as number) - predictRow(model.models[h] as GbmModel, x, r * cols)));
+    });
+    expect(max).toBeLessThanOrEqual(1e-4);
+  }, 60_000);
+
+  it('a model stored before per-horizon outputs (one raw output) still serves the same values', async () => {
+    // Version 20261127T223046Z-2416b4f7 is committed in models/registry and was exported with a single `raw` output.
+    const stored = await new ModelRegistry().load('intensity', '20261127T223046Z-2416b4f7');
+    const meta = stored.meta.direct as DirectModelMeta;
+    const session = await OnnxDirectModel.create(stored.onnx, meta);
+    const file = sharedDataPath('carbon-intensity/neso-gb-national-2023H1.csv');
+    const all = (await loadIntensity([file])).actual;
+    const features = intensityFeatures(meta.stepMs);
+    const origins = originsBetween(Date.parse('2023-05-01T00:00:00Z'), Date.parse('2023-05-01T12:00:00Z'), meta.stepMs);
+    const windows = origins.map((o) => historyWindow(all, o, features.lookbackSteps));
+    const steps = origins.map(() => meta.stepsAhead);
+    const out = await session.forecast(windows, steps);
+    const cols = features.names.length;
+    const x = new Float64Array(cols);
+    const H = meta.stepsAhead.length;
+    for (const [i, w] of windows.entries()) {
+      for (const [h, k] of meta.stepsAhead.entries()) {
+        expect(features.build(w, k, x)).toBe(true);
+        const raw = await session.runRaw(x, 1);
+        expect(raw.length).toBe(H);
+        expect(out[i]?.[h]?.point).toBeCloseTo(features.reference(w) + (raw[h] as number), 9);
+      }
+    }
   }, 60_000);
 });

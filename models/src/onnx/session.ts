@@ -9,15 +9,27 @@ import {
   type IntervalForecast,
 } from '@carbonreducer/forecast';
 import * as ort from 'onnxruntime-node';
+import { horizonOutputName, perHorizonOnnx } from './treeEnsemble';
 
 /** An ONNX Runtime session over an exported direct model. */
 export class OnnxDirectModel {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly model: DirectModelMeta,
+    /** One session per horizon over the same trees (see `perHorizonOnnx`); empty = every row runs the whole model. */
+    private readonly horizonSessions: ort.InferenceSession[],
   ) {}
 
-  static async create(onnxBytes: Uint8Array, model: DirectModelMeta): Promise<OnnxDirectModel> {
+  /**
+   * `perHorizon` (default true): also load each horizon's trees as a session of its own, so a row built for one
+   * horizon walks only its trees (the whole model walks all of them for every row: ~8× the work for the intensity
+   * model). False serves every row through the whole file, as before (kept for comparisons in benchmarks).
+   */
+  static async create(
+    onnxBytes: Uint8Array,
+    model: DirectModelMeta,
+    options: { perHorizon?: boolean } = {},
+  ): Promise<OnnxDirectModel> {
     // The ONNX trees index features by position: the code that builds them must be the one the model was trained with.
     const expected = featuresFor(model.kind, model.stepMs).names;
     if (expected.join(',') !== model.featureNames.join(',')) {
@@ -27,8 +39,11 @@ export class OnnxDirectModel {
       );
     }
     try {
-      const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      return new OnnxDirectModel(session, model);
+      const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+      const session = await ort.InferenceSession.create(onnxBytes, opts);
+      const parts = options.perHorizon === false ? [] : perHorizonOnnx(onnxBytes, model);
+      const horizonSessions = await Promise.all(parts.map((b) => ort.InferenceSession.create(b, opts)));
+      return new OnnxDirectModel(session, model, horizonSessions);
     } catch (err) {
       throw new Error('cannot load the ONNX model into onnxruntime-node', { cause: err });
     }
@@ -46,11 +61,44 @@ export class OnnxDirectModel {
     return raw.data as Float32Array;
   }
 
+  /**
+   * Raw outputs for rows that each need one horizon (`horizonOfRow[r]`): one run of that horizon's own session per
+   * horizon present, so ONNX Runtime walks only its trees; without per-horizon sessions, every row runs the whole
+   * model and the column is picked. Both give the same values (same trees, same doubles).
+   */
+  async runByHorizon(features: Float64Array, horizonOfRow: readonly number[]): Promise<Float64Array> {
+    const cols = this.model.featureNames.length;
+    const rows = horizonOfRow.length;
+    const H = this.model.stepsAhead.length;
+    const out = new Float64Array(rows);
+    if (this.horizonSessions.length === 0) {
+      const raw = await this.runRaw(features, rows);
+      horizonOfRow.forEach((h, r) => (out[r] = raw[r * H + h] as number));
+      return out;
+    }
+    if (features.length !== rows * cols)
+      throw new RangeError(`runByHorizon: expected ${rows}×${cols} features, got ${features.length}`);
+    for (const [h, session] of this.horizonSessions.entries()) {
+      const idx: number[] = [];
+      horizonOfRow.forEach((hr, r) => {
+        if (hr === h) idx.push(r);
+      });
+      if (idx.length === 0) continue;
+      const x = new Float64Array(idx.length * cols);
+      idx.forEach((r, i) => x.set(features.subarray(r * cols, (r + 1) * cols), i * cols));
+      const name = horizonOutputName(0);
+      const res = await session.run({ features: new ort.Tensor('float64', x, [idx.length, cols]) }, [name]);
+      const y = res[name]?.data as Float32Array | undefined;
+      if (!y || y.length !== idx.length) throw new Error(`ONNX model for horizon ${h} produced no \`${name}\` output`);
+      idx.forEach((r, i) => (out[r] = y[i] as number));
+    }
+    return out;
+  }
+
   /** Batched forecasts: one ONNX run for every (window, slots-ahead) pair; any lead time ≥ 1 slot. */
   async forecast(windows: HistoryWindow[], stepsAhead: number[][]): Promise<IntervalForecast[][]> {
     const features = featuresFor(this.model.kind, this.model.stepMs);
     const cols = features.names.length;
-    const H = this.model.stepsAhead.length;
     const jobs: Array<{ w: number; s: number; h: number; ok: boolean }> = [];
     const buf = new Float64Array(cols);
     const rowsData: number[] = [];
@@ -64,13 +112,16 @@ export class OnnxDirectModel {
         jobs.push({ w, s, h, ok });
       });
     });
-    const raw = await this.runRaw(Float64Array.from(rowsData), jobs.length);
+    const raw = await this.runByHorizon(
+      Float64Array.from(rowsData),
+      jobs.map((j) => j.h),
+    );
     const out: IntervalForecast[][] = windows.map((_, w) =>
       (stepsAhead[w] ?? []).map(() => ({ point: NaN, lower: NaN, upper: NaN })),
     );
     jobs.forEach((j, r) => {
       if (!j.ok) return;
-      const v = raw[r * H + j.h] as number;
+      const v = raw[r] as number;
       (out[j.w] as IntervalForecast[])[j.s] = finishForecast(
         this.model,
         j.h,
@@ -90,7 +141,6 @@ export class OnnxDirectModel {
     const features = featuresFor(this.model.kind, this.model.stepMs);
     const cols = features.names.length;
     const n = Math.floor(horizonMs / this.model.stepMs);
-    const H = this.model.stepsAhead.length;
     const data = new Float64Array(n * cols);
     const ok: boolean[] = [];
     const buf = new Float64Array(cols);
@@ -99,17 +149,20 @@ export class OnnxDirectModel {
       ok.push(good);
       if (good) data.set(buf, (k - 1) * cols);
     }
-    const raw = await this.runRaw(data, n);
+    const horizonOf = Array.from({ length: n }, (_, i) =>
+      this.model.stepsAhead.indexOf(nearestHorizon(this.model.stepsAhead, i + 1)),
+    );
+    const raw = await this.runByHorizon(data, horizonOf);
     const out: ForecastPoint[] = [];
     for (let k = 1; k <= n; k++) {
-      const h = this.model.stepsAhead.indexOf(nearestHorizon(this.model.stepsAhead, k));
+      const h = horizonOf[k - 1] as number;
       const fromMs = window.endMs + (k - 1) * this.model.stepMs;
       const toMs = fromMs + this.model.stepMs;
       if (!ok[k - 1]) {
         out.push({ point: NaN, lower: NaN, upper: NaN, fromMs, toMs });
         continue;
       }
-      const f = finishForecast(this.model, h, raw[(k - 1) * H + h] as number, window, features);
+      const f = finishForecast(this.model, h, raw[k - 1] as number, window, features);
       out.push({ ...f, fromMs, toMs });
     }
     return out;

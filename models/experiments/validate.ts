@@ -1,0 +1,245 @@
+/* eslint-disable no-console -- a development script: printing its figures is its job */
+/**
+ * Validation harness (run by hand, development only): trains the intensity GBM on a validation split that never
+ * touches the reported test quarter and prints the MAE per horizon of the TypeScript trees.
+ *   SETUP=q1  (default) train Electricity Maps GB 2021–2022, test NESO 2023-01-01…03-31
+ *   SETUP=mar train Electricity Maps GB 2021–2022 + NESO 2023-01…02, test NESO 2023-03
+ *   H=120,240,1440 horizons (minutes); P='{"maxDepth":4}' GBM params; SEEDS=n; FEAT=slotlags,slotmed,ewm,lead extra
+ *   feature families; LIN=feature,… a ridge regression on those features per horizon, trees fitted to its residual.
+ *   npx tsx models/experiments/validate.ts
+ * Data: NESO Carbon Intensity API (CC BY 4.0), Electricity Maps (attribution required).
+ */
+import { sharedDataPath } from '@carbonreducer/datasets';
+import {
+  historyWindow,
+  intensityFeatures,
+  mergeSeries,
+  predictRow,
+  trainDirectModel,
+  valueEndingAt,
+  lagValue,
+  buildTrainingSet,
+  sliceRows,
+  trainGbm,
+  type Matrix,
+  type RegularSeries,
+  type FeatureSet,
+  type GbmModel,
+  type GbmParams,
+} from '@carbonreducer/forecast';
+import { loadIntensityMixed } from '../src/data';
+import { DEFAULT_INTENSITY_PARAMS } from '../src/backtest';
+
+const C = sharedDataPath('carbon-intensity');
+const STEP = 1_800_000;
+const DAY = 86_400_000;
+
+function parseRange(s: string) {
+  const [a, b] = s.split('..');
+  return { fromMs: Date.parse(`${a}T00:00:00Z`), toMs: Date.parse(`${b}T00:00:00Z`) };
+}
+
+async function main(): Promise<void> {
+  const setup = process.env.SETUP ?? 'q1';
+  const horizonsMin = (process.env.H ?? '120,240,1440').split(',').map(Number);
+  const params: Partial<GbmParams> = { ...DEFAULT_INTENSITY_PARAMS, ...JSON.parse(process.env.P ?? '{}') };
+  const seeds = Number(process.env.SEEDS ?? '1');
+  const trainFiles =
+    setup === 'q1'
+      ? [`${C}/electricitymaps-gb-2021-hourly.csv`, `${C}/electricitymaps-gb-2022-hourly.csv`]
+      : [
+          `${C}/electricitymaps-gb-2021-hourly.csv`,
+          `${C}/electricitymaps-gb-2022-hourly.csv`,
+          `${C}/neso-gb-national-2023H1.csv`,
+        ];
+  const trainRange = setup === 'q1' ? parseRange('2021-01-01..2023-01-01') : parseRange('2021-01-01..2023-03-01');
+  const testRange = setup === 'q1' ? parseRange('2023-01-01..2023-04-01') : parseRange('2023-03-01..2023-04-01');
+  const neso = `${C}/neso-gb-national-2023H1.csv`;
+  const train = (await loadIntensityMixed(trainFiles, STEP, trainRange)).actual;
+  const test = await loadIntensityMixed([neso], STEP, testRange);
+  const full = await loadIntensityMixed([neso], STEP);
+  const history = mergeSeries([full.actual, train]);
+  const base = intensityFeatures(STEP);
+  const features: FeatureSet = process.env.FEAT ? extend(base, process.env.FEAT) : base;
+  const stepsAhead = horizonsMin.map((m) => (m * 60_000) / STEP);
+  const t0 = Date.now();
+  const linCols = process.env.LIN ? process.env.LIN.split(',').map((n) => features.names.indexOf(n)) : [];
+  if (linCols.some((c) => c < 0)) throw new Error('LIN: unknown feature');
+  const model = linCols.length
+    ? trainLinearPlusGbm(train, features, stepsAhead, params, linCols)
+    : { ...trainDirectModel(train, features, { stepsAhead, params, seeds }), linear: [] as Float64Array[] };
+  const trainSec = (Date.now() - t0) / 1000;
+  const buf = new Float64Array(features.names.length);
+  const out: string[] = [];
+  stepsAhead.forEach((k, hi) => {
+    let sum = 0;
+    let n = 0;
+    let opSum = 0;
+    for (let o = testRange.fromMs; o + k * STEP <= testRange.toMs; o += STEP) {
+      const actual = valueEndingAt(test.actual, o + k * STEP);
+      if (Number.isNaN(actual)) continue;
+      const w = historyWindow(history, o, features.lookbackSteps);
+      if (!features.build(w, k, buf)) continue;
+      const lin = model.linear[hi];
+      let l = 0;
+      if (lin) {
+        l = lin[0] as number;
+        linCols.forEach((c, j) => (l += (lin[j + 1] as number) * (buf[c] as number)));
+      }
+      const p = features.reference(w) + l + predictRow(model.models[hi] as GbmModel, buf);
+      sum += Math.abs(p - actual);
+      opSum += Math.abs(valueEndingAt(test.operator!, o + k * STEP) - actual) || 0;
+      n++;
+    }
+    out.push(
+      `${horizonsMin[hi]}m mae=${(sum / n).toFixed(3)} op=${(opSum / n).toFixed(2)} trees=${model.models[hi]!.trees.length} valMae=${model.validationMae[hi]!.toFixed(3)}`,
+    );
+  });
+  console.log(
+    `${process.env.TAG ?? ''} setup=${setup} P=${process.env.P ?? '{}'} LIN=${process.env.LIN ?? ''} FEAT=${process.env.FEAT ?? ''} seeds=${seeds} train=${trainSec.toFixed(0)}s`,
+  );
+  for (const l of out) console.log('  ' + l);
+}
+
+/** Ridge regression of y on the chosen columns (NaN → 0), intercept first. */
+function ridge(x: Matrix, y: Float64Array, cols: number[], lambda = 1e-3): Float64Array {
+  const p = cols.length + 1;
+  const a = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  const row = new Float64Array(p);
+  for (let i = 0; i < x.rows; i++) {
+    row[0] = 1;
+    cols.forEach((c, j) => {
+      const v = x.data[i * x.cols + c] as number;
+      row[j + 1] = Number.isNaN(v) ? 0 : v;
+    });
+    for (let r = 0; r < p; r++) {
+      b[r]! += row[r]! * y[i]!;
+      for (let c = 0; c < p; c++) a[r * p + c]! += row[r]! * row[c]!;
+    }
+  }
+  for (let r = 1; r < p; r++) a[r * p + r]! += lambda * x.rows;
+  // Gaussian elimination
+  const m = Array.from({ length: p }, (_, r) => [...a.subarray(r * p, r * p + p), b[r]!]);
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
+    [m[c], m[piv]] = [m[piv]!, m[c]!];
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= p; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return Float64Array.from(m.map((r, i) => r[p]! / r[i]!));
+}
+
+function applyLinear(x: Matrix, coef: Float64Array, cols: number[]): Float64Array {
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) {
+    let s = coef[0]!;
+    cols.forEach((c, j) => {
+      const v = x.data[i * x.cols + c] as number;
+      s += coef[j + 1]! * (Number.isNaN(v) ? 0 : v);
+    });
+    out[i] = s;
+  }
+  return out;
+}
+
+function trainLinearPlusGbm(
+  series: RegularSeries,
+  features: FeatureSet,
+  stepsAhead: number[],
+  params: Partial<GbmParams>,
+  cols: number[],
+) {
+  const models: GbmModel[] = [];
+  const linear: Float64Array[] = [];
+  const validationMae: number[] = [];
+  for (const k of stepsAhead) {
+    const set = buildTrainingSet(series, features, k);
+    const cut = Math.floor(set.y.length * 0.8);
+    const fit = sliceRows(set, 0, cut);
+    const val = sliceRows(set, cut, set.y.length);
+    const c1 = ridge(fit.x, fit.y, cols);
+    const rFit = fit.y.map((v, i) => v - applyLinear(fit.x, c1, cols)[i]!);
+    const lv = applyLinear(val.x, c1, cols);
+    const rVal = val.y.map((v, i) => v - lv[i]!);
+    const first = trainGbm(fit.x, rFit, params, { x: val.x, y: rVal });
+    let s = 0;
+    for (let i = 0; i < val.y.length; i++) s += Math.abs(rVal[i]! - predictRow(first, val.x.data, i * val.x.cols));
+    validationMae.push(s / val.y.length);
+    const c = ridge(set.x, set.y, cols);
+    const la = applyLinear(set.x, c, cols);
+    const r = set.y.map((v, i) => v - la[i]!);
+    models.push(trainGbm(set.x, r, { ...params, numTrees: first.trees.length, earlyStoppingRounds: 0 }));
+    linear.push(c);
+  }
+  return { models, linear, validationMae };
+}
+
+/** Extra feature families appended to the base set. */
+function extend(base: FeatureSet, spec: string): FeatureSet {
+  const fams = spec.split(',');
+  const perDay = DAY / STEP;
+  const names = [...base.names];
+  if (fams.includes('slotlags')) for (let p = 0; p < 7; p++) names.push(`slot_lag_d${p + 1}_minus_y0`);
+  if (fams.includes('slotmed')) names.push('slot_median7d_minus_y0', 'slot_min7d_minus_y0', 'slot_max7d_minus_y0');
+  if (fams.includes('ewm')) names.push('ewm_slope_fast', 'ewm_slope_slow', 'accel');
+  if (fams.includes('lead')) names.push('steps_ahead_scaled');
+  const extra = names.length - base.names.length;
+  const baseBuf = new Float64Array(base.names.length);
+  return {
+    ...base,
+    names,
+    build(w, k, out) {
+      if (!base.build(w, k, baseBuf)) return false;
+      out.set(baseBuf, 0);
+      let j = base.names.length;
+      const y0 = base.reference(w);
+      const periods = Math.max(1, Math.ceil(k / perDay));
+      const dayBack = periods * perDay - k;
+      if (fams.includes('slotlags')) for (let p = 0; p < 7; p++) out[j++] = lagValue(w, dayBack + p * perDay) - y0;
+      if (fams.includes('slotmed')) {
+        const v: number[] = [];
+        for (let p = 0; p < 7; p++) {
+          const x = lagValue(w, dayBack + p * perDay);
+          if (!Number.isNaN(x)) v.push(x);
+        }
+        v.sort((a, b) => a - b);
+        out[j++] = v.length ? v[v.length >> 1]! - y0 : NaN;
+        out[j++] = v.length ? v[0]! - y0 : NaN;
+        out[j++] = v.length ? v[v.length - 1]! - y0 : NaN;
+      }
+      if (fams.includes('ewm')) {
+        // exponentially weighted mean of first differences, fast (≈1.5 h) and slow (≈6 h)
+        let f = 0;
+        let s = 0;
+        let wf = 0;
+        let ws = 0;
+        for (let i = 0; i < 48; i++) {
+          const d = lagValue(w, i) - lagValue(w, i + 1);
+          if (Number.isNaN(d)) continue;
+          const af = Math.pow(0.7, i);
+          const as = Math.pow(0.92, i);
+          f += af * d;
+          wf += af;
+          s += as * d;
+          ws += as;
+        }
+        out[j++] = wf > 0 ? f / wf : NaN;
+        out[j++] = ws > 0 ? s / ws : NaN;
+        out[j++] = lagValue(w, 0) - 2 * lagValue(w, 1) + lagValue(w, 2);
+      }
+      if (fams.includes('lead')) out[j++] = k;
+      if (j !== base.names.length + extra) throw new Error('feature count');
+      return true;
+    },
+  };
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
