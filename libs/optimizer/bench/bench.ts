@@ -188,6 +188,8 @@ interface Run {
   method: string;
   /** How the first (relaxed) solve was settled: lp / rounded / mip. */
   first: string;
+  /** How a held plan was found: dive / mip ('' when not held). */
+  held: string;
   timing: PlanTiming | null;
 }
 
@@ -202,6 +204,7 @@ function runOf(request: HomeRequest, now: number, plan: HomePlan, ms: number, cp
     solves: plan.model.solves,
     method: plan.model.method ?? '?',
     first: plan.model.first ?? '?',
+    held: plan.model.held ?? '',
     timing: plan.timing ?? null,
   };
 }
@@ -216,6 +219,7 @@ const failed = (ms: number, cpuMs: number | null): Run => ({
   solves: 0,
   method: '-',
   first: '-',
+  held: '',
   timing: null,
 });
 
@@ -280,8 +284,9 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
     `  time limit reached: ${count('time_limit')}; no plan: ${count('no_plan')}; proven optimal (gap ≤ ${mipRelGap}): ${proven}/${n}; ` +
       `max gap ${Math.max(0, ...gaps).toExponential(2)}`,
   );
+  const heldBy = (h: string) => runs.filter((r) => r.held === h).length;
   console.log(
-    `  how proved: ${[...methods].map(([m, k]) => `${m} ${k}`).join(', ')}; ${(runs.reduce((s, r) => s + r.solves, 0) / n).toFixed(2)} solves and ~${Math.round(runs.reduce((s, r) => s + r.integers, 0) / n)} integer columns per home`,
+    `  how proved: ${[...methods].map(([m, k]) => `${m} ${k}`).join(', ')} (held by LP dives ${heldBy('dive')}, by MIP ${heldBy('mip')}); ${(runs.reduce((s, r) => s + r.solves, 0) / n).toFixed(2)} solves and ~${Math.round(runs.reduce((s, r) => s + r.integers, 0) / n)} integer columns per home`,
   );
   console.log(
     `  first solve (on/off relaxed) settled by: ${[...firsts].map(([m, k]) => `${m} ${k}`).join(', ')} (lp = LP relaxation integral; rounded = dive within the gap; mip = branch and bound after reduced-cost fixing)`,

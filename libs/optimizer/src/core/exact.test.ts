@@ -140,9 +140,11 @@ describe('exactness of the shortcuts in solveHome', () => {
   it('relaxed / held / full give the objective of the strict MILP (every binary up front) on random homes', () => {
     const methods: Record<string, number> = {};
     const firsts: Record<string, number> = {};
+    const helds: Record<string, number> = {};
     fc.assert(
       fc.property(arbHome(24), (req) => {
         const fast = solveHome(req, T0, solver, { mipRelGap: 1e-6 });
+        if (fast.model.held) helds[fast.model.held] = (helds[fast.model.held] ?? 0) + 1;
         const strict = solveHome(req, T0, solver, { strict: true, mipRelGap: 1e-6 });
         methods[fast.model.method ?? '?'] = (methods[fast.model.method ?? '?'] ?? 0) + 1;
         firsts[fast.model.first ?? '?'] = (firsts[fast.model.first ?? '?'] ?? 0) + 1;
@@ -160,6 +162,7 @@ describe('exactness of the shortcuts in solveHome', () => {
     // The random homes must exercise the shortcut, not only the easy path.
     expect(methods['relaxed'] ?? 0).toBeGreaterThan(0);
     expect((methods['held'] ?? 0) + (methods['full'] ?? 0)).toBeGreaterThan(0);
+    expect(helds['dive'] ?? 0).toBeGreaterThan(0);
     // ... and each way the first (relaxed) solve is settled: integral LP, dive within the gap, branch and bound
     // after reduced-cost fixing.
     expect(firsts['lp'] ?? 0).toBeGreaterThan(0);

@@ -331,6 +331,8 @@ export interface HomePlan {
      * `rounded` = cycles rounded from the LP and re-solved, within the gap of the LP bound; `mip` = branch and bound.
      */
     first?: 'lp' | 'rounded' | 'mip';
+    /** How a `held` plan was found: `dive` = LP dives settling the EV slots by bounds; `mip` = on/off binaries. */
+    held?: 'dive' | 'mip';
   };
   /** Where the time went, ms, summed over all solves: writing the model, the solver's phases, reading the plan. */
   timing?: PlanTiming;

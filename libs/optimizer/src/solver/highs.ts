@@ -59,9 +59,13 @@ export async function createHighsSolver(
     names: readonly string[] | null,
     started: number,
     loadMs: number,
+    isLp = false,
   ): SolverResult => {
     model.options.set({
       output_flag: false,
+      // LPs without presolve: on the benchmark homes 2-4 % less CPU in all and a 10 % lower median (their LPs are
+      // small; presolve costs more than it saves the simplex).
+      ...(isLp ? { presolve: 'off' } : {}),
       ...extraOptions,
       time_limit: options.timeLimitSec,
       mip_rel_gap: options.mipRelGap,
@@ -188,7 +192,8 @@ export async function createHighsSolver(
         } catch (err) {
           throw new Error('HiGHS rejected the model arrays', { cause: err });
         }
-        return run(model, options, problem.columnNames, started, performance.now() - started);
+        const isLp = !problem.integrality.some((v) => v !== 0);
+        return run(model, options, problem.columnNames, started, performance.now() - started, isLp);
       } finally {
         model.dispose();
       }
