@@ -13,36 +13,41 @@ log() { printf '[test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 set -e
 log "npm ci"
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
-bash scripts/stack install
-bash scripts/stack up
+timeout --kill-after=30s 45m bash scripts/stack install
+timeout --kill-after=30s 10m bash scripts/stack up
 set +e
 
 failed=()
+# Each step has a time bound, so one hung test (a worker polling a stopped server once kept Jest alive for 85 min)
+# fails its step with a message instead of eating CI's 90 minutes. `timeout` signals the step's whole process group.
 step() {
-  local name=$1 t0=$SECONDS
-  shift
+  local name=$1 limit=$2 t0=$SECONDS rc
+  shift 2
   log "$name"
-  if "$@"; then
+  timeout --kill-after=30s "$limit" "$@"
+  rc=$?
+  if ((rc == 0)); then
     log "$name: ok ($((SECONDS - t0))s)"
   else
+    ((rc == 124 || rc == 137)) && log "$name: did not finish within $limit (a hung test or server; see its output above)"
     log "$name: FAILED ($((SECONDS - t0))s)"
     failed+=("$name")
   fi
 }
 
-step lint npm run lint
-step typecheck npm run typecheck
+step lint 10m npm run lint
+step typecheck 10m npm run typecheck
 mkdir -p .stack
 rm -f .stack/jest-unit.json .stack/jest-integration.json .stack/go-test/telegraf.json
-step "unit tests" npm run test:unit -- --json --outputFile=.stack/jest-unit.json
+# --forceExit (unit and integration): a handle left open after Jest has printed its summary must not hang CI; the
+# time-skipping helpers stop their workers themselves (workflows/src/testing/temporalTestEnv.ts).
+step "unit tests" 25m npm run test:unit -- --forceExit --json --outputFile=.stack/jest-unit.json
 # Telegraf's telemetry-contract processor is Go; its tests (golden fixtures shared with the TS validator, JSON edge
 # cases, delivery tracking) run with Go's own runner and count in the closing line.
 mkdir -p .stack/go-test
-step "go tests (telegraf processor)" bash -c 'cd provisioning/telegraf/plugin && go test -json . >"$0"' \
+step "go tests (telegraf processor)" 10m bash -c 'cd provisioning/telegraf/plugin && go test -json . >"$0"' \
   "$REPO_ROOT/.stack/go-test/telegraf.json"
-# --forceExit: a suite that leaves a handle open (seen on the full run, source not yet found) must not hang CI
-# after Jest has printed its summary.
-step "integration tests" npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
+step "integration tests" 30m npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
 
 # One closing line for every test run, in the plain `N passed, N failed` form CI reads. A report that is missing
 # (Jest crashed before writing it) counts as a failure.

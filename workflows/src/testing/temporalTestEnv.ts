@@ -126,8 +126,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment &
   const teardown = env.teardown.bind(env);
   return Object.assign(env, {
     async teardown() {
-      await teardown();
-      await server.stop();
+      try {
+        await teardown();
+      } finally {
+        await server.stop();
+      }
     },
     stopServer: () => server.stop(),
   });
@@ -145,8 +148,12 @@ export function useTimeSkippingEnv(per: 'test' | 'file', startTimeoutMs = 120_00
     env = await createTimeSkippingEnv();
   }, startTimeoutMs);
   after(async () => {
-    await env?.teardown();
-    env = undefined;
+    try {
+      await stopLiveWorkers();
+    } finally {
+      await env?.teardown();
+      env = undefined;
+    }
   });
   return () => {
     if (!env) throw new Error('no time-skipping environment: call it inside a test');
@@ -175,13 +182,45 @@ export async function withWorkers<T>(
     workflowBundle: workflowBundleCode,
     activities,
   });
-  const compute = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue: TASK_QUEUES.compute,
-    activities,
-  });
-  return io.runUntil(compute.runUntil(fn));
+  let compute: Worker;
+  try {
+    compute = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: TASK_QUEUES.compute,
+      activities,
+    });
+  } catch (err) {
+    // A created worker stays registered (and holds the connection) until it has run and shut down.
+    await io.runUntil(Promise.resolve());
+    throw err;
+  }
+  const workers = [io, compute];
+  for (const w of workers) liveWorkers.add(w);
+  try {
+    return await io.runUntil(compute.runUntil(fn));
+  } finally {
+    for (const w of workers) liveWorkers.delete(w);
+  }
+}
+
+/** Workers of a `withWorkers` call that has not returned yet. */
+const liveWorkers = new Set<Worker>();
+
+/**
+ * Shuts down the workers of a test that timed out or failed while they ran. Left running past the server's teardown
+ * they retry their polls for ever and Jest never exits (a CI run hung 85 min that way).
+ */
+export async function stopLiveWorkers(timeoutMs = 30_000): Promise<void> {
+  for (const w of liveWorkers) if (w.getState() === 'RUNNING') w.shutdown();
+  const deadline = Date.now() + timeoutMs;
+  while ([...liveWorkers].some((w) => !['STOPPED', 'FAILED'].includes(w.getState()))) {
+    if (Date.now() > deadline) {
+      const states = [...liveWorkers].map((w) => w.getState()).join(', ');
+      throw new Error(`test workers did not stop within ${timeoutMs} ms (states: ${states})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
