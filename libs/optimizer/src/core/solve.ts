@@ -15,6 +15,12 @@ import type {
 
 export const DEFAULT_SOLVE_OPTIONS: SolveOptions = { timeLimitSec: 10, mipRelGap: 1e-4 };
 
+/**
+ * At most this many EV slots settled by LP dives in the held step (most homes need 1–3; a dive that wanders further
+ * rarely ends within the gap, and the held MIP is then cheaper).
+ */
+const MAX_DIVE_STEPS = 8;
+
 /** At most this many rounds of adding lazy binaries (each round adds at least one; usually one or two suffice). */
 const MAX_ROUNDS = 6;
 
@@ -136,6 +142,36 @@ function runSolver(solver: MilpSolver, built: BuiltModel, options: SolveOptions,
   return solver.solve(built.lp, options);
 }
 
+/**
+ * `target` with the binaries that reduced costs rule out fixed. `lp` is the LP relaxation of a model that `target`
+ * restricts or equals (its columns by name, at least as many rows), solved with reduced costs; `upper` the cost of
+ * a plan of `target`. A binary the LP left at 0 (1) whose reduced cost exceeds upper − LP bound can only be 1 (0) in
+ * plans costing more than `upper`, so it is fixed; every plan costing at most `upper` keeps its values.
+ */
+function fixedByReducedCost(lp: Run, target: BuiltModel, upper: number): BuiltModel {
+  const bound = lp.result.objective as number;
+  const duals = lp.result.columnDuals as Float64Array;
+  const margin = (upper - bound) * (1 + 1e-6) + 1e-7 * (1 + Math.abs(upper));
+  const src = lp.built.problem;
+  const p = target.problem;
+  const colLower = Float64Array.from(p.colLower);
+  const colUpper = Float64Array.from(p.colUpper);
+  const same = src.columnNames === p.columnNames;
+  const at = new Map<string, number>();
+  if (!same) p.columnNames.forEach((n, j) => at.set(n, j));
+  for (let j = 0; j < src.integrality.length; j++) {
+    if (src.integrality[j] === 0) continue;
+    const name = src.columnNames[j] as string;
+    const k = same ? j : at.get(name);
+    if (k === undefined || p.integrality[k] === 0) continue;
+    const x = lp.result.columns[name] ?? 0;
+    const d = duals[j] as number;
+    if (x <= (src.colLower[j] as number) + 1e-9 && d > margin) colUpper[k] = colLower[k] as number;
+    else if (x >= (src.colUpper[j] as number) - 1e-9 && d < -margin) colLower[k] = colUpper[k] as number;
+  }
+  return { ...target, problem: { ...p, colLower, colUpper } };
+}
+
 /** Whether `x` is integral within 1e-6. */
 const isWhole = (x: number) => Math.abs(x - Math.round(x)) <= 1e-6;
 
@@ -249,15 +285,22 @@ export function solveHome(
     } else timing.runMs += result.solveTimeMs;
     return { built, result };
   };
-  const solveOnce = (b: BuildOptions, opts: SolveOptions = solveOptions, extras: RunExtras = {}): Run => {
+  const solveOnce = (
+    b: BuildOptions,
+    opts: SolveOptions = solveOptions,
+    extras: RunExtras = {},
+    narrow: (built: BuiltModel) => BuiltModel = (x) => x,
+  ): Run => {
     const t0 = clock();
-    const built = buildModel(request, now, b);
+    const built = narrow(buildModel(request, now, b));
     if (!solver.solveProblem) void built.lp; // text is part of building for text-only solvers
     timing.buildMs += clock() - t0;
     return runBuilt(built, opts, extras);
   };
   let first: NonNullable<HomePlan['model']['first']> | undefined;
   let firstBasis: LpBasis | undefined;
+  /** The relaxed model's LP relaxation with reduced costs, for fixing binaries in later MIPs. */
+  let firstLp: Run | undefined;
   const finish = (
     method: NonNullable<HomePlan['model']['method']>,
     built: BuiltModel,
@@ -288,19 +331,7 @@ export function solveHome(
    */
   const fixAndBranch = (lp: Run, incumbent: Run, upper: number): Run => {
     const bound = lp.result.objective as number;
-    const duals = lp.result.columnDuals as Float64Array;
-    const margin = (upper - bound) * (1 + 1e-6) + 1e-7 * (1 + Math.abs(upper));
-    const p = lp.built.problem;
-    const colLower = Float64Array.from(p.colLower);
-    const colUpper = Float64Array.from(p.colUpper);
-    for (let j = 0; j < p.integrality.length; j++) {
-      if (p.integrality[j] === 0) continue;
-      const x = lp.result.columns[p.columnNames[j] as string] ?? 0;
-      const d = duals[j] as number;
-      if (x <= (colLower[j] as number) + 1e-9 && d > margin) colUpper[j] = colLower[j] as number;
-      else if (x >= (colUpper[j] as number) - 1e-9 && d < -margin) colLower[j] = colUpper[j] as number;
-    }
-    const mip = runBuilt({ ...lp.built, problem: { ...p, colLower, colUpper } });
+    const mip = runBuilt(fixedByReducedCost(lp, lp.built, upper));
     const mipBound = mip.result.dualBound ?? null;
     const mipObj = hasPlan(mip.result) ? mip.result.objective : null;
     // Nothing proved in the reduced space (should not happen: the incumbent lies in it): the whole MIP.
@@ -340,6 +371,7 @@ export function solveHome(
     }
     const lp = solveOnce({}, solveOptions, { lp: true });
     firstBasis = lp.result.basis;
+    if (lp.result.status === 'optimal' && lp.result.columnDuals) firstLp = lp;
     if (lp.result.status !== 'optimal' || lp.result.objective === null) {
       first = 'mip';
       return runBuilt(lp.built);
@@ -384,7 +416,7 @@ export function solveHome(
    * the minimum, and is the answer at once when within `mipRelGap` of `goal` (the relaxed bound); otherwise the
    * cheaper LP of the two is kept and the next slot below the minimum settled. The result obeys every on/off rule,
    * so it is a plan of the full model; null when the dive cannot finish (a battery rule broken, no optimal LP, more
-   * than 24 steps).
+   * than `MAX_DIVE_STEPS` steps).
    */
   const evDive = (relaxed: Run, goal: number | null): Run | null => {
     const base = holdCycles(relaxed.built, cycleStartsOf(relaxed.built.index, relaxed.result));
@@ -395,7 +427,7 @@ export function solveHome(
     let lower = base.problem.colLower;
     let upper = base.problem.colUpper;
     let basis = relaxed.result.basis ?? firstBasis;
-    for (let step = 0; step < 24; step++) {
+    for (let step = 0; step < MAX_DIVE_STEPS; step++) {
       const v = onOffViolations(request, now, cur.built.index, cur.result);
       if (v.count === 0) return cur;
       if (Object.keys(v.battery).length > 0) return null;
@@ -487,18 +519,41 @@ export function solveHome(
   }
 
   // 3. The full model with those binaries, from the held plan (first round), adding binaries until no rule is broken.
-  const heldObjective = heldPlan?.result.objective ?? null;
+  // With a held plan, binaries that the relaxed LP's reduced costs rule out for plans cheaper than it are fixed (the
+  // full model restricts the relaxed one, so the argument of `fixAndBranch` holds); the held plan stays a candidate.
+  const heldObjective = heldPlan && hasPlan(heldPlan.result) ? heldPlan.result.objective : null;
+  const narrow =
+    firstLp && heldObjective !== null
+      ? (b: BuiltModel) => fixedByReducedCost(firstLp as Run, b, heldObjective)
+      : undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const full = solveOnce(build, solveOptions, round === 0 && heldPlan ? { start: heldPlan.result.columns } : {});
+    const full = solveOnce(
+      build,
+      solveOptions,
+      round === 0 && heldPlan ? { start: heldPlan.result.columns } : {},
+      narrow,
+    );
     const left = onOffViolations(request, now, full.built.index, full.result);
-    if (left.count === 0 || !hasPlan(full.result)) return finish('full', full.built, full.result);
-    // The solve broke a rule in a slot without a binary, but its bound (of a relaxation of the full model) may
-    // already prove the held plan, which obeys every rule.
-    const fullBound = full.result.dualBound ?? null;
-    if (heldPlan && heldObjective !== null && fullBound !== null) {
-      const gap = relativeGap(heldObjective, Math.max(fullBound, lowerBound ?? -Infinity));
-      if (gap <= solveOptions.mipRelGap) return finish('full', heldPlan.built, heldPlan.result, { gap });
-    }
+    const fullObjective = hasPlan(full.result) ? full.result.objective : null;
+    const fullOk = left.count === 0 && fullObjective !== null;
+    if (heldPlan && heldObjective !== null) {
+      // A lower bound over both parts: the reduced model's bound, or the held plan when nothing beat it.
+      const fullBound = full.result.dualBound ?? null;
+      const lower = Math.max(
+        lowerBound ?? -Infinity,
+        fullBound === null ? -Infinity : Math.min(fullBound, heldObjective),
+      );
+      const [best, obj] =
+        fullOk && (fullObjective as number) <= heldObjective
+          ? [full, fullObjective as number]
+          : [heldPlan, heldObjective];
+      const gap = relativeGap(obj, lower);
+      if (gap <= solveOptions.mipRelGap) return finish('full', best.built, best.result, { gap });
+      // Not proved (time limit): the better plan, with the gap it has.
+      if (fullOk || !hasPlan(full.result)) {
+        return finish('full', best.built, { ...best.result, status: 'time_limit', mipGap: gap });
+      }
+    } else if (fullOk || !hasPlan(full.result)) return finish('full', full.built, full.result);
     build = binarySlotsAfter(request, now, full.built.index, full.result, left, build);
   }
   const all = solveOnce({ strict: true });
