@@ -118,8 +118,6 @@ export function detectCycles(
   return out;
 }
 
-export { wallClockAsUtc, wallClockToInstant };
-
 /**
  * How request times from other years land in the intensity period: shifted by whole weeks of local wall-clock
  * time, so weekday and local time of day are kept (a household's 19:00 stays 19:00 on the target grid's clock,
