@@ -64,6 +64,11 @@ export function evSlotHours(ctx: ModelContext, ev: EvRequest, t: number): number
   return b > a ? (b - a) / HOUR_MS : 0;
 }
 
+/** The least energy (Wh) an EV takes in slot t when it charges there at all (its minimum power over the slot). */
+export function evMinWh(ctx: ModelContext, ev: EvRequest, t: number): number {
+  return ev.minPowerW * evSlotHours(ctx, ev, t);
+}
+
 /** Hand-started charging: full power from the start until the energy is in (or departure), Wh per slot. */
 export function forcedEvWh(ctx: ModelContext, ev: EvRequest, startedMs: number): number[] {
   const out = new Array<number>(ctx.request.slotCount).fill(0);

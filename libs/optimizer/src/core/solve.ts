@@ -1,7 +1,8 @@
-import { buildModel, evSlotHours, modelContext, type BuildOptions } from './model';
+import { buildModel, evMinWh, modelContext, type BuildOptions, type ModelContext } from './model';
 import { chosenStartSlot, hasPlan, parsePlan } from './solution';
 import type {
   BuiltModel,
+  EvRequest,
   HomePlan,
   HomeRequest,
   LpBasis,
@@ -24,6 +25,11 @@ const MAX_DIVE_STEPS = 8;
 /** At most this many rounds of adding lazy binaries (each round adds at least one; usually one or two suffice). */
 const MAX_ROUNDS = 6;
 
+/** Whether `wh` in slot t is below the EV's minimum when on (beyond 1e-6 Wh); 0 Wh is below it too. */
+function belowEvMinimum(ctx: ModelContext, ev: EvRequest, t: number, wh: number): boolean {
+  return wh < evMinWh(ctx, ev, t) - 1e-6;
+}
+
 /** Slots where the relaxed plan broke an on/off rule: EV below minimum power, battery both ways at once. */
 export function onOffViolations(
   request: HomeRequest,
@@ -41,7 +47,7 @@ export function onOffViolations(
     if (d.kind === 'ev' && ix?.kind === 'ev' && d.onOff && d.minPowerW > 0 && ix.fixedWh === null) {
       ix.energy.forEach((col, t) => {
         const wh = v(col);
-        if (col !== null && ix.on[t] === null && wh > 1e-6 && wh < d.minPowerW * evSlotHours(ctx, d, t) - 1e-6) {
+        if (col !== null && ix.on[t] === null && wh > 1e-6 && belowEvMinimum(ctx, d, t, wh)) {
           (ev[i] ??= []).push(t);
           count++;
         }
@@ -83,7 +89,7 @@ function binarySlotsAfter(
     if (d?.kind !== 'ev' || ix?.kind !== 'ev') continue;
     const slots = new Set(ev[i] ?? []);
     ix.energy.forEach((col, t) => {
-      if (col !== null && (result.columns[col] ?? 0) < d.minPowerW * evSlotHours(ctx, d, t) - 1e-6) slots.add(t);
+      if (col !== null && belowEvMinimum(ctx, d, t, result.columns[col] ?? 0)) slots.add(t);
     });
     ev[i] = [...slots].sort((x, y) => x - y);
   }
@@ -444,7 +450,7 @@ export function solveHome(
       for (const on of [true, false]) {
         const lo = Float64Array.from(lower);
         const up = Float64Array.from(upper);
-        if (on) lo[j] = d.minPowerW * evSlotHours(ctx, d, t);
+        if (on) lo[j] = evMinWh(ctx, d, t);
         else up[j] = 0;
         const extras: RunExtras = { lp: true };
         if (basis) extras.basis = basis;
