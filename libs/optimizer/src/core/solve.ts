@@ -6,6 +6,7 @@ import type {
   HomePlan,
   HomeRequest,
   LpBasis,
+  LpSession,
   MilpSolver,
   ModelIndex,
   ProblemSolveOptions,
@@ -305,6 +306,28 @@ export function solveHome(
   };
   let first: NonNullable<HomePlan['model']['first']> | undefined;
   let firstBasis: LpBasis | undefined;
+  /** The relaxed model's LP, loaded once for the first LP and every dive after it (solvers with `lpSession`). */
+  let session: LpSession | undefined;
+  /**
+   * The LP relaxation of `built` (a bound change of the relaxed model), through the session when there is one,
+   * else loaded afresh from `basis`.
+   */
+  const runLp = (built: BuiltModel, basis?: LpBasis): Run => {
+    if (!session) {
+      const extras: RunExtras = { lp: true };
+      if (basis) extras.basis = basis;
+      return runBuilt(built, solveOptions, extras);
+    }
+    const result = session.solve(built.problem.colLower, built.problem.colUpper, solveOptions);
+    solves++;
+    totalMs += result.solveTimeMs;
+    if (result.phases) {
+      timing.loadMs += result.phases.loadMs;
+      timing.runMs += result.phases.runMs;
+      timing.readMs += result.phases.readMs;
+    } else timing.runMs += result.solveTimeMs;
+    return { built, result };
+  };
   /** The relaxed model's LP relaxation with reduced costs, for fixing binaries in later MIPs. */
   let firstLp: Run | undefined;
   const finish = (
@@ -375,7 +398,15 @@ export function solveHome(
       first = 'mip';
       return solveOnce({});
     }
-    const lp = solveOnce({}, solveOptions, { lp: true });
+    const t0 = clock();
+    const relaxedModel = buildModel(request, now, {});
+    timing.buildMs += clock() - t0;
+    if (solver.lpSession) {
+      const t1 = clock();
+      session = solver.lpSession(relaxedModel.problem);
+      timing.loadMs += clock() - t1;
+    }
+    const lp = runLp(relaxedModel);
     firstBasis = lp.result.basis;
     if (lp.result.status === 'optimal' && lp.result.columnDuals) firstLp = lp;
     if (lp.result.status !== 'optimal' || lp.result.objective === null) {
@@ -395,9 +426,7 @@ export function solveHome(
       const pick = surestFractionalCycle(dive.built.index, dive.result, held);
       if (pick === null) break;
       held[pick.device] = pick.slot;
-      const extras: RunExtras = { lp: true };
-      if (dive.result.basis) extras.basis = dive.result.basis;
-      dive = runBuilt(holdCycles(lp.built, held), solveOptions, extras);
+      dive = runLp(holdCycles(lp.built, held), dive.result.basis);
     }
     const diveOk =
       dive.result.status === 'optimal' && dive.result.objective !== null && isIntegral(dive.built, dive.result);
@@ -452,9 +481,7 @@ export function solveHome(
         const up = Float64Array.from(upper);
         if (on) lo[j] = evMinWh(ctx, d, t);
         else up[j] = 0;
-        const extras: RunExtras = { lp: true };
-        if (basis) extras.basis = basis;
-        const r = runBuilt({ ...base, problem: { ...base.problem, colLower: lo, colUpper: up } }, solveOptions, extras);
+        const r = runLp({ ...base, problem: { ...base.problem, colLower: lo, colUpper: up } }, basis);
         if (r.result.status !== 'optimal' || r.result.objective === null) continue;
         if (
           on &&
@@ -475,95 +502,104 @@ export function solveHome(
     return null;
   };
 
-  if (options.strict) {
-    const { built, result } = solveOnce({ strict: true });
-    return finish('strict', built, result);
+  try {
+    return solveSteps();
+  } finally {
+    // The session holds solver memory (WebAssembly heap for HiGHS): freed whatever happened.
+    session?.dispose();
   }
 
-  // 1. On/off rules relaxed: LP relaxation first, then a rounded plan, then the MIP (see `solveRelaxed`).
-  const relaxed = solveRelaxed();
-  const broken = onOffViolations(request, now, relaxed.built.index, relaxed.result);
-  if (broken.count === 0 || !hasPlan(relaxed.result)) return finish('relaxed', relaxed.built, relaxed.result);
+  function solveSteps(): HomePlan {
+    if (options.strict) {
+      const { built, result } = solveOnce({ strict: true });
+      return finish('strict', built, result);
+    }
 
-  // 2. Cycles held, on/off binaries where the relaxed plan needs them.
-  const lowerBound = relaxed.result.dualBound ?? null;
-  // First as LP dives (a few warm-started LPs, ~5 ms each); settles ~90 % of these homes without a MIP.
-  if (solver.solveProblem && Object.keys(broken.battery).length === 0 && lowerBound !== null) {
-    const dived = evDive(relaxed, lowerBound);
-    if (dived && dived.result.objective !== null) {
-      const gap = relativeGap(dived.result.objective, lowerBound);
-      if (gap <= solveOptions.mipRelGap) {
-        const plan = finish('held', dived.built, dived.result, { gap });
-        plan.model.held = 'dive';
-        return plan;
+    // 1. On/off rules relaxed: LP relaxation first, then a rounded plan, then the MIP (see `solveRelaxed`).
+    const relaxed = solveRelaxed();
+    const broken = onOffViolations(request, now, relaxed.built.index, relaxed.result);
+    if (broken.count === 0 || !hasPlan(relaxed.result)) return finish('relaxed', relaxed.built, relaxed.result);
+
+    // 2. Cycles held, on/off binaries where the relaxed plan needs them.
+    const lowerBound = relaxed.result.dualBound ?? null;
+    // First as LP dives (a few warm-started LPs, ~5 ms each); settles ~90 % of these homes without a MIP.
+    if (solver.solveProblem && Object.keys(broken.battery).length === 0 && lowerBound !== null) {
+      const dived = evDive(relaxed, lowerBound);
+      if (dived && dived.result.objective !== null) {
+        const gap = relativeGap(dived.result.objective, lowerBound);
+        if (gap <= solveOptions.mipRelGap) {
+          const plan = finish('held', dived.built, dived.result, { gap });
+          plan.model.held = 'dive';
+          return plan;
+        }
       }
     }
-  }
-  let build: BuildOptions = binarySlotsAfter(request, now, relaxed.built.index, relaxed.result, broken, {});
-  let heldPlan: Run | undefined;
-  const held = cycleStartsOf(relaxed.built.index, relaxed.result);
-  for (let k = 0; k < MAX_ROUNDS; k++) {
-    // The held problem is small: solve it tightly so that its plan is as good as it gets around these cycles.
-    const repaired = solveOnce({ ...build, fixedCycleStarts: held }, { ...solveOptions, mipRelGap: 1e-6 });
-    if (!hasPlan(repaired.result)) break;
-    const still = onOffViolations(request, now, repaired.built.index, repaired.result);
-    if (still.count > 0) {
-      build = binarySlotsAfter(request, now, repaired.built.index, repaired.result, still, build);
-      continue;
-    }
-    heldPlan = repaired;
-    const upper = repaired.result.objective;
-    if (upper !== null && lowerBound !== null) {
-      const gap = relativeGap(upper, lowerBound);
-      if (gap <= solveOptions.mipRelGap) {
-        const plan = finish('held', repaired.built, repaired.result, { gap });
-        plan.model.held = 'mip';
-        return plan;
+    let build: BuildOptions = binarySlotsAfter(request, now, relaxed.built.index, relaxed.result, broken, {});
+    let heldPlan: Run | undefined;
+    const held = cycleStartsOf(relaxed.built.index, relaxed.result);
+    for (let k = 0; k < MAX_ROUNDS; k++) {
+      // The held problem is small: solve it tightly so that its plan is as good as it gets around these cycles.
+      const repaired = solveOnce({ ...build, fixedCycleStarts: held }, { ...solveOptions, mipRelGap: 1e-6 });
+      if (!hasPlan(repaired.result)) break;
+      const still = onOffViolations(request, now, repaired.built.index, repaired.result);
+      if (still.count > 0) {
+        build = binarySlotsAfter(request, now, repaired.built.index, repaired.result, still, build);
+        continue;
       }
+      heldPlan = repaired;
+      const upper = repaired.result.objective;
+      if (upper !== null && lowerBound !== null) {
+        const gap = relativeGap(upper, lowerBound);
+        if (gap <= solveOptions.mipRelGap) {
+          const plan = finish('held', repaired.built, repaired.result, { gap });
+          plan.model.held = 'mip';
+          return plan;
+        }
+      }
+      break;
     }
-    break;
-  }
 
-  // 3. The full model with those binaries, from the held plan (first round), adding binaries until no rule is broken.
-  // With a held plan, binaries that the relaxed LP's reduced costs rule out for plans cheaper than it are fixed (the
-  // full model restricts the relaxed one, so the argument of `fixAndBranch` holds); the held plan stays a candidate.
-  const heldObjective = heldPlan && hasPlan(heldPlan.result) ? heldPlan.result.objective : null;
-  const narrow =
-    firstLp && heldObjective !== null
-      ? (b: BuiltModel) => fixedByReducedCost(firstLp as Run, b, heldObjective)
-      : undefined;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const full = solveOnce(
-      build,
-      solveOptions,
-      round === 0 && heldPlan ? { start: heldPlan.result.columns } : {},
-      narrow,
-    );
-    const left = onOffViolations(request, now, full.built.index, full.result);
-    const fullObjective = hasPlan(full.result) ? full.result.objective : null;
-    const fullOk = left.count === 0 && fullObjective !== null;
-    if (heldPlan && heldObjective !== null) {
-      // A lower bound over both parts: the reduced model's bound, or the held plan when nothing beat it.
-      const fullBound = full.result.dualBound ?? null;
-      const lower = Math.max(
-        lowerBound ?? -Infinity,
-        fullBound === null ? -Infinity : Math.min(fullBound, heldObjective),
+    // 3. The full model with those binaries, from the held plan (first round), adding binaries until no rule is broken.
+    // With a held plan, binaries that the relaxed LP's reduced costs rule out for plans cheaper than it are fixed (the
+    // full model restricts the relaxed one, so the argument of `fixAndBranch` holds); the held plan stays a candidate.
+    const heldObjective = heldPlan && hasPlan(heldPlan.result) ? heldPlan.result.objective : null;
+    const narrow =
+      firstLp && heldObjective !== null
+        ? (b: BuiltModel) => fixedByReducedCost(firstLp as Run, b, heldObjective)
+        : undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const full = solveOnce(
+        build,
+        solveOptions,
+        round === 0 && heldPlan ? { start: heldPlan.result.columns } : {},
+        narrow,
       );
-      const [best, obj] =
-        fullOk && (fullObjective as number) <= heldObjective
-          ? [full, fullObjective as number]
-          : [heldPlan, heldObjective];
-      const gap = relativeGap(obj, lower);
-      if (gap <= solveOptions.mipRelGap) return finish('full', best.built, best.result, { gap });
-      // Not proved (time limit): the better plan, with the gap it has.
-      if (fullOk || !hasPlan(full.result)) {
-        return finish('full', best.built, { ...best.result, status: 'time_limit', mipGap: gap });
-      }
-    } else if (fullOk || !hasPlan(full.result)) return finish('full', full.built, full.result);
-    build = binarySlotsAfter(request, now, full.built.index, full.result, left, build);
+      const left = onOffViolations(request, now, full.built.index, full.result);
+      const fullObjective = hasPlan(full.result) ? full.result.objective : null;
+      const fullOk = left.count === 0 && fullObjective !== null;
+      if (heldPlan && heldObjective !== null) {
+        // A lower bound over both parts: the reduced model's bound, or the held plan when nothing beat it.
+        const fullBound = full.result.dualBound ?? null;
+        const lower = Math.max(
+          lowerBound ?? -Infinity,
+          fullBound === null ? -Infinity : Math.min(fullBound, heldObjective),
+        );
+        const [best, obj] =
+          fullOk && (fullObjective as number) <= heldObjective
+            ? [full, fullObjective as number]
+            : [heldPlan, heldObjective];
+        const gap = relativeGap(obj, lower);
+        if (gap <= solveOptions.mipRelGap) return finish('full', best.built, best.result, { gap });
+        // Not proved (time limit): the better plan, with the gap it has.
+        if (fullOk || !hasPlan(full.result)) {
+          return finish('full', best.built, { ...best.result, status: 'time_limit', mipGap: gap });
+        }
+      } else if (fullOk || !hasPlan(full.result)) return finish('full', full.built, full.result);
+      build = binarySlotsAfter(request, now, full.built.index, full.result, left, build);
+    }
+    const all = solveOnce({ strict: true });
+    return finish('strict', all.built, all.result);
   }
-  const all = solveOnce({ strict: true });
-  return finish('strict', all.built, all.result);
 }
 
 export interface ParetoPoint {

@@ -210,6 +210,16 @@ export interface ProblemSolveOptions extends SolveOptions {
   basis?: LpBasis;
 }
 
+/**
+ * An LP kept loaded in the solver and re-solved after column-bound changes, each solve starting from the last
+ * one's basis (for dives: a few simplex iterations instead of loading the model again). Dispose it when done.
+ */
+export interface LpSession {
+  /** Solves the LP with these column bounds (every column, in column order); integrality is ignored. */
+  solve(colLower: Float64Array, colUpper: Float64Array, options: SolveOptions): SolverResult;
+  dispose(): void;
+}
+
 /** A simplex basis, as the solver reports it (per column and per row status codes); opaque to the core. */
 export interface LpBasis {
   colStatus: Int32Array;
@@ -258,6 +268,8 @@ export interface SolvePhases {
 /** The solver as the core sees it: an LP string (or arrays) in, values by name out. HiGHS is loaded at the edge. */
 export interface MilpSolver {
   solve(lp: string, options: SolveOptions): SolverResult;
+  /** Optional: loads a model's LP relaxation once for repeated solves with other column bounds (`LpSession`). */
+  lpSession?(problem: MilpProblem): LpSession;
   /** The same from arrays, skipping the LP text; `solveHome` uses it when present. */
   solveProblem?(problem: MilpProblem, options: ProblemSolveOptions): SolverResult;
 }

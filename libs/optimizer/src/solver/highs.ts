@@ -1,6 +1,7 @@
 import loadHighs from 'highs';
 import type {
   LpBasis,
+  LpSession,
   MilpProblem,
   MilpSolver,
   ProblemSolveOptions,
@@ -137,6 +138,54 @@ export async function createHighsSolver(
       } finally {
         model.dispose();
       }
+    },
+
+    lpSession(problem: MilpProblem): LpSession {
+      const n = problem.columnNames.length;
+      const model = highs.createModel();
+      try {
+        model.passModel({
+          numCols: n,
+          numRows: problem.rowNames.length,
+          colCost: problem.colCost,
+          colLower: problem.colLower,
+          colUpper: problem.colUpper,
+          rowLower: problem.rowLower,
+          rowUpper: problem.rowUpper,
+          matrix: { format: 'csr', numRows: problem.rowNames.length, numCols: n, ...problem.matrix },
+        } as Parameters<HighsModel['passModel']>[0]);
+      } catch (err) {
+        model.dispose();
+        throw new Error('HiGHS rejected the model arrays', { cause: err });
+      }
+      const lower = Float64Array.from(problem.colLower);
+      const upper = Float64Array.from(problem.colUpper);
+      return {
+        solve(colLower: Float64Array, colUpper: Float64Array, options: SolveOptions): SolverResult {
+          const started = performance.now();
+          // Only the bounds that changed, so HiGHS keeps its basis and factorisation (a hot start).
+          const changed: number[] = [];
+          for (let j = 0; j < n; j++) {
+            if (colLower[j] !== lower[j] || colUpper[j] !== upper[j]) changed.push(j);
+          }
+          if (changed.length > 0) {
+            const idx = Int32Array.from(changed);
+            model.changeColsBounds(
+              { kind: 'set', indices: idx },
+              Float64Array.from(changed, (j) => colLower[j] as number),
+              Float64Array.from(changed, (j) => colUpper[j] as number),
+            );
+            for (const j of changed) {
+              lower[j] = colLower[j] as number;
+              upper[j] = colUpper[j] as number;
+            }
+          }
+          return run(model, options, problem.columnNames, started, performance.now() - started, true);
+        },
+        dispose() {
+          model.dispose();
+        },
+      };
     },
 
     solveProblem(problem: MilpProblem, options: ProblemSolveOptions): SolverResult {
