@@ -118,6 +118,8 @@ var fieldIndex = func() map[string]int {
 type Validator struct {
 	result Result
 	json   jsonReader
+	// body: the parsed message, kept here so that pointing readings at it allocates nothing per message.
+	body value
 	// readings: the reading objects of the message being validated (reused).
 	readings []*value
 }
@@ -138,7 +140,8 @@ func (v *Validator) Validate(topic, text string, receivedMs int64) *Result {
 	if !ok {
 		return v.reject("bad_topic", truncateRunes(topic, 200))
 	}
-	body, ok := v.json.parse(text)
+	v.body, ok = v.json.parse(text)
+	body := &v.body
 	if !ok {
 		return v.reject("bad_json", "not valid JSON")
 	}
@@ -170,7 +173,7 @@ func (v *Validator) Validate(topic, text string, receivedMs int64) *Result {
 	}
 
 	ck := compiledKinds[kind]
-	v.readings = append(v.readings[:0], &body)
+	v.readings = append(v.readings[:0], body)
 	if list, ok := body.get("readings"); ok {
 		if list.kind != kindArray {
 			return v.reject("bad_batch", "readings is not a list")
