@@ -106,10 +106,11 @@ func compileKinds() map[string]*compiledKind {
 	return out
 }
 
-var fieldIndex = func() map[string]int {
-	m := make(map[string]int, len(fields))
-	for i, f := range fields {
-		m[f.key] = i
+// contractFields: every field key of the contract, of any kind.
+var contractFields = func() map[string]bool {
+	m := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		m[f.key] = true
 	}
 	return m
 }()
@@ -262,7 +263,7 @@ func unexpectedKey(reading *value, ck *compiledKind) *Rejection {
 		if ck.allowed[key] {
 			continue
 		}
-		if _, known := fieldIndex[key]; known {
+		if contractFields[key] {
 			return &Rejection{"unknown_field", key + " is not a field of " + ck.name}
 		}
 		for _, prefix := range quantityPrefixes {
