@@ -6,7 +6,8 @@ export interface GoldenCase {
   topic: string;
   /** Payload template: `{{home}}`, `{{now}}`, `{{now+N}}`, `{{now-N}}` (ms). */
   payload: string;
-  expect: { points: number; rejects: RejectReason[] };
+  /** `details`, when given, are the rejects' exact details (same order as `rejects`). */
+  expect: { points: number; rejects: RejectReason[]; details?: string[] };
 }
 
 /** Contract fixtures shared by the TS validator's unit test and the real-Telegraf golden test. */

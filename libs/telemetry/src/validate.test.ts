@@ -15,6 +15,7 @@ describe('golden contract fixtures', () => {
     const result = validateMessage(topic, payload, ctx);
     expect(result.points).toHaveLength(c.expect.points);
     expect(result.rejects.map((r) => r.reason)).toEqual(c.expect.rejects);
+    if (c.expect.details) expect(result.rejects.map((r) => r.detail)).toEqual(c.expect.details);
   });
 });
 

@@ -85,7 +85,7 @@ export function validateMessage(topic: string, payload: string, ctx: ValidationC
     return reject('payload_too_large', `${utf8Length(text)} bytes > ${LIMITS.maxPayloadBytes}`);
   }
   const parsedTopic = parseTopic(topic);
-  if (parsedTopic === undefined) return reject('bad_topic', topic.slice(0, 200));
+  if (parsedTopic === undefined) return reject('bad_topic', firstChars(topic, 200));
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -185,7 +185,7 @@ function validateReading(
     if (QUANTITY_PREFIXES.some((prefix) => key.startsWith(prefix))) {
       return { reason: 'wrong_unit', detail: `${key} (contract for ${kind}: ${allowed.join(', ')})` };
     }
-    return { reason: 'unknown_field', detail: key.slice(0, 100) };
+    return { reason: 'unknown_field', detail: firstChars(key, 100) };
   }
   for (const key of spec.required) {
     if (!Object.hasOwn(reading, key)) return { reason: 'missing_field', detail: key };
@@ -202,4 +202,11 @@ function validateReading(
     fields[field.influxField] = value;
   }
   return { timeMs: ts, fields };
+}
+
+/** The first `n` characters (code points) of `s`: a cut never splits a surrogate pair, and counts as Go's runes do. */
+function firstChars(s: string, n: number): string {
+  let end = 0;
+  for (let count = 0; count < n && end < s.length; count++) end += s.codePointAt(end)! > 0xffff ? 2 : 1;
+  return s.slice(0, end);
 }

@@ -31,6 +31,7 @@ func TestGoldenFixtures(t *testing.T) {
 			Expect  struct {
 				Points  int
 				Rejects []string
+				Details []string
 			}
 		}
 	}
@@ -69,6 +70,15 @@ func TestGoldenFixtures(t *testing.T) {
 		}
 		if points != c.Expect.Points || !reflect.DeepEqual(reasons, want) {
 			t.Errorf("%s: points %d rejects %v, want points %d rejects %v", c.Name, points, reasons, c.Expect.Points, want)
+		}
+		if c.Expect.Details != nil {
+			details := []string{}
+			for _, r := range res.Rejects {
+				details = append(details, r.Detail)
+			}
+			if !reflect.DeepEqual(details, c.Expect.Details) {
+				t.Errorf("%s: details %q, want %q", c.Name, details, c.Expect.Details)
+			}
 		}
 	}
 }
