@@ -9,6 +9,7 @@
  *   npx tsx models/experiments/validate.ts
  * Data: NESO Carbon Intensity API (CC BY 4.0), Electricity Maps (attribution required).
  */
+import { writeFileSync } from 'node:fs';
 import { sharedDataPath } from '@carbonreducer/datasets';
 import {
   historyWindow,
@@ -71,7 +72,9 @@ async function main(): Promise<void> {
   const trainSec = (Date.now() - t0) / 1000;
   const buf = new Float64Array(features.names.length);
   const out: string[] = [];
+  const dump: Record<string, Array<[number, number, number]>> = {};
   stepsAhead.forEach((k, hi) => {
+    const rows: Array<[number, number, number]> = (dump[String(horizonsMin[hi])] = []);
     let sum = 0;
     let n = 0;
     let opSum = 0;
@@ -84,10 +87,11 @@ async function main(): Promise<void> {
       let l = 0;
       if (lin) {
         l = lin[0] as number;
-        linCols.forEach((c, j) => (l += (lin[j + 1] as number) * (buf[c] as number)));
+        linCols.forEach((c, j) => (l += (lin[j + 1] as number) * (Number.isNaN(buf[c]) ? 0 : (buf[c] as number))));
       }
       const p = features.reference(w) + l + predictRow(model.models[hi] as GbmModel, buf);
       sum += Math.abs(p - actual);
+      rows.push([o, p, actual]);
       opSum += Math.abs(valueEndingAt(test.operator!, o + k * STEP) - actual) || 0;
       n++;
     }
@@ -99,6 +103,8 @@ async function main(): Promise<void> {
     `${process.env.TAG ?? ''} setup=${setup} P=${process.env.P ?? '{}'} LIN=${process.env.LIN ?? ''} FEAT=${process.env.FEAT ?? ''} seeds=${seeds} train=${trainSec.toFixed(0)}s`,
   );
   for (const l of out) console.log('  ' + l);
+  // DUMP=file: every (origin, forecast, actual) per horizon, to compare blends of runs offline.
+  if (process.env.DUMP) writeFileSync(process.env.DUMP, JSON.stringify(dump));
 }
 
 /** Ridge regression of y on the chosen columns (NaN → 0), intercept first. */
