@@ -43,7 +43,11 @@ async function main(): Promise<void> {
   const step = meta.stepMs;
   const nowMs = Date.parse('2023-06-20T12:00:00Z');
   const neso = await loadIntensity([sharedDataPath('carbon-intensity/neso-gb-national-2023H1.csv')]);
-  const served = await serveModel(stored);
+  const load = await timed(3, () => serveModel(stored));
+  const served = load.out;
+  console.log(
+    `${version} serveModel (load, ${stored.onnx.length} bytes of ONNX): median ${load.median.toFixed(0)} ms of 3`,
+  );
   for (const d of [days, 8]) {
     const w = historyWindow(neso.actual, nowMs, (d * 86_400_000) / step);
     const history = { startMs: nowMs - w.values.length * step, stepMs: step, values: w.values };

@@ -16,7 +16,8 @@ import { sharedDataPath } from '@carbonreducer/datasets';
 import { loadHouseholdHourlyKWh, loadIntensity } from '../data';
 import { ModelRegistry } from '../registry';
 import { OnnxDirectModel } from './session';
-import { directModelToOnnx } from './treeEnsemble';
+import { onnx } from 'onnx-proto';
+import { directModelToOnnx, perHorizonOnnx } from './treeEnsemble';
 
 // Real inputs: NESO GB national carbon intensity (CC BY 4.0) and REFIT house 2 (CC BY 4.0, via DeviceScope).
 describe('ONNX export parity on real data', () => {
@@ -79,6 +80,18 @@ describe('per-horizon ONNX outputs', () => {
     const features = intensityFeatures(train.stepMs);
     const model = trainDirectModel(train, features, { stepsAhead: [1, 4, 48], params: { numTrees: 30 } });
     const onnxBytes = directModelToOnnx(model);
+    // Served per horizon: each part holds that horizon's node and output only, cut from the bytes.
+    const parts = perHorizonOnnx(onnxBytes, model);
+    expect(parts.map((p) => onnx.ModelProto.decode(p).graph?.node?.map((n) => n.output?.[0]))).toEqual([
+      ['raw_h0'],
+      ['raw_h1'],
+      ['raw_h2'],
+    ]);
+    expect(parts.map((p) => onnx.ModelProto.decode(p).graph?.output?.map((o) => o.name))).toEqual([
+      ['raw_h0'],
+      ['raw_h1'],
+      ['raw_h2'],
+    ]);
     const session = await OnnxDirectModel.create(onnxBytes, model);
     const origins = originsBetween(
       Date.parse('2023-02-01T00:00:00Z'),

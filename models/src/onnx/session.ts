@@ -86,7 +86,7 @@ export class OnnxDirectModel {
       if (idx.length === 0) continue;
       const x = new Float64Array(idx.length * cols);
       idx.forEach((r, i) => x.set(features.subarray(r * cols, (r + 1) * cols), i * cols));
-      const name = horizonOutputName(0);
+      const name = horizonOutputName(h);
       const res = await session.run({ features: new ort.Tensor('float64', x, [idx.length, cols]) }, [name]);
       const y = res[name]?.data as Float32Array | undefined;
       if (!y || y.length !== idx.length) throw new Error(`ONNX model for horizon ${h} produced no \`${name}\` output`);

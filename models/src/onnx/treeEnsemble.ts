@@ -223,14 +223,142 @@ export function treesFromOnnx(bytes: Uint8Array, model: DirectModelMeta): GbmMod
 }
 
 /**
- * One small ONNX model per horizon (same trees, same doubles), so a row that needs one horizon walks only that
- * horizon's trees: ONNX Runtime (node binding) computes every node of a graph whatever outputs are fetched.
+ * One small ONNX model per horizon (same trees, same doubles; part h holds node `gbm_h<h>` writing `raw_h<h>`), so a
+ * row that needs one horizon walks only that horizon's trees: ONNX Runtime (node binding) computes every node of a
+ * graph whatever outputs are fetched. A model in the older one-node layout is first re-encoded per horizon.
  */
 export function perHorizonOnnx(bytes: Uint8Array, model: DirectModelMeta): Uint8Array[] {
-  return treesFromOnnx(bytes, model).map((gbm, h) =>
-    directModelToOnnx(
-      { ...model, stepsAhead: [model.stepsAhead[h] as number], models: [gbm] },
-      `${model.kind} direct GBM, horizon ${h} only`,
-    ),
-  );
+  const H = model.stepsAhead.length;
+  const split = splitPerHorizonLayout(bytes, H);
+  if (split) return split;
+  const reencoded = directModelToOnnx({ ...model, models: treesFromOnnx(bytes, model) }, 're-encoded per horizon');
+  const parts = splitPerHorizonLayout(reencoded, H);
+  if (!parts) throw new Error('perHorizonOnnx: the re-encoded model has no per-horizon outputs');
+  return parts;
+}
+
+/** One protobuf field of a message, as byte offsets into it (`start` at its tag, `end` after its value). */
+interface WireField {
+  field: number;
+  start: number;
+  valueStart: number;
+  end: number;
+}
+
+function readVarint(b: Uint8Array, at: number): { value: number; next: number } {
+  let value = 0;
+  let scale = 1;
+  let i = at;
+  for (;;) {
+    const byte = b[i++];
+    if (byte === undefined) throw new Error('ONNX bytes end inside a varint');
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, next: i };
+    scale *= 128;
+  }
+}
+
+/** The top-level fields of a protobuf message, without decoding their values. */
+function wireFields(b: Uint8Array): WireField[] {
+  const out: WireField[] = [];
+  let i = 0;
+  while (i < b.length) {
+    const start = i;
+    const tag = readVarint(b, i);
+    const wireType = tag.value % 8;
+    const field = Math.floor(tag.value / 8);
+    i = tag.next;
+    let valueStart = i;
+    if (wireType === 0) i = readVarint(b, i).next;
+    else if (wireType === 1) i += 8;
+    else if (wireType === 5) i += 4;
+    else if (wireType === 2) {
+      const len = readVarint(b, i);
+      valueStart = len.next;
+      i = len.next + len.value;
+    } else throw new Error(`ONNX bytes: unsupported protobuf wire type ${wireType}`);
+    if (i > b.length) throw new Error('ONNX bytes end inside a field');
+    out.push({ field, start, valueStart, end: i });
+  }
+  return out;
+}
+
+function varintBytes(v: number): number[] {
+  const out: number[] = [];
+  let x = v;
+  while (x >= 0x80) {
+    out.push((x % 128) | 0x80);
+    x = Math.floor(x / 128);
+  }
+  out.push(x);
+  return out;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A length-delimited field (tag + length + value). */
+function lenField(field: number, value: Uint8Array): Uint8Array {
+  return concatBytes([Uint8Array.from([...varintBytes(field * 8 + 2), ...varintBytes(value.length)]), value]);
+}
+
+// Field numbers from onnx.proto: ModelProto.graph = 7; GraphProto.node = 1, GraphProto.output = 12;
+// NodeProto.output = 2, ValueInfoProto.name = 1.
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_OUTPUT = 12;
+const NODE_OUTPUT = 2;
+const VALUE_INFO_NAME = 1;
+
+function firstString(msg: Uint8Array, field: number): string | undefined {
+  const f = wireFields(msg).find((w) => w.field === field);
+  return f ? new TextDecoder().decode(msg.subarray(f.valueStart, f.end)) : undefined;
+}
+
+/**
+ * For a model in the per-horizon layout: one model per horizon holding only that horizon's node and output, cut out
+ * of the bytes at the protobuf wire level (no decoding of the trees, so a 9 MB model splits in milliseconds);
+ * undefined for the older one-node layout.
+ */
+function splitPerHorizonLayout(bytes: Uint8Array, horizons: number): Uint8Array[] | undefined {
+  const model = wireFields(bytes);
+  const graphField = model.find((f) => f.field === MODEL_GRAPH);
+  if (!graphField) throw new Error('the ONNX model has no graph');
+  const graph = bytes.subarray(graphField.valueStart, graphField.end);
+  const graphFields = wireFields(graph);
+  const value = (f: WireField): Uint8Array => graph.subarray(f.valueStart, f.end);
+  const nodeByOutput = new Map<string, WireField>();
+  for (const f of graphFields.filter((g) => g.field === GRAPH_NODE)) {
+    const out = firstString(value(f), NODE_OUTPUT);
+    if (out !== undefined) nodeByOutput.set(out, f);
+  }
+  const outputByName = new Map<string, WireField>();
+  for (const f of graphFields.filter((g) => g.field === GRAPH_OUTPUT)) {
+    const name = firstString(value(f), VALUE_INFO_NAME);
+    if (name !== undefined) outputByName.set(name, f);
+  }
+  const parts: Uint8Array[] = [];
+  for (let h = 0; h < horizons; h++) {
+    const node = nodeByOutput.get(horizonOutputName(h));
+    const output = outputByName.get(horizonOutputName(h));
+    if (!node || !output) return undefined;
+    const rest = graphFields
+      .filter((g) => g.field !== GRAPH_NODE && g.field !== GRAPH_OUTPUT)
+      .map((g) => graph.subarray(g.start, g.end));
+    const newGraph = concatBytes([
+      graph.subarray(node.start, node.end),
+      ...rest,
+      graph.subarray(output.start, output.end),
+    ]);
+    const modelRest = model.filter((f) => f.field !== MODEL_GRAPH).map((f) => bytes.subarray(f.start, f.end));
+    parts.push(concatBytes([...modelRest, lenField(MODEL_GRAPH, newGraph)]));
+  }
+  return parts;
 }
