@@ -280,9 +280,8 @@ export function solveHome(
   const timing: PlanTiming = { buildMs: 0, loadMs: 0, runMs: 0, readMs: 0, parseMs: 0 };
   let totalMs = 0;
   let solves = 0;
-  /** Runs the solver on a built model and accounts its time. */
-  const runBuilt = (built: BuiltModel, opts: SolveOptions = solveOptions, extras: RunExtras = {}): Run => {
-    const result = runSolver(solver, built, opts, extras);
+  /** Counts one solver call and its time. */
+  const account = (built: BuiltModel, result: SolverResult): Run => {
     solves++;
     totalMs += result.solveTimeMs;
     if (result.phases) {
@@ -292,6 +291,9 @@ export function solveHome(
     } else timing.runMs += result.solveTimeMs;
     return { built, result };
   };
+  /** Runs the solver on a built model and accounts its time. */
+  const runBuilt = (built: BuiltModel, opts: SolveOptions = solveOptions, extras: RunExtras = {}): Run =>
+    account(built, runSolver(solver, built, opts, extras));
   const solveOnce = (
     b: BuildOptions,
     opts: SolveOptions = solveOptions,
@@ -318,15 +320,7 @@ export function solveHome(
       if (basis) extras.basis = basis;
       return runBuilt(built, solveOptions, extras);
     }
-    const result = session.solve(built.problem.colLower, built.problem.colUpper, solveOptions);
-    solves++;
-    totalMs += result.solveTimeMs;
-    if (result.phases) {
-      timing.loadMs += result.phases.loadMs;
-      timing.runMs += result.phases.runMs;
-      timing.readMs += result.phases.readMs;
-    } else timing.runMs += result.solveTimeMs;
-    return { built, result };
+    return account(built, session.solve(built.problem.colLower, built.problem.colUpper, solveOptions));
   };
   /** The relaxed model's LP relaxation with reduced costs, for fixing binaries in later MIPs. */
   let firstLp: Run | undefined;

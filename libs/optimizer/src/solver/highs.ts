@@ -144,16 +144,7 @@ export async function createHighsSolver(
       const n = problem.columnNames.length;
       const model = highs.createModel();
       try {
-        model.passModel({
-          numCols: n,
-          numRows: problem.rowNames.length,
-          colCost: problem.colCost,
-          colLower: problem.colLower,
-          colUpper: problem.colUpper,
-          rowLower: problem.rowLower,
-          rowUpper: problem.rowUpper,
-          matrix: { format: 'csr', numRows: problem.rowNames.length, numCols: n, ...problem.matrix },
-        } as Parameters<HighsModel['passModel']>[0]);
+        passProblem(model, problem, false);
       } catch (err) {
         model.dispose();
         throw new Error('HiGHS rejected the model arrays', { cause: err });
@@ -208,24 +199,11 @@ export async function createHighsSolver(
       const model = highs.createModel();
       try {
         try {
-          const hasIntegers = problem.integrality.some((v) => v !== 0);
-          model.passModel({
-            numCols: problem.columnNames.length,
-            numRows: problem.rowNames.length,
-            colCost: problem.colCost,
-            // This build's infinity is IEEE infinity, as in MilpProblem.
-            colLower: problem.colLower,
-            colUpper: problem.colUpper,
-            rowLower: problem.rowLower,
-            rowUpper: problem.rowUpper,
-            matrix: {
-              format: 'csr',
-              numRows: problem.rowNames.length,
-              numCols: problem.columnNames.length,
-              ...problem.matrix,
-            },
-            ...(hasIntegers ? { integrality: problem.integrality as Int32Array } : {}),
-          } as Parameters<HighsModel['passModel']>[0]);
+          passProblem(
+            model,
+            problem,
+            problem.integrality.some((v) => v !== 0),
+          );
           const basis = options.basis;
           if (
             basis &&
@@ -248,4 +226,22 @@ export async function createHighsSolver(
       }
     },
   };
+}
+
+/** Hands the model arrays to HiGHS; without `withIntegers` it is the LP relaxation. */
+function passProblem(model: HighsModel, problem: MilpProblem, withIntegers: boolean): void {
+  const numRows = problem.rowNames.length;
+  const numCols = problem.columnNames.length;
+  model.passModel({
+    numCols,
+    numRows,
+    colCost: problem.colCost,
+    // This build's infinity is IEEE infinity, as in MilpProblem.
+    colLower: problem.colLower,
+    colUpper: problem.colUpper,
+    rowLower: problem.rowLower,
+    rowUpper: problem.rowUpper,
+    matrix: { format: 'csr', numRows, numCols, ...problem.matrix },
+    ...(withIntegers ? { integrality: problem.integrality as Int32Array } : {}),
+  } as Parameters<HighsModel['passModel']>[0]);
 }
