@@ -7,6 +7,22 @@ import type { MilpProblem } from './types';
 
 export type Term = [coef: number, column: string];
 
+const positionsOf = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+/**
+ * Column name → position in `names`. Built once per column list: the models derived from one build (cycles held,
+ * bounds fixed, dive steps) share its `columnNames` array.
+ */
+export function columnPositions(names: readonly string[]): ReadonlyMap<string, number> {
+  let at = positionsOf.get(names);
+  if (!at) {
+    const m = new Map<string, number>();
+    names.forEach((n, j) => m.set(n, j));
+    positionsOf.set(names, (at = m));
+  }
+  return at;
+}
+
 interface Column {
   lower: number;
   upper: number;
@@ -81,8 +97,7 @@ export class LpWriter {
    */
   toProblem(): MilpProblem {
     const names = [...this.columns.keys()];
-    const at = new Map<string, number>();
-    names.forEach((n, j) => at.set(n, j));
+    const at = columnPositions(names);
     const n = names.length;
     const colCost = new Float64Array(n);
     const colLower = new Float64Array(n);

@@ -1,3 +1,4 @@
+import { columnPositions } from './lp';
 import { buildModel, evMinWh, modelContext, type BuildOptions, type ModelContext } from './model';
 import { chosenStartSlot, hasPlan, parsePlan } from './solution';
 import type {
@@ -164,8 +165,7 @@ function fixedByReducedCost(lp: Run, target: BuiltModel, upper: number): BuiltMo
   const colLower = Float64Array.from(p.colLower);
   const colUpper = Float64Array.from(p.colUpper);
   const same = src.columnNames === p.columnNames;
-  const at = new Map<string, number>();
-  if (!same) p.columnNames.forEach((n, j) => at.set(n, j));
+  const at = columnPositions(p.columnNames);
   for (let j = 0; j < src.integrality.length; j++) {
     if (src.integrality[j] === 0) continue;
     const name = src.columnNames[j] as string;
@@ -227,8 +227,7 @@ function holdCycles(built: BuiltModel, starts: Record<number, number | null>): B
   const p = built.problem;
   const colLower = Float64Array.from(p.colLower);
   const colUpper = Float64Array.from(p.colUpper);
-  const at = new Map<string, number>();
-  p.columnNames.forEach((n, j) => at.set(n, j));
+  const at = columnPositions(p.columnNames);
   const set = (name: string | null, value: number) => {
     const j = name === null ? undefined : at.get(name);
     if (j !== undefined) colLower[j] = colUpper[j] = value;
@@ -450,8 +449,7 @@ export function solveHome(
   const evDive = (relaxed: Run, goal: number | null): Run | null => {
     const base = holdCycles(relaxed.built, cycleStartsOf(relaxed.built.index, relaxed.result));
     const ctx = modelContext(request, now);
-    const at = new Map<string, number>();
-    base.problem.columnNames.forEach((n, j) => at.set(n, j));
+    const at = columnPositions(base.problem.columnNames);
     let cur: Run = relaxed;
     let lower = base.problem.colLower;
     let upper = base.problem.colUpper;
