@@ -140,6 +140,13 @@ export async function createFleetSolver(options: FleetOptions = {}): Promise<Fle
     message: cause === undefined || cause === null ? message : `${message}: ${asError(cause).message}`,
   });
 
+  /** Gives home `id` of the active solve its outcome, unless it already has one. */
+  const record = (a: ActiveSolve, id: number, outcome: FleetOutcome) => {
+    if (a.out[id] !== undefined) return;
+    a.out[id] = outcome;
+    a.done++;
+  };
+
   /** Settles the active solve once every home has an outcome. */
   const settle = () => {
     const a = active;
@@ -153,11 +160,8 @@ export async function createFleetSolver(options: FleetOptions = {}): Promise<Fle
     const a = active;
     if (!a) return;
     slots.forEach((s) => (s.job = null));
-    for (let id = 0; id < a.homes.length; id++) {
-      if (a.out[id] !== undefined) continue;
-      a.out[id] = { ok: false, error: outcomeError(message, cause), wallMs: 0 };
-      a.done++;
-    }
+    for (let id = 0; id < a.homes.length; id++)
+      record(a, id, { ok: false, error: outcomeError(message, cause), wallMs: 0 });
     settle();
   };
 
@@ -179,10 +183,7 @@ export async function createFleetSolver(options: FleetOptions = {}): Promise<Fle
     if (!a || slot.job?.id !== reply.id) return;
     const { id, ...outcome } = reply;
     slot.job = null;
-    if (a.out[id] === undefined) {
-      a.out[id] = outcome as FleetOutcome;
-      a.done++;
-    }
+    record(a, id, outcome as FleetOutcome);
     settle();
     feed(slot);
   };
@@ -201,13 +202,12 @@ export async function createFleetSolver(options: FleetOptions = {}): Promise<Fle
       const deaths = (a.deaths.get(job.id) ?? 0) + 1;
       a.deaths.set(job.id, deaths);
       if (deaths < 2) a.retry.push(job.id);
-      else if (a.out[job.id] === undefined) {
-        a.out[job.id] = {
+      else {
+        record(a, job.id, {
           ok: false,
           error: outcomeError('two fleet workers stopped while planning this home', cause),
           wallMs: performance.now() - job.startedMs,
-        };
-        a.done++;
+        });
         settle();
       }
       slots.forEach(feed);
