@@ -196,14 +196,11 @@ export async function createHighsSolver(
           phases,
         };
       }
+      const isLp = !problem.integrality.some((v) => v !== 0);
       const model = highs.createModel();
       try {
         try {
-          passProblem(
-            model,
-            problem,
-            problem.integrality.some((v) => v !== 0),
-          );
+          passProblem(model, problem, !isLp);
           const basis = options.basis;
           if (
             basis &&
@@ -219,7 +216,6 @@ export async function createHighsSolver(
         } catch (err) {
           throw new Error('HiGHS rejected the model arrays', { cause: err });
         }
-        const isLp = !problem.integrality.some((v) => v !== 0);
         return run(model, options, problem.columnNames, started, performance.now() - started, isLp);
       } finally {
         model.dispose();
