@@ -11,19 +11,36 @@ import {
 import * as ort from 'onnxruntime-node';
 import { horizonOutputName, perHorizonOnnx } from './treeEnsemble';
 
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+
+async function loadSession(onnxBytes: Uint8Array): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnxBytes, SESSION_OPTIONS);
+  } catch (err) {
+    throw new Error('cannot load the ONNX model into onnxruntime-node', { cause: err });
+  }
+}
+
 /** An ONNX Runtime session over an exported direct model. */
 export class OnnxDirectModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly onnxBytes: Uint8Array,
     readonly model: DirectModelMeta,
     /** One session per horizon over the same trees (see `perHorizonOnnx`); empty = every row runs the whole model. */
     private readonly horizonSessions: ort.InferenceSession[],
+    /**
+     * The whole model (output `raw`, every horizon). Loaded at `create` only when it serves (no per-horizon
+     * sessions); otherwise only `runRaw` needs it, so it is loaded on first use (it costs about as much load time
+     * and memory as all the per-horizon sessions together).
+     */
+    private whole: Promise<ort.InferenceSession> | undefined,
   ) {}
 
   /**
-   * `perHorizon` (default true): also load each horizon's trees as a session of its own, so a row built for one
-   * horizon walks only its trees (the whole model walks all of them for every row: ~8× the work for the intensity
-   * model). False serves every row through the whole file, as before (kept for comparisons in benchmarks).
+   * `perHorizon` (default true): load each horizon's trees as a session of its own, so a row built for one horizon
+   * walks only its trees (the whole model walks all of them for every row: ~8× the work for the intensity model);
+   * the whole model is then loaded only if `runRaw` is called. False serves every row through the whole file, as
+   * before (kept for comparisons in benchmarks).
    */
   static async create(
     onnxBytes: Uint8Array,
@@ -38,15 +55,15 @@ export class OnnxDirectModel {
           `[${expected.join(', ')}]: retrain it (trainAndRegister or the backtest CLI with --register)`,
       );
     }
+    if (options.perHorizon === false)
+      return new OnnxDirectModel(onnxBytes, model, [], Promise.resolve(await loadSession(onnxBytes)));
+    let parts: Uint8Array[];
     try {
-      const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-      const session = await ort.InferenceSession.create(onnxBytes, opts);
-      const parts = options.perHorizon === false ? [] : perHorizonOnnx(onnxBytes, model);
-      const horizonSessions = await Promise.all(parts.map((b) => ort.InferenceSession.create(b, opts)));
-      return new OnnxDirectModel(session, model, horizonSessions);
+      parts = perHorizonOnnx(onnxBytes, model);
     } catch (err) {
       throw new Error('cannot load the ONNX model into onnxruntime-node', { cause: err });
     }
+    return new OnnxDirectModel(onnxBytes, model, await Promise.all(parts.map(loadSession)), undefined);
   }
 
   /** Raw model outputs [rows × horizons] for a row-major double feature matrix. */
@@ -55,7 +72,8 @@ export class OnnxDirectModel {
     if (features.length !== rows * cols)
       throw new RangeError(`runRaw: expected ${rows}×${cols} features, got ${features.length}`);
     if (rows === 0) return new Float32Array(0);
-    const out = await this.session.run({ features: new ort.Tensor('float64', features, [rows, cols]) });
+    this.whole ??= loadSession(this.onnxBytes);
+    const out = await (await this.whole).run({ features: new ort.Tensor('float64', features, [rows, cols]) });
     const raw = out.raw;
     if (!raw) throw new Error('ONNX model produced no `raw` output');
     return raw.data as Float32Array;
