@@ -344,20 +344,21 @@ function splitPerHorizonLayout(bytes: Uint8Array, horizons: number): Uint8Array[
     const name = firstString(value(f), VALUE_INFO_NAME);
     if (name !== undefined) outputByName.set(name, f);
   }
+  // Shared by every part: the model's other fields, and the graph's besides nodes and outputs (its name and input).
+  const graphRest = graphFields
+    .filter((g) => g.field !== GRAPH_NODE && g.field !== GRAPH_OUTPUT)
+    .map((g) => graph.subarray(g.start, g.end));
+  const modelRest = model.filter((f) => f.field !== MODEL_GRAPH).map((f) => bytes.subarray(f.start, f.end));
   const parts: Uint8Array[] = [];
   for (let h = 0; h < horizons; h++) {
     const node = nodeByOutput.get(horizonOutputName(h));
     const output = outputByName.get(horizonOutputName(h));
     if (!node || !output) return undefined;
-    const rest = graphFields
-      .filter((g) => g.field !== GRAPH_NODE && g.field !== GRAPH_OUTPUT)
-      .map((g) => graph.subarray(g.start, g.end));
     const newGraph = concatBytes([
       graph.subarray(node.start, node.end),
-      ...rest,
+      ...graphRest,
       graph.subarray(output.start, output.end),
     ]);
-    const modelRest = model.filter((f) => f.field !== MODEL_GRAPH).map((f) => bytes.subarray(f.start, f.end));
     parts.push(concatBytes([...modelRest, lenField(MODEL_GRAPH, newGraph)]));
   }
   return parts;
