@@ -169,7 +169,8 @@ function trainLinearPlusGbm(
     const fit = sliceRows(set, 0, cut);
     const val = sliceRows(set, cut, set.y.length);
     const c1 = ridge(fit.x, fit.y, cols);
-    const rFit = fit.y.map((v, i) => v - applyLinear(fit.x, c1, cols)[i]!);
+    const lf = applyLinear(fit.x, c1, cols);
+    const rFit = fit.y.map((v, i) => v - lf[i]!);
     const lv = applyLinear(val.x, c1, cols);
     const rVal = val.y.map((v, i) => v - lv[i]!);
     const first = trainGbm(fit.x, rFit, params, { x: val.x, y: rVal });
