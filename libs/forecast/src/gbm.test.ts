@@ -63,6 +63,25 @@ describe('gradient-boosted trees', () => {
     expect(Array.from(got)).not.toEqual(Array.from(each[0] as Float64Array));
     expect(() => averageGbmModels([])).toThrow(/no models/);
   });
+  it('Huber loss shrugs off gross outliers that pull L2 away from the clean signal', () => {
+    const train = dataset(2000, 11);
+    const r = mulberry32(12);
+    // 5 % of the targets shifted by +200: the mean of a leaf moves by ~10, a Huber leaf barely.
+    for (let i = 0; i < train.y.length; i++) if (r() < 0.05) train.y[i] = (train.y[i] as number) + 200;
+    const test = dataset(500, 13);
+    const p = { numTrees: 200, learningRate: 0.1, maxDepth: 3, earlyStoppingRounds: 0 };
+    const mae = (loss: 'l2' | 'huber'): number => {
+      const pred = predictMatrix(trainGbm(train.x, train.y, { ...p, loss }), test.x);
+      let e = 0;
+      for (let i = 0; i < test.y.length; i++) e += Math.abs((test.y[i] as number) - (pred[i] as number));
+      return e / test.y.length;
+    };
+    const l2 = mae('l2');
+    const huber = mae('huber');
+    expect(l2).toBeGreaterThan(5);
+    expect(huber).toBeLessThan(2);
+    expect(() => trainGbm(train.x, train.y, { loss: 'huber', huberAlpha: 1 })).toThrow(/huberAlpha/);
+  });
   it('rejects non-finite targets with a message', () => {
     const d = dataset(10, 6);
     d.y[3] = NaN;

@@ -2,12 +2,16 @@ import { mulberry32 } from './prng';
 
 /**
  * Gradient-boosted regression trees, trained in TypeScript: histogram splits, row and column subsampling from a
- * seeded PRNG (so training is deterministic), L2 or L1 loss, optional early stopping on a validation set.
+ * seeded PRNG (so training is deterministic), L2, L1 or Huber loss, optional early stopping on a validation set.
  * Trees use "go left when x ≤ threshold" with NaN going right, which is exactly ONNX-ML TreeEnsembleRegressor's
  * BRANCH_LEQ, so an exported model computes the same sums.
  */
 
-export type GbmLoss = 'l2' | 'l1';
+/**
+ * `huber`: squared error for residuals up to δ, absolute beyond, with δ re-set before every tree to the
+ * `huberAlpha` quantile of |residual| over the training rows (scale-free, as scikit-learn's `huber` loss does).
+ */
+export type GbmLoss = 'l2' | 'l1' | 'huber';
 
 export interface GbmParams {
   numTrees: number;
@@ -23,6 +27,8 @@ export interface GbmParams {
   /** Histogram bins per feature, ≤ 255. */
   maxBins: number;
   loss: GbmLoss;
+  /** Huber loss only: the quantile of |residual| that sets δ before each tree, 0 < huberAlpha < 1. */
+  huberAlpha: number;
   seed: number;
   /** Stop when the validation loss has not improved for this many trees (needs a validation set); 0 = off. */
   earlyStoppingRounds: number;
@@ -38,6 +44,7 @@ export const DEFAULT_GBM_PARAMS: GbmParams = {
   lambda: 1,
   maxBins: 64,
   loss: 'l2',
+  huberAlpha: 0.9,
   seed: 1,
   earlyStoppingRounds: 30,
 };
@@ -56,7 +63,7 @@ export interface GbmModel {
   baseScore: number;
   /** Leaf values already include the learning rate: prediction = baseScore + Σ leaf. */
   trees: Tree[];
-  /** Validation loss after each tree when trained with a validation set (for early stopping and search). */
+  /** Validation loss after each tree (squared error for L2, absolute for L1 and Huber) with a validation set. */
   validationCurve: number[];
 }
 
@@ -189,6 +196,17 @@ function firstCutAtOrAbove(cuts: Float64Array, v: number): number {
   return lo;
 }
 
+/** The `q` quantile (lower order statistic) of `values`, which it reorders. */
+function quantileInPlace(values: Float64Array, q: number): number {
+  values.sort();
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
+}
+
+/** Huber is stopped on absolute error: its δ moves from tree to tree, so its own loss would not compare across trees. */
+function validationLoss(loss: GbmLoss, e: number): number {
+  return loss === 'l2' ? e * e : Math.abs(e);
+}
+
 function median(values: Float64Array): number {
   if (values.length === 0) return 0;
   const s = values.slice().sort();
@@ -212,6 +230,8 @@ export function trainGbm(
   }
   if (!(p.subsample > 0 && p.subsample <= 1)) throw new RangeError(`trainGbm: subsample must be in (0, 1]`);
   if (!(p.colsample > 0 && p.colsample <= 1)) throw new RangeError(`trainGbm: colsample must be in (0, 1]`);
+  if (p.loss === 'huber' && !(p.huberAlpha > 0 && p.huberAlpha < 1))
+    throw new RangeError(`trainGbm: huberAlpha must be in (0, 1), got ${p.huberAlpha}`);
   const rand = mulberry32(p.seed);
   const { cuts, bins } = buildBins(x, p.maxBins);
   const ys = Float64Array.from(y as ArrayLike<number>);
@@ -230,10 +250,18 @@ export function trainGbm(
   const histG = new Float64Array(nBinsMax);
   const histN = new Float64Array(nBinsMax);
 
+  const absRes = p.loss === 'huber' ? new Float64Array(rows) : undefined;
+  let delta = Infinity;
+
   for (let t = 0; t < p.numTrees; t++) {
+    if (absRes) {
+      for (let i = 0; i < rows; i++) absRes[i] = Math.abs((ys[i] as number) - (pred[i] as number));
+      delta = quantileInPlace(absRes, p.huberAlpha);
+    }
     for (let i = 0; i < rows; i++) {
       const r = (ys[i] as number) - (pred[i] as number);
-      grad[i] = p.loss === 'l1' ? Math.sign(r) : r;
+      // Huber: the clipped residual is the negative gradient; leaves take its mean (one Newton step, hessian 1).
+      grad[i] = p.loss === 'l1' ? Math.sign(r) : p.loss === 'huber' ? Math.max(-delta, Math.min(delta, r)) : r;
     }
     // Partial Fisher–Yates: the first sampleSize entries are the rows of this tree.
     const idx = allRows.slice();
@@ -335,7 +363,7 @@ export function trainGbm(
       for (let i = 0; i < v.rows; i++) {
         valPred[i] = (valPred[i] as number) + predictTree(tree, v.data, i * v.cols);
         const e = (validation.y[i] as number) - (valPred[i] as number);
-        loss += p.loss === 'l1' ? Math.abs(e) : e * e;
+        loss += validationLoss(p.loss, e);
       }
       loss /= Math.max(1, v.rows);
       validationCurve.push(loss);

@@ -10,3 +10,4 @@ export * from './baselines';
 export * from './backtest';
 export * from './pipelines';
 export * from './online';
+export * from './subslot';
