@@ -34,8 +34,8 @@ import {
   type GbmParams,
   type TrainingSet,
   downsample,
-  upsample,
-  mulberry32,
+  subSlotJitterRms,
+  addSubSlotJitter,
 } from '@carbonreducer/forecast';
 import { loadIntensity, loadIntensityMixed } from '../src/data';
 import { DEFAULT_INTENSITY_PARAMS } from '../src/backtest';
@@ -159,30 +159,13 @@ async function loadTrain(files: string[], range: { fromMs: number; toMs: number 
     em = { ...em, values: em.values.map((v) => map.slope * v + map.intercept) };
   }
   if (process.env.AUG) {
-    // Half-hour jitter the hourly Electricity Maps rows lack: ±e on the two halves of each hour (the hour's mean
-    // kept), e ~ N(0, σ) with σ from NESO 2023-01…02 (its half-hours against the interpolation of its hourly means).
+    // The library's half-hour jitter on the Electricity Maps rows (as loadIntensityMixed adds it), σ = AUG × the jitter
+    // measured on NESO 2023-01…02 (inside the March split's training range; the Q1 split borrows it).
     const fitRange = parseRange('2023-01-01..2023-03-01');
     const n30 = (await loadIntensity([neso], fitRange)).actual;
-    const smooth = upsample(downsample(n30, 3_600_000), STEP);
-    let ss = 0;
-    let n = 0;
-    for (let e = fitRange.fromMs + STEP; e <= fitRange.toMs; e += STEP) {
-      const d = valueEndingAt(n30, e) - valueEndingAt(smooth, e);
-      if (Number.isNaN(d)) continue;
-      ss += d * d;
-      n++;
-    }
-    const sigma = Math.sqrt(ss / n) * Number(process.env.AUG);
+    const sigma = Number(process.env.AUG) * subSlotJitterRms(n30, 3_600_000);
     console.error(`AUG sigma=${sigma.toFixed(2)}`);
-    const rand = mulberry32(99);
-    const v = em.values.slice();
-    const first = ((3_600_000 - (em.startMs % 3_600_000)) % 3_600_000) / STEP;
-    for (let i = first; i + 1 < v.length; i += 2) {
-      const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()) * sigma;
-      v[i] = v[i]! + g;
-      v[i + 1] = v[i + 1]! - g;
-    }
-    em = { ...em, values: v };
+    em = addSubSlotJitter(em, 3_600_000, sigma, 1);
   }
   if (others.length === 0) return em;
   const rest = (await loadIntensityMixed(others, STEP, range)).actual;
