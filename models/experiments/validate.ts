@@ -27,7 +27,6 @@ import {
   sliceRows,
   trainGbm,
   averageGbmModels,
-  type Matrix,
   type RegularSeries,
   type FeatureSet,
   type GbmModel,
@@ -38,6 +37,7 @@ import {
   addSubSlotJitter,
 } from '@carbonreducer/forecast';
 import { loadIntensity, loadIntensityMixed } from '../src/data';
+import { applyLinear, ridge } from './ridge';
 import { DEFAULT_INTENSITY_PARAMS } from '../src/backtest';
 
 const C = sharedDataPath('carbon-intensity');
@@ -154,7 +154,7 @@ async function loadTrain(files: string[], range: { fromMs: number; toMs: number 
     const tgt = (await loadIntensity([neso], fitRange)).actual;
     const lin = fitLinearMap(src, tgt, fitRange);
     // offset: slope 1, intercept = mean difference (the least-squares intercept with the slope fixed at 1).
-    const map = cal === 'offset' ? { slope: 1, intercept: meanDiff(src, tgt, fitRange) } : lin;
+    const map = cal === 'offset' ? { slope: 1, intercept: lin.meanDiff } : lin;
     console.error(`CAL=${cal} map slope=${map.slope.toFixed(4)} intercept=${map.intercept.toFixed(2)}`);
     em = { ...em, values: em.values.map((v) => map.slope * v + map.intercept) };
   }
@@ -172,7 +172,10 @@ async function loadTrain(files: string[], range: { fromMs: number; toMs: number 
   return mergeSeries([em, rest]);
 }
 
-/** Least-squares NESO ≈ slope · EM + intercept on the hourly slots both have in `range` (NESO averaged to hours). */
+/**
+ * Least-squares NESO ≈ slope · EM + intercept on the hourly slots both have in `range` (NESO averaged to hours), and
+ * the mean difference NESO − EM on the same slots.
+ */
 function fitLinearMap(src: RegularSeries, tgt: RegularSeries, range: { fromMs: number; toMs: number }) {
   const d = downsample(tgt, src.stepMs);
   let n = 0;
@@ -180,6 +183,7 @@ function fitLinearMap(src: RegularSeries, tgt: RegularSeries, range: { fromMs: n
   let sy = 0;
   let sxx = 0;
   let sxy = 0;
+  let sd = 0;
   for (let e = range.fromMs + src.stepMs; e <= range.toMs; e += src.stepMs) {
     const x = valueEndingAt(src, e);
     const y = valueEndingAt(d, e);
@@ -189,23 +193,10 @@ function fitLinearMap(src: RegularSeries, tgt: RegularSeries, range: { fromMs: n
     sy += y;
     sxx += x * x;
     sxy += x * y;
+    sd += y - x;
   }
   const slope = (sxy - (sx * sy) / n) / (sxx - (sx * sx) / n);
-  return { slope, intercept: (sy - slope * sx) / n };
-}
-
-function meanDiff(src: RegularSeries, tgt: RegularSeries, range: { fromMs: number; toMs: number }): number {
-  const d = downsample(tgt, src.stepMs);
-  let s = 0;
-  let n = 0;
-  for (let e = range.fromMs + src.stepMs; e <= range.toMs; e += src.stepMs) {
-    const x = valueEndingAt(src, e);
-    const y = valueEndingAt(d, e);
-    if (Number.isNaN(x) || Number.isNaN(y)) continue;
-    s += y - x;
-    n++;
-  }
-  return s / n;
+  return { slope, intercept: (sy - slope * sx) / n, meanDiff: sd / n };
 }
 
 /** As trainDirectModel, with every row whose origin is in 2023 (NESO, measured half-hourly) repeated `dup` times. */
@@ -283,52 +274,6 @@ function pooledSet(series: RegularSeries, features: FeatureSet, k: number, d: nu
     scale: pick((st) => st.scale),
     originMs: pick((st) => st.originMs),
   };
-}
-
-/** Ridge regression of y on the chosen columns (NaN → 0), intercept first. */
-function ridge(x: Matrix, y: Float64Array, cols: number[], lambda = 1e-3): Float64Array {
-  const p = cols.length + 1;
-  const a = new Float64Array(p * p);
-  const b = new Float64Array(p);
-  const row = new Float64Array(p);
-  for (let i = 0; i < x.rows; i++) {
-    row[0] = 1;
-    cols.forEach((c, j) => {
-      const v = x.data[i * x.cols + c] as number;
-      row[j + 1] = Number.isNaN(v) ? 0 : v;
-    });
-    for (let r = 0; r < p; r++) {
-      b[r]! += row[r]! * y[i]!;
-      for (let c = 0; c < p; c++) a[r * p + c]! += row[r]! * row[c]!;
-    }
-  }
-  for (let r = 1; r < p; r++) a[r * p + r]! += lambda * x.rows;
-  // Gaussian elimination
-  const m = Array.from({ length: p }, (_, r) => [...a.subarray(r * p, r * p + p), b[r]!]);
-  for (let c = 0; c < p; c++) {
-    let piv = c;
-    for (let r = c + 1; r < p; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
-    [m[c], m[piv]] = [m[piv]!, m[c]!];
-    for (let r = 0; r < p; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= p; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return Float64Array.from(m.map((r, i) => r[p]! / r[i]!));
-}
-
-function applyLinear(x: Matrix, coef: Float64Array, cols: number[]): Float64Array {
-  const out = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
-    let s = coef[0]!;
-    cols.forEach((c, j) => {
-      const v = x.data[i * x.cols + c] as number;
-      s += coef[j + 1]! * (Number.isNaN(v) ? 0 : v);
-    });
-    out[i] = s;
-  }
-  return out;
 }
 
 function trainLinearPlusGbm(
