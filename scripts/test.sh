@@ -45,7 +45,7 @@ step "unit tests" 25m npm run test:unit -- --forceExit --json --outputFile=.stac
 # Telegraf's telemetry-contract processor is Go; its tests (golden fixtures shared with the TS validator, JSON edge
 # cases, delivery tracking) run with Go's own runner and count in the closing line.
 mkdir -p .stack/go-test
-step "go tests (telegraf processor)" 10m bash -c 'cd provisioning/telegraf/plugin && go test -json . >"$0"' \
+step "go tests (telegraf processor and patches)" 10m bash -c 'provisioning/telegraf/build.sh --test >"$0"' \
   "$REPO_ROOT/.stack/go-test/telegraf.json"
 step "integration tests" 30m npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
 

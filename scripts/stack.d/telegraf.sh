@@ -1,13 +1,14 @@
 # Telegraf built from its Go module with only the plugins CarbonReducer uses (build tag `custom`) plus our own
-# telemetry-contract processor (provisioning/telegraf/plugin, built in by provisioning/telegraf/build.sh).
+# telemetry-contract processor (pipeline/telegraf-processor) and our fixes to Telegraf (pipeline/telegraf-patches),
+# both built in by provisioning/telegraf/build.sh.
 # Config: provisioning/telegraf/telegraf.conf plus every *.conf in provisioning/telegraf/telegraf.d/.
 
 # The build is cached per Telegraf version, build script (which lists the plugins compiled in), TELEGRAF_BUILD_TAGS
-# override and plugin source: a changed plugin rebuilds, CI reruns reuse it.
+# override, processor source and patches: a changed plugin or patch rebuilds, CI reruns reuse it.
 telegraf_build_key() {
   {
     echo "$TELEGRAF_VERSION ${TELEGRAF_BUILD_TAGS:-}"
-    cat "$REPO_ROOT/provisioning/telegraf/build.sh" "$REPO_ROOT/provisioning/telegraf/plugin/go.mod"
+    cat "$REPO_ROOT/provisioning/telegraf/build.sh" "$REPO_ROOT/pipeline/telegraf-processor/go.mod"
     "$REPO_ROOT/provisioning/telegraf/build.sh" --sources | xargs -d '\n' cat
   } | sha256sum | cut -c1-12
 }

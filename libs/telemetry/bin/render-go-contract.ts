@@ -1,4 +1,4 @@
-// Prints the generated contract block for provisioning/telegraf/plugin/contract.go.
+// Prints the generated contract block for pipeline/telegraf-processor/contract.go.
 import { renderGoContract } from '../src/goContract';
 
 process.stdout.write(renderGoContract() + '\n');

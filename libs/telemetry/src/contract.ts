@@ -1,7 +1,7 @@
 /**
  * Telemetry contract v1: the single source of truth for topics, payload fields, units, limits and reject reasons.
  * Every producer (simulator, gateway, devices) and the tests use it; Telegraf's processor plugin
- * (provisioning/telegraf/plugin/contract.go) carries a generated copy of the tables below (`renderGoContract`), kept
+ * (pipeline/telegraf-processor/contract.go) carries a generated copy of the tables below (`renderGoContract`), kept
  * in sync by a unit test. Documented in libs/telemetry/CONTRACT.md.
  */
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GO_CONTRACT_BEGIN, GO_CONTRACT_END, renderGoContract } from './goContract';
 
-const goFile = join(__dirname, '..', '..', '..', 'provisioning', 'telegraf', 'plugin', 'contract.go');
+const goFile = join(__dirname, '..', '..', '..', 'pipeline', 'telegraf-processor', 'contract.go');
 
 describe('Telegraf telemetry processor (Go)', () => {
   it('carries the contract tables generated from contract.ts', () => {

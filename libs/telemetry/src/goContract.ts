@@ -22,7 +22,7 @@ function aligned(rows: readonly (readonly [string, string])[]): string[] {
 }
 
 /**
- * The contract tables as Go source, between the markers in provisioning/telegraf/plugin/contract.go (the Telegraf
+ * The contract tables as Go source, between the markers in pipeline/telegraf-processor/contract.go (the Telegraf
  * processor that enforces the contract); a unit test fails when the two drift apart. Output is gofmt-formatted.
  */
 export function renderGoContract(): string {

@@ -74,7 +74,7 @@ function reject(reason: RejectReason, detail: string): ValidationResult {
 }
 
 /**
- * Validates one message against the contract, exactly as Telegraf's processor (provisioning/telegraf/plugin) does
+ * Validates one message against the contract, exactly as Telegraf's processor (pipeline/telegraf-processor) does
  * (golden-tested; JSON.parse semantics on both sides, so a repeated key's last value wins):
  * a message yields accepted points and/or rejections, never an exception. Checks run in a fixed order so
  * that both implementations report the same reason for the same input.

@@ -19,7 +19,7 @@ const nowMs = int64(1764201600000)
 
 // The golden fixtures shared with the TS validator (libs/telemetry/fixtures/golden.json): same points, same reasons.
 func TestGoldenFixtures(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "libs", "telemetry", "fixtures", "golden.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "libs", "telemetry", "fixtures", "golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
