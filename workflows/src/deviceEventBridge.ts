@@ -3,7 +3,14 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MqttClient } from 'mqtt';
 import { workflowIds } from './ids';
-import { ACK_SUBSCRIPTION, EVENT_SUBSCRIPTION, parseAck, parseDeviceEvent, parseDeviceTopic } from './topics';
+import {
+  ACK_SUBSCRIPTION,
+  ContractError,
+  EVENT_SUBSCRIPTION,
+  parseAck,
+  parseDeviceEvent,
+  parseDeviceTopic,
+} from '@carbonreducer/telemetry';
 import { commandAckSignal, manualStartSignal } from './workflows/definitions';
 
 /**
@@ -25,11 +32,25 @@ export async function startDeviceEventBridge(options: {
     const handle = temporal.workflow.getHandle(workflowIds.optimizeHome(parsed.homeId));
     const text = payload.toString('utf8');
     try {
-      if (parsed.kind === 'ack') {
+      if (parsed.level === 'acks') {
         const ack = parseAck(text);
-        await handle.signal(commandAckSignal, { ...ack, at: ack.at ?? now().toISOString() });
-      } else {
+        if (ack.idempotencyKey === null) {
+          logger.warn('a device refused a command it could not read', { topic, reason: ack.reason, error: ack.error });
+          return;
+        }
+        const error = ack.error ?? ack.reason;
+        await handle.signal(commandAckSignal, {
+          idempotencyKey: ack.idempotencyKey,
+          ok: ack.ok,
+          at: ack.at ?? now().toISOString(),
+          ...(error !== undefined ? { error } : {}),
+        });
+      } else if (parsed.level === 'events') {
         const event = parseDeviceEvent(text);
+        if (event.type !== 'manual_start') {
+          logger.warn('device event', { topic, event });
+          return;
+        }
         await handle.signal(manualStartSignal, { deviceId: parsed.deviceId, at: event.at ?? now().toISOString() });
       }
     } catch (err) {
@@ -37,7 +58,7 @@ export async function startDeviceEventBridge(options: {
         logger.warn('device message for a home without a running optimizer', { topic });
         return;
       }
-      if (err instanceof Error && /^(ack|event):/.test(err.message)) {
+      if (err instanceof ContractError) {
         logger.warn('rejected device message', { topic, err });
         return;
       }

@@ -14,7 +14,7 @@ import {
   writeFixtureForecast,
 } from './testing/workerProcess';
 import { HomeIdKey, workflowIds } from './ids';
-import { ackTopic, commandTopic, type CommandPayload } from './topics';
+import { ackTopic, commandTopic, type CommandPayload } from '@carbonreducer/telemetry';
 import { currentPlanQuery, requestRunUpdate } from './workflows/definitions';
 import { TASK_QUEUES } from '@carbonreducer/common';
 

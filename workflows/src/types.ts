@@ -2,6 +2,7 @@
  * Plain data exchanged between workflows, activities and clients. Times are ISO-8601 UTC strings so that every
  * value survives Temporal's JSON payload converter unchanged (a `Date` would arrive as a string).
  */
+import type { CommandAction } from '@carbonreducer/telemetry';
 
 export interface IntensityPoint {
   time: string;
@@ -168,7 +169,7 @@ export interface HomePlan {
   avoidedEmissionsG: number;
 }
 
-export type CommandAction = 'start' | 'stop';
+export type { CommandAction } from '@carbonreducer/telemetry';
 /** `failed`: publishing failed after all retries; `unacknowledged`: sent, but no ack within the ack timeout. */
 export type CommandStatus = 'pending' | 'sent' | 'acked' | 'unacknowledged' | 'failed' | 'cancelled';
 

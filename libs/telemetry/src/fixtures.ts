@@ -1,4 +1,5 @@
 import golden from '../fixtures/golden.json';
+import deviceMessages from '../fixtures/device-messages.json';
 import type { RejectReason } from './contract';
 
 export interface GoldenCase {
@@ -21,3 +22,16 @@ export function renderTemplate(template: string, vars: { homeId: string; nowMs: 
       String(vars.nowMs + (sign === '-' ? -1 : 1) * Number(offset ?? 0)),
     );
 }
+
+export type DeviceMessageKind = 'command' | 'ack' | 'event' | 'notification';
+
+export interface DeviceMessageCase {
+  name: string;
+  message: DeviceMessageKind;
+  topic: string;
+  payload: string;
+  expect: { ok: true; value: unknown } | { ok: false; reason: string; field?: string; idempotencyKey?: string | null };
+}
+
+/** Service ↔ device fixtures shared by the TS parsers' unit test and the firmware's C++ tests. */
+export const DEVICE_MESSAGE_CASES: readonly DeviceMessageCase[] = deviceMessages.cases as DeviceMessageCase[];

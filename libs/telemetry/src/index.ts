@@ -1,5 +1,6 @@
 export * from './contract';
 export * from './topics';
+export * from './device';
 export * from './validate';
 export * from './encode';
 export * from './lineProtocol';

@@ -33,7 +33,11 @@ export function isValidId(id: string): boolean {
   return true;
 }
 
-function assertId(what: string, id: string): void {
+/** The same rule as a regular expression, for tables that must agree (SQL `CHECK`, Go, C++): checked by tests. */
+export const ID_PATTERN = `^[a-z0-9][a-z0-9_-]{0,${LIMITS.maxIdLength - 1}}$`;
+
+/** Throws naming `what` when `id` breaks the id rule. */
+export function assertId(what: string, id: string): void {
   if (!isValidId(id)) {
     throw new Error(
       `${what} ${JSON.stringify(id)} is not a valid id: 1-64 of [a-z0-9_-], starting with a letter or digit`,

@@ -2,7 +2,7 @@
 -- plans each one against its own import limit. Registered by `npx carbonreducer-workflows homes register` (the main
 -- job registers the simulated homes). Idempotent: runs on every `scripts/stack up`.
 CREATE TABLE IF NOT EXISTS app.homes (
-  home_id text PRIMARY KEY CHECK (home_id ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
+  home_id text PRIMARY KEY,
   region text NOT NULL DEFAULT 'GB',
   time_zone text NOT NULL DEFAULT 'Europe/London',
   -- Main fuse as an import limit in W; null when unknown.
@@ -11,4 +11,8 @@ CREATE TABLE IF NOT EXISTS app.homes (
   registered_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- The device contract's id rule (libs/telemetry ID_PATTERN; libs/telemetry/src/idRule.test.ts checks it is the same),
+-- replaced on every run so a database made with an older rule gets this one.
+ALTER TABLE app.homes DROP CONSTRAINT IF EXISTS homes_home_id_check;
+ALTER TABLE app.homes ADD CONSTRAINT homes_home_id_check CHECK (home_id ~ '^[a-z0-9][a-z0-9_-]{0,63}$');
 CREATE INDEX IF NOT EXISTS homes_active_region ON app.homes (region) WHERE active;

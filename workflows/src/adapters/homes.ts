@@ -1,9 +1,7 @@
+import { isValidId, LIMITS } from '@carbonreducer/telemetry';
 import { Pool, type PoolConfig } from 'pg';
 import { BadInputError } from '../errors';
 import type { HomeRecord, HomeRegistry } from '../ports';
-
-/** Same rule as the table's CHECK, so a bad id is refused with its name before any SQL runs. */
-const HOME_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 interface HomeRow {
   home_id: string;
@@ -26,8 +24,12 @@ function toRecord(row: HomeRow): HomeRecord {
 /** Problems of one home to register, in words naming the field; empty when it is fine. */
 export function validateHome(home: Omit<HomeRecord, 'active'>): string[] {
   const problems: string[] = [];
-  if (!HOME_ID.test(home.homeId))
-    problems.push(`homeId ${JSON.stringify(home.homeId)}: expected [a-z0-9_-], 1–63 chars`);
+  // The contract's id rule, also the table's CHECK: a bad id is refused with its name before any SQL runs.
+  if (!isValidId(home.homeId)) {
+    problems.push(
+      `homeId ${JSON.stringify(home.homeId)}: expected 1–${LIMITS.maxIdLength} of [a-z0-9_-], starting with a letter or digit`,
+    );
+  }
   if (!/^[A-Z]{2,8}$/.test(home.region)) problems.push(`region ${JSON.stringify(home.region)}: expected e.g. GB`);
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: home.timeZone });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errorMessage, type Logger } from '@carbonreducer/common';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandPublisher } from '../ports';
-import { commandPayload, commandTopic, type CommandPayload } from '../topics';
+import { COMMAND_PAYLOAD_VERSION, commandTopic, type CommandPayload } from '@carbonreducer/telemetry';
 import type { DeviceCommand, DispatchResult } from '../types';
 
 export interface MqttSettings {
@@ -104,4 +104,19 @@ export class MqttCommandPublisher implements CommandPublisher {
     }
     return { idempotencyKey: command.idempotencyKey, published: true, topic };
   }
+}
+
+/** The contract's command payload of a workflow command (its `at` is the contract's `plannedAt`). */
+export function commandPayload(command: DeviceCommand): CommandPayload {
+  return {
+    v: COMMAND_PAYLOAD_VERSION,
+    idempotencyKey: command.idempotencyKey,
+    homeId: command.homeId,
+    deviceId: command.deviceId,
+    appliance: command.appliance,
+    requestId: command.requestId,
+    action: command.action,
+    plannedAt: command.at,
+    planVersion: command.planVersion,
+  };
 }
