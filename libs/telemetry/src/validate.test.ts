@@ -3,7 +3,9 @@ import { encodeBatch, encodeReading, encodeStatus } from './encode';
 import { GOLDEN_CASES, renderTemplate } from './fixtures';
 import { toLineProtocol } from './lineProtocol';
 import { parseTopic, statusTopic, telemetryTopic } from './topics';
-import { validateMessage } from './validate';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trimPayload, validateMessage } from './validate';
 
 const nowMs = Date.UTC(2026, 10, 27, 12, 0, 0);
 const ctx = { receivedAtMs: nowMs };
@@ -107,5 +109,45 @@ describe('topics', () => {
   it('refuses ids that are not safe as topic levels and tags', () => {
     expect(() => telemetryTopic('Home 1', 'plug', 'k')).toThrow(/homeId "Home 1" is not a valid id/);
     expect(() => statusTopic('h', '-x')).toThrow(/deviceId/);
+  });
+});
+
+// The cases Telegraf's value parser trims the same way (pipeline/telegraf-processor/trim_test.go runs them through it).
+const TRIM_CASES = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'trim.json'), 'utf8')) as {
+    cases: { name: string; input: string; trimmed: string }[];
+  }
+).cases;
+
+describe('trimPayload (as Telegraf: NULs at both ends, then Unicode whitespace)', () => {
+  it.each(TRIM_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(trimPayload(c.input)).toBe(c.trimmed);
+  });
+
+  it('accepts JSON padded with U+00A0 or U+2028 (Telegraf stores it)', () => {
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    const body = encodeReading({ tsMs: nowMs - 1000, powerW: 5 });
+    expect(validateMessage(topic, `\u00a0${body}\u00a0`, ctx).points).toHaveLength(1);
+    expect(validateMessage(topic, `\u2028${body}\u2029\u3000`, ctx).points).toHaveLength(1);
+  });
+
+  it('trims NUL, space, NUL to nothing but keeps the NUL of space, NUL, space (as Telegraf does)', () => {
+    expect(trimPayload('\0 \0')).toBe('');
+    expect(trimPayload(' \0 ')).toBe('\0');
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    expect(validateMessage(topic, ' \0 ', ctx).rejects.map((r) => r.reason)).toEqual(['bad_json']);
+  });
+
+  it('keeps every character that is not Unicode whitespace (all of the BMP, one at a time)', () => {
+    const space = new Set(
+      [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000].concat(
+        Array.from({ length: 11 }, (_, i) => 0x2000 + i),
+      ),
+    );
+    for (let cp = 1; cp <= 0xffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCharCode(cp);
+      expect([cp, trimPayload(`${ch}x${ch}`)]).toEqual([cp, space.has(cp) ? 'x' : `${ch}x${ch}`]);
+    }
   });
 });

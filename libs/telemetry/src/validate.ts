@@ -37,14 +37,24 @@ export interface ValidationContext {
   receivedAtMs: number;
 }
 
-const WHITESPACE = ' \t\n\r\v\f\0';
+/**
+ * Go's `unicode.IsSpace`: Unicode White_Space (what `bytes.TrimSpace` strips). Not JS's `\s`/`trim()`, which also
+ * strip U+FEFF and keep U+0085.
+ */
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
-/** Trims the way Telegraf's value parser does for ASCII input (spaces, controls and NULs at both ends). */
+/**
+ * Trims exactly as Telegraf's value parser does before our processor sees the payload: NULs at both ends first
+ * (`bytes.Trim(buf, "\x00")`), then Unicode whitespace at both ends (`bytes.TrimSpace`). So `"\0 \0"` becomes `""`,
+ * but `" \0 "` keeps its NUL. Cases shared with the Go side: `fixtures/trim.json`.
+ */
 export function trimPayload(payload: string): string {
   let start = 0;
   let end = payload.length;
-  while (start < end && WHITESPACE.includes(payload[start] as string)) start++;
-  while (end > start && WHITESPACE.includes(payload[end - 1] as string)) end--;
+  while (start < end && payload[start] === '\0') start++;
+  while (end > start && payload[end - 1] === '\0') end--;
+  while (start < end && GO_SPACE.test(payload[start] as string)) start++;
+  while (end > start && GO_SPACE.test(payload[end - 1] as string)) end--;
   return payload.slice(start, end);
 }
 

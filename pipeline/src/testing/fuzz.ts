@@ -6,8 +6,29 @@ export interface FuzzMessage {
   payload: string;
 }
 
-// Printable ASCII only: the two validators trim and measure bytes identically on it.
-const GARBAGE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}[]:,."\'-+eE_/\\';
+// ASCII plus non-ASCII that the validators must treat alike: Unicode whitespace (trimmed at the ends by Telegraf's
+// value parser and by trimPayload), NUL, characters that look like whitespace but are not (U+FEFF, U+200B), and
+// multi-byte letters and an astral emoji (the size limit counts UTF-8 bytes).
+const GARBAGE =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}[]:,."\'-+eE_/\\' +
+  '\0\u0085\u00a0\u1680\u2003\u2028\u2029\u202f\u3000\ufeff\u200béß電😀';
+/** What may pad a payload at either end: each trims away (or, a NUL between spaces, does not) as Telegraf trims. */
+const PADDING = [
+  '\0',
+  ' ',
+  '\t',
+  '\n',
+  '\u0085',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+];
 
 /**
  * Mostly-malformed telemetry for one home: valid readings, then every way of breaking one (wrong types and units,
@@ -109,6 +130,12 @@ export function fuzzMessages(homeId: string, count: number, nowMs: number, seed 
       case 15:
         payload = pick(['', ' ', 'null', '[]', '42', '"text"', '{}', '{"v":1}', 'true']);
         break;
+      case 16: {
+        // Valid (or not) JSON padded with whitespace, NULs and look-alikes at both ends.
+        const pad = () => Array.from({ length: Math.floor(rnd() * 4) }, () => pick(PADDING)).join('');
+        payload = pad() + JSON.stringify(body) + pad();
+        break;
+      }
       default:
         // Several breakages at once.
         delete body[pick(Object.keys(body))];
