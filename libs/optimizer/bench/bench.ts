@@ -191,6 +191,23 @@ interface Run {
   /** How a held plan was found: dive / mip ('' when not held). */
   held: string;
   timing: PlanTiming | null;
+  /** The plan's objective, and a digest of its starts and powers (to compare code versions: same plans). */
+  objective: number;
+  digest: number;
+}
+
+/** FNV-1a over the plan's starts and powers (W to 0.1): equal across code versions that make the same plans. */
+function planDigest(plan: HomePlan): number {
+  let h = 0x811c9dc5;
+  const mix = (x: number) => {
+    h ^= x & 0xffffffff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (const d of plan.devices) {
+    for (const s of d.startsMs) mix(s / 60_000);
+    for (const w of d.powerW) mix(Math.round(w * 10));
+  }
+  return h;
 }
 
 function runOf(request: HomeRequest, now: number, plan: HomePlan, ms: number, cpuMs: number | null): Run {
@@ -206,6 +223,8 @@ function runOf(request: HomeRequest, now: number, plan: HomePlan, ms: number, cp
     first: plan.model.first ?? '?',
     held: plan.model.held ?? '',
     timing: plan.timing ?? null,
+    objective: plan.objective,
+    digest: planDigest(plan),
   };
 }
 
@@ -221,6 +240,8 @@ const failed = (ms: number, cpuMs: number | null): Run => ({
   first: '-',
   held: '',
   timing: null,
+  objective: Number.NaN,
+  digest: 0,
 });
 
 function solveOne(solver: MilpSolver, request: HomeRequest, now: number, options: SolveHomeOptions): Run {
@@ -292,6 +313,10 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
     `  first solve (on/off relaxed) settled by: ${[...firsts].map(([m, k]) => `${m} ${k}`).join(', ')} (lp = LP relaxation integral; rounded = dive within the gap; mip = branch and bound after reduced-cost fixing)`,
   );
   console.log(`  hard-constraint violations (checkPlan): ${runs.reduce((s, r) => s + r.violations, 0)}`);
+  const digest = runs.reduce((h, r) => (Math.imul(h ^ r.digest, 0x01000193) >>> 0), 0x811c9dc5);
+  console.log(
+    `  sum of objectives ${runs.reduce((s, r) => s + r.objective, 0).toFixed(4)}; plans digest ${digest.toString(16)}`,
+  );
 }
 
 const load = () =>

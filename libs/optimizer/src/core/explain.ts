@@ -1,4 +1,4 @@
-import { evSlotHours, firstAllowedStartSlot, modelContext } from './model';
+import { evSlotHours, firstAllowedStartSlot, modelContext, type ModelContext } from './model';
 import type { Explanation, HomePlan, HomeRequest } from './types';
 
 const MIN_MS = 60_000;
@@ -34,7 +34,12 @@ const kWh = (wh: number) => `${(wh / 1000).toFixed(1)} kWh`;
  * any plan, however it was produced.
  */
 export function explain(request: HomeRequest, plan: HomePlan, now: number): Explanation[] {
-  const ctx = modelContext(request, now);
+  return explainIn(modelContext(request, now), plan);
+}
+
+/** `explain` in a request's context. */
+export function explainIn(ctx: ModelContext, plan: HomePlan): Explanation[] {
+  const { request, now } = ctx;
   const tz = request.timeZone ?? 'UTC';
   const at = (ms: number) => clockTime(ms, tz, now);
   const limitWords = request.importLimitW !== null ? ` within the ${kW(request.importLimitW)} limit` : '';

@@ -136,7 +136,12 @@ export interface BuildOptions {
  */
 export function buildModel(request: HomeRequest, now: number, options: BuildOptions = {}): BuiltModel {
   validateRequest(request, now);
-  const ctx = modelContext(request, now);
+  return buildModelIn(modelContext(request, now), options);
+}
+
+/** `buildModel` for a request already validated, in its context (built once per solve by the solve session). */
+export function buildModelIn(ctx: ModelContext, options: BuildOptions = {}): BuiltModel {
+  const { request } = ctx;
   const { slotCount } = request;
   const lp = new LpWriter();
   /** Terms of the movable load (W, slot average) per slot, for the import-limit and no-export rows. */

@@ -9,7 +9,7 @@ import type {
   ModelIndex,
   SolverResult,
 } from './types';
-import { explain } from './explain';
+import { explainIn } from './explain';
 
 /** The solver returned no usable plan (only possible for physically impossible requests or solver failures). */
 export class NoPlanError extends Error {
@@ -70,10 +70,15 @@ export function hasPlan(result: SolverResult): boolean {
 
 /** Reads a solver result back into a plan: per device starts, power per slot, cost and CO2 against the baseline. */
 export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, result: SolverResult): HomePlan {
+  return parsePlanIn(modelContext(request, now), index, result);
+}
+
+/** `parsePlan` in a request's context (built once per solve by the solve session). */
+export function parsePlanIn(ctx: ModelContext, index: ModelIndex, result: SolverResult): HomePlan {
   if (!hasPlan(result)) {
     throw new NoPlanError(`the solver found no plan (${result.rawStatus})`);
   }
-  const ctx = modelContext(request, now);
+  const { request, now } = ctx;
   const cols = result.columns;
   const n = request.slotCount;
   const importW = fixedLoadW(ctx);
@@ -175,6 +180,6 @@ export function parsePlan(request: HomeRequest, now: number, index: ModelIndex, 
     },
   };
   if (request.homeId !== undefined) plan.homeId = request.homeId;
-  plan.explanations = explain(request, plan, now);
+  plan.explanations = explainIn(ctx, plan);
   return plan;
 }
