@@ -125,7 +125,7 @@ TEST(OutageRing, PowerCutsAnywhereKeepOrderAndLoseNothingAcknowledged) {
     if (rng() % 3 == 0) f.flash.cutPowerAfter(rng() % 400);
     OutageRing* ring = &f.ring;
     for (int op = 0; op < 20 && !f.flash.dead(); op++) {
-      if (rng() % 3 != 0) {
+      if (rng() % 4 != 0) {
         if (ring->append(reading(ts, 1))) committed.insert(ts);
         ts++;
       } else {
