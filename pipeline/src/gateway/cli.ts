@@ -1,7 +1,8 @@
+import { createServer } from 'node:http';
 import { createJsonLogger, errorMessage } from '@carbonreducer/common';
 import { TELEMETRY_QOS } from '@carbonreducer/telemetry';
 import mqtt from 'mqtt';
-import { loadGatewayConfig } from './config';
+import { GATEWAY_USAGE, loadGatewayConfig } from './config';
 import { DiskQueue } from './diskQueue';
 import { Gateway } from './gateway';
 
@@ -9,6 +10,16 @@ import { Gateway } from './gateway';
 const log = createJsonLogger({ fields: { service: 'gateway' } });
 
 async function run(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(GATEWAY_USAGE + '\n');
+    return;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`carbonreducer-gateway: unknown argument ${args[0]} (settings come from the environment)\n\n`);
+    process.stderr.write(GATEWAY_USAGE + '\n');
+    process.exit(2);
+  }
   const config = loadGatewayConfig();
   const queue = DiskQueue.open(config.bufferDir, {
     maxBytes: config.bufferMaxBytes,
@@ -54,6 +65,22 @@ async function run(): Promise<void> {
   );
   gateway.start();
 
+  // Status endpoint for operators and `scripts/stack status`: buffer depth and rates over the last 10 s.
+  const status =
+    config.statusPort > 0
+      ? createServer((req, res) => {
+          if (req.method !== 'GET' || req.url !== '/status') {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /status\n');
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(gateway.status()) + '\n');
+        })
+      : undefined;
+  status?.on('error', (err) => log.warn('status endpoint failed', { port: config.statusPort, error: err }));
+  status?.listen(config.statusPort, '127.0.0.1', () =>
+    log.info('status endpoint', { url: `http://127.0.0.1:${config.statusPort}/status` }),
+  );
+
   // The local session is persistent: what devices sent while the gateway was down waits in the local broker, and a
   // message is acknowledged (PUBACK) only after `accept` wrote it to disk.
   const local = mqtt.connect(config.local.url, {
@@ -89,6 +116,7 @@ async function run(): Promise<void> {
 
   const shutdown = (signal: string): void => {
     log.info('stopping', { signal });
+    status?.close();
     local.end(false, () => {
       gateway
         .stop()

@@ -15,13 +15,37 @@ export interface GatewayConfig {
   retryMs: number;
   cursorSyncMs: number;
   cursorSyncRecords: number;
+  /** Loopback port of the status endpoint (GET /status: buffer depth, rates); 0 turns it off. */
+  statusPort: number;
 }
+
+/** The gateway's settings, for `--help` (one line each: name, default, meaning). */
+export const GATEWAY_USAGE = `Usage: carbonreducer-gateway [--help]
+Edge gateway (e.g. on a Raspberry Pi): subscribes to the home's own broker, journals every device message to a disk
+buffer before acknowledging it, and forwards the buffer in order to the central broker, buffering while it is away.
+Settings (environment):
+  GATEWAY_HOME_ID              the home's id (required; 1-64 of [a-z0-9_-])
+  GATEWAY_ID                   this gateway's device id (default gateway)
+  GATEWAY_LOCAL_MQTT_URL       the home's broker (default mqtt://127.0.0.1:1884; its settings:
+                               pipeline/src/gateway/mosquitto.local.conf)
+  GATEWAY_LOCAL_MQTT_USERNAME, GATEWAY_LOCAL_MQTT_PASSWORD   credentials there, if it needs them
+  MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD   the central broker (default: the native stack, user device)
+  GATEWAY_BUFFER_DIR           disk buffer (default ./gateway-buffer)
+  GATEWAY_BUFFER_MAX_MB        buffer size before the oldest readings are evicted (default 256)
+  GATEWAY_SEGMENT_KB           buffer segment size (default 1024)
+  GATEWAY_MAX_INFLIGHT         unacknowledged publishes to the central broker (default 100)
+  GATEWAY_HEARTBEAT_S          interval of the gateway's own health reading (default 60)
+  GATEWAY_RETRY_S              wait between attempts to reach the central broker (default 2)
+  GATEWAY_CURSOR_SYNC_MS, GATEWAY_CURSOR_SYNC_RECORDS   how often the forwarded position is saved (200, 100)
+  GATEWAY_STATUS_PORT          status endpoint on 127.0.0.1 (default 8190, 0 = off): GET /status gives JSON with
+                               bufferedRecords, bufferedReadings, receivedPerS, forwardedPerS, connected, …`;
 
 /**
  * GATEWAY_HOME_ID (required), GATEWAY_ID (gateway), GATEWAY_LOCAL_MQTT_URL (mqtt://127.0.0.1:1884),
  * GATEWAY_LOCAL_MQTT_USERNAME / _PASSWORD, GATEWAY_BUFFER_DIR (./gateway-buffer), GATEWAY_BUFFER_MAX_MB (256),
  * GATEWAY_SEGMENT_KB (1024), GATEWAY_MAX_INFLIGHT (100), GATEWAY_HEARTBEAT_S (60), GATEWAY_RETRY_S (2),
- * GATEWAY_CURSOR_SYNC_MS (200), GATEWAY_CURSOR_SYNC_RECORDS (100); the central broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD.
+ * GATEWAY_CURSOR_SYNC_MS (200), GATEWAY_CURSOR_SYNC_RECORDS (100), GATEWAY_STATUS_PORT (8190, 0 = off); the central
+ * broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD (GATEWAY_USAGE says what each means).
  */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const homeId = env.GATEWAY_HOME_ID ?? '';
@@ -57,7 +81,17 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     retryMs: positiveNumber('GATEWAY_RETRY_S', env.GATEWAY_RETRY_S, 2) * 1000,
     cursorSyncMs: positiveNumber('GATEWAY_CURSOR_SYNC_MS', env.GATEWAY_CURSOR_SYNC_MS, 200),
     cursorSyncRecords: Math.floor(positiveNumber('GATEWAY_CURSOR_SYNC_RECORDS', env.GATEWAY_CURSOR_SYNC_RECORDS, 100)),
+    statusPort: statusPort(env.GATEWAY_STATUS_PORT),
   };
+}
+
+function statusPort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 8190;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`GATEWAY_STATUS_PORT=${raw} is not a port (0-65535; 0 turns the status endpoint off)`);
+  }
+  return port;
 }
 
 /**

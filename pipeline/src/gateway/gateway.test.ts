@@ -112,4 +112,68 @@ describe('Gateway', () => {
     expect(10 - persisted.index).toBeGreaterThanOrEqual(0);
     expect(10 - persisted.index).toBeLessThan(4);
   });
+
+  it('waits the full retryMs between connection attempts however fast devices send (no retry storm)', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 22, segmentBytes: 1 << 16 });
+    const retryMs = 200;
+    const gw = new Gateway(queue, async () => Promise.reject(new Error('unreachable')), { ...options, retryMs }, log);
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    gw.start();
+    const t0 = Date.now();
+    // 1 s of device traffic, a message every millisecond or so: each one wakes the forwarding loop.
+    for (let i = 0; Date.now() - t0 < 1000; i++) {
+      gw.accept(topic, encodeReading({ tsMs: nowMs - 100_000 + i, powerW: i }), false);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const elapsedMs = Date.now() - t0;
+    await gw.stop();
+    queue.close();
+    expect(gw.stats.received).toBeGreaterThan(100);
+    // One attempt at start, then one per retryMs (old code: about one per device message).
+    expect(gw.stats.connectAttempts).toBeLessThanOrEqual(2 + Math.ceil(elapsedMs / retryMs));
+  });
+
+  it('stop() ends the retry wait at once', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    const gw = new Gateway(
+      queue,
+      async () => Promise.reject(new Error('unreachable')),
+      { ...options, retryMs: 3_600_000 },
+      log,
+    );
+    gw.start();
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    await gw.stop();
+    queue.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('reports buffer depth and received/forwarded rates over its window', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    let clock = nowMs;
+    const gw = new Gateway(
+      queue,
+      async () => Promise.reject(new Error('unreachable')),
+      { ...options, now: () => clock },
+      log,
+    );
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    expect(gw.status(10_000)).toMatchObject({ bufferedRecords: 0, receivedPerS: 0, forwardedPerS: 0 });
+    for (let i = 0; i < 50; i++) gw.accept(topic, encodeReading({ tsMs: nowMs - 1000 + i, powerW: i }), false);
+    clock += 5000;
+    expect(gw.status(10_000)).toMatchObject({
+      bufferedRecords: 50,
+      bufferedReadings: 50,
+      receivedPerS: 10,
+      forwardedPerS: 0,
+      connected: false,
+    });
+    // Older samples leave the window: nothing received in the last 10 s.
+    clock += 20_000;
+    gw.status(10_000);
+    clock += 1000;
+    expect(gw.status(10_000).receivedPerS).toBe(0);
+    queue.close();
+  });
 });

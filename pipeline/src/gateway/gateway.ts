@@ -42,6 +42,17 @@ export interface GatewayStats {
   rejectedReadings: number;
   evictedReadings: number;
   connected: boolean;
+  /** Attempts to connect to the central broker since start (one per `retryMs` at most while it is unreachable). */
+  connectAttempts: number;
+}
+
+/** What an operator sees of a gateway (its status endpoint): buffer depth and rates over the last `windowMs`. */
+export interface GatewayStatus extends GatewayStats {
+  bufferedRecords: number;
+  bufferedReadings: number;
+  receivedPerS: number;
+  forwardedPerS: number;
+  windowMs: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -60,9 +71,16 @@ export class Gateway {
     rejectedReadings: 0,
     evictedReadings: 0,
     connected: false,
+    connectAttempts: 0,
   };
+  /** (time, received, forwarded) samples for the rates in `status()`, one per call, the oldest dropped. */
+  private samples: { atMs: number; received: number; forwarded: number }[] = [];
   private running = false;
+  /** Wakes the forwarding loop when there is something to send or a publish was confirmed (not the retry wait). */
   private wake: (() => void) | undefined;
+  /** Ends the wait between connection attempts early: only `stop` does, so device traffic cannot cause a retry storm. */
+  private wakeRetry: (() => void) | undefined;
+
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
@@ -160,6 +178,30 @@ export class Gateway {
     };
   }
 
+  /**
+   * Buffer depth and received/forwarded rates, measured between this call and the oldest sample younger than
+   * `windowMs` (the status endpoint calls it; the first call reports zero rates).
+   */
+  status(windowMs = 10_000): GatewayStatus {
+    const now = this.options.now();
+    this.samples.push({ atMs: now, received: this.stats.received, forwarded: this.stats.forwarded });
+    while (this.samples.length > 2 && (this.samples[1] as { atMs: number }).atMs <= now - windowMs)
+      this.samples.shift();
+    const first = this.samples[0] as { atMs: number; received: number; forwarded: number };
+    const spanS = (now - first.atMs) / 1000;
+    const rate = (n: number) => (spanS > 0 ? Math.round((n / spanS) * 10) / 10 : 0);
+    const pending = this.queue.pending();
+    return {
+      ...this.stats,
+      rejected: { ...this.stats.rejected },
+      bufferedRecords: pending.records,
+      bufferedReadings: pending.readings,
+      receivedPerS: rate(this.stats.received - first.received),
+      forwardedPerS: rate(this.stats.forwarded - first.forwarded),
+      windowMs,
+    };
+  }
+
   start(): void {
     this.running = true;
     this.loop = this.forwardLoop();
@@ -172,24 +214,29 @@ export class Gateway {
     clearInterval(this.heartbeat);
     clearInterval(this.cursorTimer);
     this.wake?.();
+    this.wakeRetry?.();
     this.client?.end(true);
     await this.loop;
     this.queue.syncCursor();
   }
 
+  /** The wait between connection attempts: the full `retryMs` whatever devices send meanwhile (only `stop` ends it). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = (): void => {
         clearTimeout(t);
+        this.wakeRetry = undefined;
         resolve();
       };
+      const t = setTimeout(done, ms);
+      this.wakeRetry = done;
     });
   }
 
   private async forwardLoop(): Promise<void> {
     while (this.running) {
       let client: MqttClient;
+      this.stats.connectAttempts++;
       try {
         client = await this.connectCentral({
           topic: statusTopic(this.options.homeId, this.options.gatewayId),
