@@ -1,8 +1,10 @@
-import { totp } from 'otplib';
+import { totpCode } from './keycloak/totp';
 import { assertReachable } from './reachable';
 import { loadStackEnv } from './stackEnv';
 
-// Smoke test of the native Keycloak: realm `carbonreducer` from provisioning/keycloak/realm, OIDC with password + TOTP.
+// Smoke test of the native Keycloak: realm `carbonreducer` from provisioning/keycloak/realm, OIDC with password + TOTP
+// through the direct grant of the test-only client `carbonreducer-test` (user-facing clients have no direct grant).
+// The browser flows (TOTP, SMS, enrolment, device grant, acr) are in keycloakLogin.int.test.ts.
 const stack = loadStackEnv();
 const host = '127.0.0.1';
 const port = stack.port('KEYCLOAK_PORT');
@@ -18,7 +20,7 @@ interface TokenResponse {
 async function passwordGrant(extra: Record<string, string>): Promise<{ status: number; body: TokenResponse }> {
   const form = new URLSearchParams({
     grant_type: 'password',
-    client_id: 'carbonreducer-api',
+    client_id: 'carbonreducer-test',
     scope: 'openid',
     username,
     password: stack.get('KEYCLOAK_TEST_USER_PASSWORD'),
@@ -30,8 +32,7 @@ async function passwordGrant(extra: Record<string, string>): Promise<{ status: n
 
 /** TOTP code (SHA1, 6 digits, 30 s, as the realm's OTP policy) for the wall clock shifted by `offsetSteps` periods. */
 function code(offsetSteps: number): string {
-  // Keycloak uses the stored secret's characters as the HMAC key: otplib's default `ascii` key encoding.
-  return totp.clone({ epoch: Date.now() + offsetSteps * 30_000 }).generate(stack.get('KEYCLOAK_TEST_OTP_SECRET'));
+  return totpCode(stack.get('KEYCLOAK_TEST_OTP_SECRET'), Date.now(), offsetSteps);
 }
 
 /**
