@@ -8,7 +8,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { BUCKETS, TASK_QUEUES } from '@carbonreducer/common';
+import { TASK_QUEUES } from '@carbonreducer/common';
+import { BUCKETS } from '@carbonreducer/influx';
 import { readHouseholdFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { Client, Connection } from '@temporalio/client';

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { INFLUX_ORG, TEMPORAL_NAMESPACE, type LogLevel } from '@carbonreducer/common';
+import { TEMPORAL_NAMESPACE, type LogLevel } from '@carbonreducer/common';
+import { INFLUX_ORG } from '@carbonreducer/influx';
 
 /** `<repo>/.stack/models/registry`: the running system's registry, outside the committed `models/registry`. */
 export const DEFAULT_MODEL_REGISTRY_DIR = resolve(__dirname, '..', '..', '.stack', 'models', 'registry');

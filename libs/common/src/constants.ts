@@ -7,14 +7,3 @@ export const TASK_QUEUES = {
 export type TaskQueue = (typeof TASK_QUEUES)[keyof typeof TASK_QUEUES];
 
 export const TEMPORAL_NAMESPACE = 'carbonreducer';
-
-/** InfluxDB buckets created by `scripts/stack up`. */
-export const BUCKETS = {
-  telemetry: 'telemetry',
-  carbonIntensity: 'carbon_intensity',
-  forecasts: 'forecasts',
-  schedules: 'schedules',
-} as const;
-export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
-
-export const INFLUX_ORG = 'carbonreducer';

@@ -1,4 +1,4 @@
-import { INFLUX_ORG } from '@carbonreducer/common';
+import { INFLUX_ORG } from '@carbonreducer/influx';
 import { IntensityConfigError } from './errors';
 import type { IntensityRegion } from './types';
 

@@ -1,4 +1,4 @@
-import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
+import { BUCKETS, INFLUX_ORG } from '@carbonreducer/influx';
 import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
 import { FallbackChain } from './chain';
 import { InfluxIntensityQuery, InfluxIntensityWriter } from './influx';

@@ -1,10 +1,8 @@
-import { BUCKETS } from '@carbonreducer/common';
 import type { RegularSeries } from '@carbonreducer/forecast';
 import { InfluxIntensityQuery } from '@carbonreducer/intensity';
 import { loadChampion, ModelRegistry } from '@carbonreducer/models';
-import { flux, InfluxDB } from '@influxdata/influxdb-client';
+import { BUCKETS, createInfluxClient, hourlyMeterPowerQuery, type InfluxSettings } from '@carbonreducer/influx';
 import type { IntensityForecaster, LoadForecaster } from '../ports';
-import type { InfluxSettings } from './influx';
 
 const HOUR_MS = 3_600_000;
 const HALF_HOUR_MS = 1_800_000;
@@ -110,18 +108,14 @@ export function createChampionIntensityForecaster(
 
 /** The load champion, fed with each home's metered power from the telemetry bucket as hourly kWh. */
 export function createChampionLoadForecaster(settings: InfluxSettings, registryRoot?: string): LoadForecaster {
-  const queryApi = new InfluxDB({ url: settings.url, token: settings.token }).getQueryApi(settings.org);
+  const queryApi = createInfluxClient(settings).getQueryApi(settings.org);
   const currentChampion = championCache('load', registryRoot);
   return {
     async forecast({ homeId, issuedAt, horizonH }) {
       const champion = await currentChampion();
       const untilMs = issuedAt.getTime();
       const sinceMs = untilMs - HISTORY_DAYS * 24 * HOUR_MS;
-      const q = flux`from(bucket: ${BUCKETS.telemetry})
-  |> range(start: ${new Date(sinceMs)}, stop: ${new Date(untilMs)})
-  |> filter(fn: (r) => r._measurement == "meter" and r.home_id == ${homeId} and r._field == "power_w")
-  |> aggregateWindow(every: 1h, fn: mean, createEmpty: false)
-  |> keep(columns: ["_time", "_value"])`;
+      const q = hourlyMeterPowerQuery(BUCKETS.telemetry, { homeId, startMs: sinceMs, stopMs: untilMs });
       const rows = await queryApi.collectRows<{ _time: string; _value: number }>(q);
       // aggregateWindow stamps a window with its end; mean W over an hour is Wh, /1000 kWh.
       const samples = rows.map((r) => ({ timeMs: Date.parse(r._time) - HOUR_MS, value: Number(r._value) / 1000 }));

@@ -1,67 +1,29 @@
-import { BUCKETS } from '@carbonreducer/common';
-import { flux, InfluxDB, Point, type QueryApi } from '@influxdata/influxdb-client';
+import {
+  BUCKETS,
+  createInfluxClient,
+  forecastRowsQuery,
+  INTENSITY_FORECAST,
+  LOAD_FORECAST,
+  PLANNED_POWER,
+  PLANNED_RUN,
+  writePoints,
+  type ForecastKind,
+  type ForecastRow,
+  type InfluxSettings,
+} from '@carbonreducer/influx';
+import { Point, type InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { ForecastStore, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
 import type { HomePlan } from '../types';
 
-/** Forecasts bucket: one series per issue (`issued_at` tag), so a later issue never overwrites an earlier one. */
-export const FORECAST_MEASUREMENTS = {
-  intensity: 'intensity_forecast',
-  load: 'load_forecast',
-} as const;
-/** Schedules bucket: one point per planned run (at its start) and planned power per slot. */
-export const SCHEDULE_MEASUREMENTS = {
-  run: 'planned_run',
-  power: 'planned_power',
-} as const;
-
 /** Where each forecast kind lives: one series per region or home, one value field. */
-interface ForecastSeries {
-  measurement: string;
-  tag: string;
-  field: string;
-}
 const SERIES = {
-  intensity: { measurement: FORECAST_MEASUREMENTS.intensity, tag: 'region', field: 'intensity_g_per_kwh' },
-  load: { measurement: FORECAST_MEASUREMENTS.load, tag: 'home_id', field: 'power_w' },
-} as const satisfies Record<string, ForecastSeries>;
-
-export interface InfluxSettings {
-  url: string;
-  token: string;
-  org: string;
-  timeoutMs?: number;
-}
-
-async function writePoints(
-  client: InfluxDB,
-  org: string,
-  bucket: string,
-  points: Point[],
-  what: string,
-): Promise<void> {
-  if (points.length === 0) return;
-  const writeApi = client.getWriteApi(org, bucket, 's', {
-    batchSize: points.length + 1,
-    flushInterval: 0,
-    maxRetries: 2,
-  });
-  let failed = false;
-  try {
-    writeApi.writePoints(points);
-    await writeApi.flush();
-  } catch (err) {
-    failed = true;
-    throw new Error(`writing ${points.length} ${what} points to bucket ${bucket} failed`, { cause: err });
-  } finally {
-    await writeApi.close().catch((err: unknown) => {
-      if (!failed) throw new Error(`closing the InfluxDB write API for bucket ${bucket} failed`, { cause: err });
-    });
-  }
-}
-
-function client(settings: InfluxSettings): InfluxDB {
-  return new InfluxDB({ url: settings.url, token: settings.token, timeout: settings.timeoutMs ?? 10_000 });
-}
+  intensity: {
+    measurement: INTENSITY_FORECAST.measurement,
+    tag: INTENSITY_FORECAST.tags.region,
+    field: INTENSITY_FORECAST.fields.intensity,
+  },
+  load: { measurement: LOAD_FORECAST.measurement, tag: LOAD_FORECAST.tags.homeId, field: LOAD_FORECAST.fields.power },
+} as const satisfies Record<ForecastKind, { measurement: string; tag: string; field: string }>;
 
 export class InfluxForecastStore implements ForecastStore {
   private readonly client: InfluxDB;
@@ -71,26 +33,30 @@ export class InfluxForecastStore implements ForecastStore {
     private readonly settings: InfluxSettings,
     private readonly bucket: string = BUCKETS.forecasts,
   ) {
-    this.client = client(settings);
+    this.client = createInfluxClient(settings);
     this.queryApi = this.client.getQueryApi(settings.org);
+  }
+
+  private target() {
+    return { org: this.settings.org, bucket: this.bucket, precision: 's' } as const;
   }
 
   async writeIntensityForecast(forecast: IntensityForecast): Promise<void> {
     const points = forecast.points.map((p) =>
       this.forecastPoint(SERIES.intensity, forecast.region, forecast, p.intensityGPerKWh, p.time),
     );
-    await writePoints(this.client, this.settings.org, this.bucket, points, 'intensity forecast');
+    await writePoints(this.client, this.target(), points, 'intensity forecast');
   }
 
   async writeLoadForecasts(forecasts: LoadForecast[]): Promise<void> {
     const points = forecasts.flatMap((f) =>
       f.points.map((p) => this.forecastPoint(SERIES.load, f.homeId, f, p.powerW, p.time)),
     );
-    await writePoints(this.client, this.settings.org, this.bucket, points, 'load forecast');
+    await writePoints(this.client, this.target(), points, 'load forecast');
   }
 
   async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
-    const latest = await this.latest(SERIES.intensity, args.region, args, `the intensity forecast of ${args.region}`);
+    const latest = await this.latest('intensity', args.region, args, `the intensity forecast of ${args.region}`);
     return (
       latest && {
         ...latest,
@@ -101,7 +67,7 @@ export class InfluxForecastStore implements ForecastStore {
   }
 
   async latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null> {
-    const latest = await this.latest(SERIES.load, args.homeId, args, `the load forecast of home ${args.homeId}`);
+    const latest = await this.latest('load', args.homeId, args, `the load forecast of home ${args.homeId}`);
     return (
       latest && {
         ...latest,
@@ -112,7 +78,7 @@ export class InfluxForecastStore implements ForecastStore {
   }
 
   private forecastPoint(
-    series: ForecastSeries,
+    series: (typeof SERIES)[ForecastKind],
     tagValue: string,
     issue: { modelVersion: string; issuedAt: string },
     value: number,
@@ -120,25 +86,26 @@ export class InfluxForecastStore implements ForecastStore {
   ): Point {
     return new Point(series.measurement)
       .tag(series.tag, tagValue)
-      .tag('model_version', issue.modelVersion)
-      .tag('issued_at', issue.issuedAt)
+      .tag(INTENSITY_FORECAST.tags.modelVersion, issue.modelVersion)
+      .tag(INTENSITY_FORECAST.tags.issuedAt, issue.issuedAt)
       .floatField(series.field, value)
       .timestamp(new Date(time));
   }
 
   /** Points of the most recently issued forecast of one series with slots in [from, to]. */
   private async latest(
-    series: ForecastSeries,
-    tagValue: string,
+    kind: ForecastKind,
+    key: string,
     window: { from: Date; to: Date },
     what: string,
   ): Promise<{ issuedAt: string; modelVersion: string; points: { time: string; value: number }[] } | null> {
-    const query = flux`from(bucket: ${this.bucket})
-  |> range(start: ${window.from}, stop: ${new Date(window.to.getTime() + 1000)})
-  |> filter(fn: (r) => r._measurement == ${series.measurement} and r[${series.tag}] == ${tagValue} and r._field == ${series.field})
-  |> group()
-  |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
-    let rows: { _time: string; _value: number; issued_at: string; model_version: string }[];
+    const query = forecastRowsQuery(this.bucket, {
+      kind,
+      key,
+      startMs: window.from.getTime(),
+      stopMs: window.to.getTime() + 1000,
+    });
+    let rows: ForecastRow[];
     try {
       rows = await this.queryApi.collectRows(query);
     } catch (err) {
@@ -165,33 +132,40 @@ export class InfluxScheduleStore implements ScheduleStore {
     private readonly settings: InfluxSettings,
     private readonly bucket: string = BUCKETS.schedules,
   ) {
-    this.client = client(settings);
+    this.client = createInfluxClient(settings);
   }
 
   async writePlan(plan: HomePlan): Promise<void> {
     const version = String(plan.version);
     const runs = plan.runs.map((r) =>
-      new Point(SCHEDULE_MEASUREMENTS.run)
-        .tag('home_id', plan.homeId)
-        .tag('device_id', r.deviceId)
-        .tag('appliance', r.appliance)
-        .tag('request_id', r.requestId)
-        .tag('plan_version', version)
-        .stringField('end_at', r.endAt)
-        .floatField('power_w', r.powerW)
-        .floatField('energy_wh', r.energyWh)
-        .floatField('emissions_g', r.emissionsG)
-        .floatField('avoided_emissions_g', r.avoidedEmissionsG)
+      new Point(PLANNED_RUN.measurement)
+        .tag(PLANNED_RUN.tags.homeId, plan.homeId)
+        .tag(PLANNED_RUN.tags.deviceId, r.deviceId)
+        .tag(PLANNED_RUN.tags.appliance, r.appliance)
+        .tag(PLANNED_RUN.tags.requestId, r.requestId)
+        .tag(PLANNED_RUN.tags.planVersion, version)
+        .stringField(PLANNED_RUN.fields.endAt, r.endAt)
+        .floatField(PLANNED_RUN.fields.power, r.powerW)
+        .floatField(PLANNED_RUN.fields.energy, r.energyWh)
+        .floatField(PLANNED_RUN.fields.emissions, r.emissionsG)
+        .floatField(PLANNED_RUN.fields.avoidedEmissions, r.avoidedEmissionsG)
         .timestamp(new Date(r.startAt)),
     );
     // Latest plan wins per slot: the power series has no version tag, so re-plans overwrite the slots they cover.
     const slots = plan.slots.map((s) =>
-      new Point(SCHEDULE_MEASUREMENTS.power)
-        .tag('home_id', plan.homeId)
-        .floatField('power_w', s.powerW)
-        .intField('plan_version', plan.version)
+      new Point(PLANNED_POWER.measurement)
+        .tag(PLANNED_POWER.tags.homeId, plan.homeId)
+        .floatField(PLANNED_POWER.fields.power, s.powerW)
+        .intField(PLANNED_POWER.fields.planVersion, plan.version)
         .timestamp(new Date(s.time)),
     );
-    await writePoints(this.client, this.settings.org, this.bucket, [...runs, ...slots], 'schedule');
+    await writePoints(
+      this.client,
+      { org: this.settings.org, bucket: this.bucket, precision: 's' },
+      [...runs, ...slots],
+      'schedule',
+    );
   }
 }
+
+export type { InfluxSettings };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { BUCKETS, INFLUX_ORG } from '@carbonreducer/common';
+import { BUCKETS, INFLUX_ORG } from '@carbonreducer/influx';
 import { Client, Connection } from '@temporalio/client';
 import { InfluxForecastStore } from '../adapters/influx';
 import { loadStackEnv } from '../../../scripts/smoke/stackEnv';

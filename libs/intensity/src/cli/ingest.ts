@@ -1,7 +1,7 @@
 import { createJsonLogger, errorMessage } from '@carbonreducer/common';
 import { loadIntensityConfig } from '../config';
 import { createChainFromConfig, createInfluxWriterFromConfig } from '../factory';
-import { routeInfluxClientLogs } from '../influx';
+import { routeInfluxClientLogs } from '@carbonreducer/influx';
 import { ingestCarbonIntensity } from '../ingest';
 
 /**

@@ -1,0 +1,203 @@
+/**
+ * The InfluxDB data model: every bucket, measurement, tag and field CarbonReducer writes, with units and who writes
+ * and reads it. Code takes names from here; DATA-MODEL.md is rendered from `DATA_MODEL` (a test keeps it current).
+ * The telemetry bucket's readings follow the device contract (libs/telemetry), so its rows are derived from it.
+ */
+import { DEVICE_KINDS, FIELDS, KINDS, MEASUREMENTS as TELEMETRY_MEASUREMENTS, TAGS } from '@carbonreducer/telemetry';
+
+export const INFLUX_ORG = 'carbonreducer';
+
+/** Buckets created by `scripts/stack up` (and docker-compose's init). */
+export const BUCKETS = {
+  telemetry: 'telemetry',
+  carbonIntensity: 'carbon_intensity',
+  forecasts: 'forecasts',
+  schedules: 'schedules',
+} as const;
+export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+/** `carbon_intensity`: one series per region, source, kind and (forecasts) issue; time = slot start. */
+export const INTENSITY = {
+  measurement: 'carbon_intensity',
+  tags: { region: 'region', source: 'source', kind: 'kind', issuedAt: 'issued_at' },
+  fields: { intensity: 'intensity_g_per_kwh', duration: 'duration_s' },
+  /** `issued_at` of source forecasts whose issue time is unknown (the NESO CSV's benchmark column). */
+  unknownIssue: 'unknown',
+} as const;
+
+/** Forecasts bucket: one series per issue (`issued_at`), so a later issue never overwrites an earlier one. */
+export const INTENSITY_FORECAST = {
+  measurement: 'intensity_forecast',
+  tags: { region: 'region', modelVersion: 'model_version', issuedAt: 'issued_at' },
+  fields: { intensity: 'intensity_g_per_kwh' },
+} as const;
+
+export const LOAD_FORECAST = {
+  measurement: 'load_forecast',
+  tags: { homeId: 'home_id', modelVersion: 'model_version', issuedAt: 'issued_at' },
+  fields: { power: 'power_w' },
+} as const;
+
+/** Schedules bucket: one point per planned run at its start. */
+export const PLANNED_RUN = {
+  measurement: 'planned_run',
+  tags: {
+    homeId: 'home_id',
+    deviceId: 'device_id',
+    appliance: 'appliance',
+    requestId: 'request_id',
+    planVersion: 'plan_version',
+  },
+  fields: {
+    endAt: 'end_at',
+    power: 'power_w',
+    energy: 'energy_wh',
+    emissions: 'emissions_g',
+    avoidedEmissions: 'avoided_emissions_g',
+  },
+} as const;
+
+/** Planned power per slot: no version tag, so a re-plan overwrites the slots it covers (the latest plan wins). */
+export const PLANNED_POWER = {
+  measurement: 'planned_power',
+  tags: { homeId: 'home_id' },
+  fields: { power: 'power_w', planVersion: 'plan_version' },
+} as const;
+
+/** Telemetry readings: measurement = device kind, tags `home_id`, `device_id`, one float field per contract key. */
+export const TELEMETRY = {
+  tags: TAGS,
+  status: TELEMETRY_MEASUREMENTS.status,
+  rejects: TELEMETRY_MEASUREMENTS.rejects,
+  /** The field each measurement is counted on (every accepted point has it). */
+  countField: {
+    ...Object.fromEntries(DEVICE_KINDS.map((k) => [k, FIELDS[KINDS[k].required[0] ?? 'powerW'].influxField])),
+    [TELEMETRY_MEASUREMENTS.status]: 'online',
+  } as Record<string, string>,
+} as const;
+
+export interface FieldDoc {
+  name: string;
+  unit: string;
+  type: 'float' | 'integer' | 'string' | 'boolean';
+}
+
+export interface MeasurementDoc {
+  bucket: BucketName;
+  measurement: string;
+  tags: string[];
+  fields: FieldDoc[];
+  writtenBy: string;
+  readBy: string;
+}
+
+const TELEMETRY_ROWS: MeasurementDoc[] = DEVICE_KINDS.map((kind) => ({
+  bucket: BUCKETS.telemetry,
+  measurement: kind,
+  tags: Object.values(TAGS),
+  fields: [...KINDS[kind].required, ...KINDS[kind].optional].map((key) => ({
+    name: FIELDS[key].influxField,
+    unit: FIELDS[key].unit,
+    type: 'float' as const,
+  })),
+  writtenBy: 'Telegraf (contract processor), from MQTT and HTTP',
+  readBy:
+    kind === 'meter' ? 'load forecaster (workflows), retraining, API, dashboards' : 'API, dashboards, pipeline tests',
+}));
+
+/** Every measurement, in the order DATA-MODEL.md lists them. */
+export const DATA_MODEL: readonly MeasurementDoc[] = [
+  ...TELEMETRY_ROWS,
+  {
+    bucket: BUCKETS.telemetry,
+    measurement: TELEMETRY.status,
+    tags: Object.values(TAGS),
+    fields: [{ name: 'online', unit: '–', type: 'boolean' }],
+    writtenBy: 'Telegraf (contract processor)',
+    readBy: 'API, dashboards',
+  },
+  {
+    bucket: BUCKETS.telemetry,
+    measurement: TELEMETRY.rejects,
+    tags: ['reason', 'ingest'],
+    fields: [
+      { name: 'count', unit: 'count', type: 'integer' },
+      { name: 'detail', unit: '–', type: 'string' },
+      { name: 'topic', unit: '–', type: 'string' },
+    ],
+    writtenBy: 'Telegraf (contract processor)',
+    readBy: 'operations dashboard, alerting, pipeline tests',
+  },
+  {
+    bucket: BUCKETS.carbonIntensity,
+    measurement: INTENSITY.measurement,
+    tags: Object.values(INTENSITY.tags),
+    fields: [
+      { name: INTENSITY.fields.intensity, unit: 'gCO2/kWh', type: 'float' },
+      { name: INTENSITY.fields.duration, unit: 's', type: 'integer' },
+    ],
+    writtenBy: 'ingest workflow, carbonreducer-ingest (libs/intensity)',
+    readBy: 'intensity forecaster, retraining, API, dashboards, alerting',
+  },
+  {
+    bucket: BUCKETS.forecasts,
+    measurement: INTENSITY_FORECAST.measurement,
+    tags: Object.values(INTENSITY_FORECAST.tags),
+    fields: [{ name: INTENSITY_FORECAST.fields.intensity, unit: 'gCO2/kWh', type: 'float' }],
+    writtenBy: 'forecast workflow',
+    readBy: 'optimize workflow, API, dashboards',
+  },
+  {
+    bucket: BUCKETS.forecasts,
+    measurement: LOAD_FORECAST.measurement,
+    tags: Object.values(LOAD_FORECAST.tags),
+    fields: [{ name: LOAD_FORECAST.fields.power, unit: 'W', type: 'float' }],
+    writtenBy: 'forecast workflow',
+    readBy: 'optimize workflow, API, dashboards',
+  },
+  {
+    bucket: BUCKETS.schedules,
+    measurement: PLANNED_RUN.measurement,
+    tags: Object.values(PLANNED_RUN.tags),
+    fields: [
+      { name: PLANNED_RUN.fields.endAt, unit: 'ISO-8601', type: 'string' },
+      { name: PLANNED_RUN.fields.power, unit: 'W', type: 'float' },
+      { name: PLANNED_RUN.fields.energy, unit: 'Wh', type: 'float' },
+      { name: PLANNED_RUN.fields.emissions, unit: 'g CO2', type: 'float' },
+      { name: PLANNED_RUN.fields.avoidedEmissions, unit: 'g CO2', type: 'float' },
+    ],
+    writtenBy: 'optimize workflow',
+    readBy: 'API, dashboards',
+  },
+  {
+    bucket: BUCKETS.schedules,
+    measurement: PLANNED_POWER.measurement,
+    tags: Object.values(PLANNED_POWER.tags),
+    fields: [
+      { name: PLANNED_POWER.fields.power, unit: 'W', type: 'float' },
+      { name: PLANNED_POWER.fields.planVersion, unit: '–', type: 'integer' },
+    ],
+    writtenBy: 'optimize workflow',
+    readBy: 'API, dashboards',
+  },
+];
+
+/** DATA-MODEL.md's table. */
+export function renderDataModel(): string {
+  const head = [
+    '# The InfluxDB data model',
+    '',
+    'Rendered from `libs/influx/src/model.ts` by `npm run render-data-model -w libs/influx` (a unit test fails when',
+    'this file is stale). Org `' + INFLUX_ORG + '`. Times are UTC; telemetry at device time (ms), the other buckets at',
+    'slot or run start (s).',
+    '',
+    '| bucket | measurement | tags | fields (unit) | written by | read by |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const rows = DATA_MODEL.map(
+    (m) =>
+      `| \`${m.bucket}\` | \`${m.measurement}\` | ${m.tags.map((t) => `\`${t}\``).join(', ')} | ` +
+      `${m.fields.map((f) => `\`${f.name}\` (${f.unit}, ${f.type})`).join(', ')} | ${m.writtenBy} | ${m.readBy} |`,
+  );
+  return [...head, ...rows, ''].join('\n');
+}

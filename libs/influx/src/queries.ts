@@ -1,0 +1,96 @@
+/**
+ * Typed Flux query builders, all through the `flux` tagged template (values are escaped, never concatenated). Each
+ * returns a `ParameterizedQuery` for `QueryApi.collectRows`; row types name the columns the query keeps.
+ */
+import { flux, fluxDateTime, type ParameterizedQuery } from '@influxdata/influxdb-client';
+import { INTENSITY, INTENSITY_FORECAST, LOAD_FORECAST, TELEMETRY } from './model';
+
+export interface TimeWindow {
+  startMs: number;
+  stopMs: number;
+}
+
+const at = (ms: number) => fluxDateTime(new Date(ms).toISOString());
+
+/** Rows: `_time`, `region`, `source`, `kind`, `issued_at`?, `intensity_g_per_kwh`, `duration_s` (pivoted). */
+export function intensityPointsQuery(
+  bucket: string,
+  args: TimeWindow & { regionId: string; kind: 'actual' | 'forecast'; source?: string },
+): ParameterizedQuery {
+  const source = args.source ?? '';
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r._measurement == ${INTENSITY.measurement} and r.region == ${args.regionId} and r.kind == ${args.kind})
+  |> filter(fn: (r) => ${source} == "" or r.source == ${source})
+  |> filter(fn: (r) => r._field == ${INTENSITY.fields.intensity} or r._field == ${INTENSITY.fields.duration})
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
+}
+
+export interface ForecastRow {
+  _time: string;
+  _value: number;
+  issued_at: string;
+  model_version: string;
+}
+
+export type ForecastKind = 'intensity' | 'load';
+
+const FORECAST_SERIES = {
+  intensity: { measurement: INTENSITY_FORECAST.measurement, tag: 'region', field: INTENSITY_FORECAST.fields.intensity },
+  load: { measurement: LOAD_FORECAST.measurement, tag: 'home_id', field: LOAD_FORECAST.fields.power },
+} as const;
+
+/** Rows (`ForecastRow`) of every issue of one region's (intensity) or home's (load) forecast with slots in the window. */
+export function forecastRowsQuery(
+  bucket: string,
+  args: TimeWindow & { kind: ForecastKind; key: string },
+): ParameterizedQuery {
+  const s = FORECAST_SERIES[args.kind];
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r._measurement == ${s.measurement} and r[${s.tag}] == ${args.key} and r._field == ${s.field})
+  |> group()
+  |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
+}
+
+/** Rows `_time` (window end), `_value` (mean W): one home's metered power as hourly means. */
+export function hourlyMeterPowerQuery(bucket: string, args: TimeWindow & { homeId: string }): ParameterizedQuery {
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r._measurement == "meter" and r.home_id == ${args.homeId} and r._field == "power_w")
+  |> aggregateWindow(every: 1h, fn: mean, createEmpty: false)
+  |> keep(columns: ["_time", "_value"])`;
+}
+
+/** Rows `_measurement`, `device_id`, `_field`, `_value` (count) of every series of one home. */
+export function telemetryCountQuery(bucket: string, args: TimeWindow & { homeId: string }): ParameterizedQuery {
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r.home_id == ${args.homeId})
+  |> group(columns: ["_measurement", "device_id", "_field"])
+  |> count()`;
+}
+
+/** Rows `_time`, `_value` of one field of one device. */
+export function telemetryFieldQuery(
+  bucket: string,
+  args: TimeWindow & { homeId: string; deviceId: string; field: string },
+): ParameterizedQuery {
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r.home_id == ${args.homeId} and r.device_id == ${args.deviceId} and r._field == ${args.field})`;
+}
+
+/** Rows `reason`, `_value` (count) of rejects whose topic contains `topicSubstring`. */
+export function rejectsByReasonQuery(
+  bucket: string,
+  args: TimeWindow & { topicSubstring: string },
+): ParameterizedQuery {
+  return flux`import "strings"
+from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r._measurement == ${TELEMETRY.rejects} and r._field == "topic")
+  |> filter(fn: (r) => strings.containsStr(v: r._value, substr: ${args.topicSubstring}))
+  |> group(columns: ["reason"])
+  |> count()`;
+}
