@@ -1,0 +1,92 @@
+/**
+ * The API's use of the per-home optimizer workflow, the way workflows/src/client.ts does it: update-with-start of
+ * `requestRun` on `optimize-home/{homeId}` and the `currentPlan` query. @carbonreducer/workflows does not export
+ * its client, definitions or types yet (its index is empty), so the names below are the workflow's public
+ * interface by string (workflows/src/workflows/definitions.ts, workflows/src/ids.ts); switch to its exports when
+ * they exist.
+ */
+import { TASK_QUEUES } from '@carbonreducer/common';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { RunRejected, type PlanView, type Planner, type RunRequestInput } from '../ports';
+
+const WORKFLOW_TYPE = 'optimizeHomeWorkflow';
+const REQUEST_RUN_UPDATE = 'requestRun';
+const CURRENT_PLAN_QUERY = 'currentPlan';
+const HomeIdKey = defineSearchAttributeKey('HomeId', SearchAttributeType.KEYWORD);
+export const optimizeHomeWorkflowId = (homeId: string): string => `optimize-home/${homeId}`;
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+}
+
+export class TemporalPlanner implements Planner {
+  private client: Promise<Client> | undefined;
+
+  constructor(private readonly settings: TemporalSettings) {}
+
+  private connect(): Promise<Client> {
+    this.client ??= Connection.connect({ address: this.settings.address, connectTimeout: 5000 }).then(
+      (connection) => new Client({ connection, namespace: this.settings.namespace }),
+      (err: unknown) => {
+        this.client = undefined;
+        throw new Error(`connecting to Temporal at ${this.settings.address} failed`, { cause: err });
+      },
+    );
+    return this.client;
+  }
+
+  async requestRun(
+    homeId: string,
+    region: string,
+    request: RunRequestInput,
+  ): Promise<{ requestId: string; startAt: string; endAt: string; avoidedEmissionsG: number; planVersion: number }> {
+    const client = await this.connect();
+    const start = new WithStartWorkflowOperation(WORKFLOW_TYPE, {
+      workflowId: optimizeHomeWorkflowId(homeId),
+      taskQueue: TASK_QUEUES.io,
+      args: [{ homeId, region }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: HomeIdKey, value: homeId }],
+    });
+    try {
+      return await client.workflow.executeUpdateWithStart(REQUEST_RUN_UPDATE, {
+        args: [request],
+        startWorkflowOperation: start,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new RunRejected(`${err.cause.type ?? 'refused'}: ${err.cause.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async currentPlan(homeId: string): Promise<PlanView | null> {
+    const client = await this.connect();
+    try {
+      return await client.workflow.getHandle(optimizeHomeWorkflowId(homeId)).query<PlanView>(CURRENT_PLAN_QUERY);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    const client = await this.connect();
+    await (client.connection as Connection).healthService.check({});
+  }
+
+  async close(): Promise<void> {
+    if (this.client === undefined) return;
+    const c = await this.client.catch(() => undefined);
+    await (c?.connection as Connection | undefined)?.close();
+  }
+}

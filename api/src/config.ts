@@ -1,0 +1,146 @@
+/**
+ * The API's configuration, read from the environment once and validated (`scripts/stack env` provides every value
+ * for the native stack; docker-compose passes the same names). The error lists every missing or bad variable.
+ */
+import { TEMPORAL_NAMESPACE, type LogLevel } from '@carbonreducer/common';
+import { INFLUX_ORG } from '@carbonreducer/influx';
+import { LIMITS } from '@carbonreducer/telemetry';
+import { z } from 'zod';
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** URL clients use to reach this API (printed by main.sh, put into device credentials). */
+  publicUrl: string;
+  auth: {
+    issuer: string;
+    jwksUrl: string;
+    audience: string;
+    /** `acr` values that prove the MFA level (API_REQUIRED_ACR, comma-separated). */
+    requiredAcr: string[];
+    clockSkewS: number;
+  };
+  postgresUrl: string;
+  mqtt: { url: string; publicUrl: string; username: string; password: string; ackTimeoutMs: number };
+  influx: { url: string; token: string; org: string };
+  temporal: { address: string; namespace: string };
+  secrets: { pseudonymKey: string; alertWebhookToken: string; metricsToken: string };
+  bodyLimitBytes: number;
+  logLevel: LogLevel;
+}
+
+const nonEmpty = (hint: string) => z.string({ error: `is not set (${hint})` }).min(1, `is empty (${hint})`);
+const fromStack = 'see `bash scripts/stack env`';
+const port = z.coerce.number().int().min(1).max(65535);
+
+const Env = z.object({
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(8380),
+  API_PUBLIC_URL: z.url().optional(),
+  KEYCLOAK_ISSUER: z.url({ error: `is not a URL (${fromStack})` }),
+  API_JWKS_URL: z.url().optional(),
+  API_AUDIENCE: z.string().min(1).default('carbonreducer-api'),
+  /**
+   * Keycloak puts acr "1" into tokens of a fresh login; in this realm every login passes password + TOTP (the
+   * direct grant and the browser flow both demand the code). When the realm maps levels of authentication
+   * (acr.loa.map), set the MFA level here (e.g. "2" or "mfa").
+   */
+  API_REQUIRED_ACR: z.string().min(1).default('1'),
+  API_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  POSTGRES_URL: nonEmpty(fromStack),
+  MQTT_URL: z.string().optional(),
+  MQTT_PORT: port.default(1883),
+  MQTT_PUBLIC_URL: z.string().optional(),
+  MQTT_API_USER: z.string().optional(),
+  MQTT_API_PASSWORD: z.string().optional(),
+  MQTT_SERVICE_USER: z.string().default('service'),
+  MQTT_SERVICE_PASSWORD: z.string().optional(),
+  API_MQTT_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  INFLUXDB_URL: z.string().optional(),
+  INFLUXDB_PORT: port.default(8086),
+  INFLUXDB_APP_TOKEN: z.string().optional(),
+  INFLUXDB_TOKEN: z.string().optional(),
+  INFLUXDB_ORG: z.string().default(INFLUX_ORG),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_NAMESPACE: z.string().default(TEMPORAL_NAMESPACE),
+  API_PSEUDONYM_KEY: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
+  API_ALERT_WEBHOOK_TOKEN: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
+  API_METRICS_TOKEN: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(LIMITS.maxPayloadBytes),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+type EnvInput = Record<string, string | undefined>;
+
+export function loadConfig(env: EnvInput = process.env): ApiConfig {
+  // Empty strings count as unset, as in the other services' config modules.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
+  const e = parsed.success ? parsed.data : undefined;
+  const mqttPassword = e?.MQTT_API_PASSWORD ?? e?.MQTT_SERVICE_PASSWORD;
+  if (e && mqttPassword === undefined)
+    problems.push(`MQTT_API_PASSWORD or MQTT_SERVICE_PASSWORD is not set (${fromStack})`);
+  const influxToken = e?.INFLUXDB_APP_TOKEN ?? e?.INFLUXDB_TOKEN;
+  if (e && influxToken === undefined) problems.push(`INFLUXDB_APP_TOKEN is not set (${fromStack})`);
+  if (!e || problems.length > 0) throw new Error(`invalid API configuration:\n  - ${problems.join('\n  - ')}`);
+  const issuer = e.KEYCLOAK_ISSUER.replace(/\/$/, '');
+  const mqttUrl = e.MQTT_URL ?? `mqtt://127.0.0.1:${e.MQTT_PORT}`;
+  return {
+    host: e.API_HOST,
+    port: e.API_PORT,
+    publicUrl: (e.API_PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/$/, ''),
+    auth: {
+      issuer,
+      jwksUrl: e.API_JWKS_URL ?? `${issuer}/protocol/openid-connect/certs`,
+      audience: e.API_AUDIENCE,
+      requiredAcr: e.API_REQUIRED_ACR.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      clockSkewS: e.API_CLOCK_SKEW_S,
+    },
+    postgresUrl: e.POSTGRES_URL,
+    mqtt: {
+      url: mqttUrl,
+      publicUrl: e.MQTT_PUBLIC_URL ?? mqttUrl,
+      username: e.MQTT_API_USER ?? e.MQTT_SERVICE_USER,
+      password: mqttPassword as string,
+      ackTimeoutMs: e.API_MQTT_ACK_TIMEOUT_MS,
+    },
+    influx: {
+      url: e.INFLUXDB_URL ?? `http://127.0.0.1:${e.INFLUXDB_PORT}`,
+      token: influxToken as string,
+      org: e.INFLUXDB_ORG,
+    },
+    temporal: { address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`, namespace: e.TEMPORAL_NAMESPACE },
+    secrets: {
+      pseudonymKey: e.API_PSEUDONYM_KEY,
+      alertWebhookToken: e.API_ALERT_WEBHOOK_TOKEN,
+      metricsToken: e.API_METRICS_TOKEN,
+    },
+    bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The variables `--help` lists. */
+export const CONFIG_HELP = `Environment (all provided by \`bash scripts/stack env\`; main.sh exports them):
+  API_HOST, API_PORT            listen address (default 127.0.0.1:8380)
+  API_PUBLIC_URL                URL clients use (default http://API_HOST:API_PORT)
+  KEYCLOAK_ISSUER               realm issuer, e.g. http://127.0.0.1:8180/realms/carbonreducer (required)
+  API_JWKS_URL                  default <issuer>/protocol/openid-connect/certs
+  API_AUDIENCE                  required aud (default carbonreducer-api)
+  API_REQUIRED_ACR              acr value(s) proving MFA, comma-separated (default 1)
+  API_CLOCK_SKEW_S              exp/nbf tolerance (default 30)
+  POSTGRES_URL                  homes, members, devices, preferences (required)
+  MQTT_URL, MQTT_API_USER/PASSWORD (else MQTT_SERVICE_USER/PASSWORD)   broker client for ingest and notifications
+  INFLUXDB_URL, INFLUXDB_APP_TOKEN, INFLUXDB_ORG                        readings, forecasts, schedules
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE                                  per-home optimizer workflows
+  API_PSEUDONYM_KEY             HMAC key of analysts' pseudonymous ids (required, from the stack's secrets)
+  API_ALERT_WEBHOOK_TOKEN       bearer secret of Grafana's alert webhook (required)
+  API_METRICS_TOKEN             bearer secret of the /metrics scrape (required)
+  API_BODY_LIMIT_BYTES          largest request body (default 65536)
+  LOG_LEVEL                     debug|info|warn|error`;

@@ -1,0 +1,173 @@
+/**
+ * What the routes need from the outside world, as small interfaces: PostgreSQL, InfluxDB, the broker and Temporal
+ * sit behind them (src/adapters), and unit tests can hand in fakes around the pure parts.
+ */
+import type { z } from 'zod';
+import type { Preferences as PreferencesSchema } from './schemas';
+
+export type Preferences = z.output<typeof PreferencesSchema>;
+
+export interface HomeRow {
+  homeId: string;
+  region: string;
+  timeZone: string;
+  importLimitW: number | null;
+  active: boolean;
+}
+
+export interface MemberRow {
+  subject: string;
+  role: 'owner' | 'resident';
+  addedAt: Date;
+}
+
+export interface DeviceRow {
+  homeId: string;
+  deviceId: string;
+  kind: string;
+  tokenSha256: Buffer;
+  revoked: boolean;
+}
+
+export interface Directory {
+  listHomes(): Promise<HomeRow[]>;
+  getHome(homeId: string): Promise<HomeRow | null>;
+  /** false when the home id is taken. */
+  registerHome(home: HomeRow): Promise<boolean>;
+  /** false when there is no such home. */
+  setActive(homeId: string, active: boolean): Promise<boolean>;
+  homesOf(subject: string): Promise<{ homeId: string; role: string }[]>;
+  isMember(subject: string, homeId: string): Promise<boolean>;
+  listMembers(homeId: string): Promise<MemberRow[]>;
+  putMember(homeId: string, subject: string, role: 'owner' | 'resident'): Promise<MemberRow>;
+  deleteMember(homeId: string, subject: string): Promise<boolean>;
+  getPreferences(homeId: string): Promise<Preferences>;
+  putPreferences(homeId: string, preferences: Preferences): Promise<void>;
+  /** Active homes that opted in to alerts, with their region and channel. */
+  alertRecipients(): Promise<{ homeId: string; region: string; channel: 'mqtt' | 'sms' }[]>;
+  leaderboardHomes(): Promise<string[]>;
+  ping(): Promise<void>;
+}
+
+export interface DeviceRegistry {
+  /** false when an unrevoked device with this id exists in the home. */
+  register(device: {
+    homeId: string;
+    deviceId: string;
+    kind: string;
+    label: string | null;
+    tokenId: string;
+    tokenSha256: Buffer;
+    mqttUsername: string | null;
+  }): Promise<{ created: boolean; createdAt: Date }>;
+  /** false when there is no unrevoked device with this id. */
+  revoke(homeId: string, deviceId: string): Promise<boolean>;
+  byTokenId(tokenId: string): Promise<DeviceRow | null>;
+}
+
+/** Publishes into the one ingest path (Mosquitto → Telegraf → InfluxDB); resolves once the broker acknowledged. */
+export interface BrokerPublisher {
+  publish(topic: string, payload: string, options?: { retain?: boolean }): Promise<void>;
+  ping(): Promise<void>;
+}
+
+export interface ReadingSeries {
+  deviceId: string;
+  kind: string;
+  points: { time: string; value: number }[];
+}
+
+export interface ForecastIssue<P> {
+  issuedAt: string;
+  modelVersion: string;
+  points: P[];
+}
+
+/** InfluxDB reads of the API (one adapter file, to move onto @carbonreducer/influx once it exists). */
+export interface TimeSeries {
+  readings(args: { homeId: string; field: string; from: Date; to: Date; every: string }): Promise<ReadingSeries[]>;
+  latestIntensityForecast(args: {
+    region: string;
+    from: Date;
+    to: Date;
+  }): Promise<ForecastIssue<{
+    time: string;
+    intensityGPerKWh: number;
+    lower: number | null;
+    upper: number | null;
+  }> | null>;
+  latestLoadForecast(args: {
+    homeId: string;
+    from: Date;
+    to: Date;
+  }): Promise<ForecastIssue<{ time: string; powerW: number }> | null>;
+  /** Expected avoided emissions of planned runs (latest plan version per request), g, keyed by run start. */
+  plannedAvoided(args: {
+    homeIds: string[] | 'all';
+    from: Date;
+    to: Date;
+  }): Promise<{ homeId: string; startAt: string; avoidedG: number }[]>;
+  ping(): Promise<void>;
+}
+
+/** The workflow shapes the API reads and writes (workflows/src/types.ts: RunRequest, CurrentPlanView). */
+export interface RunRequestInput {
+  requestId: string;
+  deviceId: string;
+  appliance: string;
+  durationMin: number;
+  powerW: number;
+  earliestStart?: string;
+  readyBy: string;
+  stopAtEnd?: boolean;
+}
+
+export interface PlanView {
+  homeId: string;
+  plan: {
+    version: number;
+    plannedAt: string;
+    forecastIssuedAt: string | null;
+    forecastModelVersion: string | null;
+    runs: {
+      requestId: string;
+      deviceId: string;
+      appliance: string;
+      startAt: string;
+      endAt: string;
+      powerW: number;
+      energyWh: number;
+      emissionsG: number;
+      baselineEmissionsG: number;
+      avoidedEmissionsG: number;
+    }[];
+    slots: { time: string; powerW: number }[];
+  } | null;
+  commands: { deviceId: string; requestId: string; action: string; at: string; status: string }[];
+  requests: { request: { requestId: string; deviceId: string; appliance: string }; status: string; reason?: string }[];
+  expectedAvoidedEmissionsG: number;
+}
+
+export interface Planner {
+  /** Rejects with a `RunRejected` when the workflow refuses the request (bad input, infeasible). */
+  requestRun(
+    homeId: string,
+    region: string,
+    request: RunRequestInput,
+  ): Promise<{
+    requestId: string;
+    startAt: string;
+    endAt: string;
+    avoidedEmissionsG: number;
+    planVersion: number;
+  }>;
+  currentPlan(homeId: string): Promise<PlanView | null>;
+  ping(): Promise<void>;
+}
+
+export class RunRejected extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RunRejected';
+  }
+}
