@@ -1,5 +1,5 @@
-import { evSlotHours, firstAllowedStartSlot, fixedStartSlot, forcedEvWh, modelContext } from './model';
-import type { HomePlan, HomeRequest } from './types';
+import { evSlotHours, firstAllowedStartSlot, fixedLoadW, fixedStartSlot, forcedEvWh, modelContext } from './model';
+import type { CycleRequest, HomePlan, HomeRequest } from './types';
 
 export interface Violation {
   deviceId: string | null;
@@ -10,9 +10,11 @@ export interface Violation {
 const TOL_W = 1e-3;
 
 /**
- * Independent check of a plan against every hard rule of the request (physics and the homeowner's fixed
- * facts), written apart from the model builder so tests and benchmarks can catch modelling mistakes.
- * Soft wishes (deadlines, EV energy, comfort, import limit) are not violations; `explain` reports them.
+ * Independent check of a plan against every hard rule of the request (physics, the homeowner's fixed facts and
+ * the main fuse), written apart from the model builder so tests and benchmarks can catch modelling mistakes.
+ * Soft wishes (deadlines, EV energy, comfort) are not violations; `explain` reports them. The import limit is
+ * hard: a plan may draw more only where the loads it cannot move (base load, running cycles, hand-started
+ * charging) already do, and then no more than they do.
  */
 export function checkPlan(request: HomeRequest, plan: HomePlan, now: number): Violation[] {
   const ctx = modelContext(request, now);
@@ -20,6 +22,13 @@ export function checkPlan(request: HomeRequest, plan: HomePlan, now: number): Vi
   const out: Violation[] = [];
   const v = (deviceId: string | null, rule: string, detail: string) => out.push({ deviceId, rule, detail });
   const total = request.baseLoadW.slice(0, n);
+  // The most the home may draw per slot: the fuse, or what the loads the plan cannot move draw when that is more.
+  const limitW = request.importLimitW;
+  const allowedW = limitW === null ? null : fixedLoadW(ctx).map((w) => Math.max(limitW, w));
+  /** The planned import per slot (base load and every device), filled as the devices are checked. */
+  const importOf = (t: number) => total[t] as number;
+  /** Free cycles left out although they fit in the horizon: allowed only when no start fits under the fuse. */
+  const unscheduled: CycleRequest[] = [];
 
   request.devices.forEach((d, i) => {
     const p = plan.devices[i];
@@ -33,10 +42,10 @@ export function checkPlan(request: HomeRequest, plan: HomePlan, now: number): Vi
       case 'cycle': {
         const len = d.profileW.length;
         if (p.startsMs.length === 0) {
-          // Unscheduled is allowed only when no start fits inside the horizon.
-          if (d.startedMs !== undefined || firstAllowedStartSlot(ctx, d) <= n - len) {
-            v(d.id, 'cycle.unscheduled', 'a start fits in the horizon but none was planned');
-          }
+          // Unscheduled is allowed only when no start fits inside the horizon, or none fits under the fuse beside
+          // everything else the plan runs (checked once all devices are summed, below).
+          if (d.startedMs !== undefined) v(d.id, 'cycle.unscheduled', 'a running cycle was left out');
+          else if (firstAllowedStartSlot(ctx, d) <= n - len) unscheduled.push(d);
           if (p.powerW.some((w) => Math.abs(w) > TOL_W)) v(d.id, 'cycle.power', 'power without a start');
           return;
         }
@@ -127,6 +136,22 @@ export function checkPlan(request: HomeRequest, plan: HomePlan, now: number): Vi
   total.forEach((w, t) => {
     if (hasBattery && w < -TOL_W) v(null, 'no_export', `slot ${t}: exports ${-w} W`);
     if (Math.abs(w - (plan.importW[t] ?? Number.NaN)) > 1e-2) v(null, 'import', `slot ${t}: importW does not add up`);
+    const allowed = allowedW?.[t];
+    if (allowed !== undefined && w > allowed + TOL_W) {
+      v(null, 'import_limit', `slot ${t}: draws ${w} W, over the ${limitW} W limit (${allowed} W allowed)`);
+    }
   });
+  for (const d of unscheduled) {
+    const len = d.profileW.length;
+    for (let s = firstAllowedStartSlot(ctx, d); s <= n - len; s++) {
+      const fits = d.profileW.every(
+        (w, k) => allowedW === null || importOf(s + k) + w <= (allowedW[s + k] as number) + TOL_W,
+      );
+      if (fits) {
+        v(d.id, 'cycle.unscheduled', `a start fits in the horizon (slot ${s}) but none was planned`);
+        break;
+      }
+    }
+  }
   return out;
 }

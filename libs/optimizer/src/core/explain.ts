@@ -1,5 +1,5 @@
 import { evSlotHours, firstAllowedStartSlot, modelContext, type ModelContext } from './model';
-import type { Explanation, HomePlan, HomeRequest } from './types';
+import type { CycleRequest, Explanation, HomePlan, HomeRequest } from './types';
 
 const MIN_MS = 60_000;
 
@@ -53,6 +53,16 @@ export function explainIn(ctx: ModelContext, plan: HomePlan): Explanation[] {
       const durMin = d.profileW.length * request.slotMin;
       if (p.finishMs === undefined) {
         const fits = firstAllowedStartSlot(ctx, d) + d.profileW.length <= request.slotCount;
+        if (d.startedMs === undefined && fits && request.importLimitW !== null && !fitsUnderFuse(ctx, d, plan)) {
+          out.push({
+            deviceId: d.id,
+            constraint: 'not_scheduled',
+            amount: durMin,
+            unit: 'min',
+            message: `the ${d.label} cannot run${limitWords}: at no start before ${at(horizonEndMs)} does it fit beside the base load and the other appliances`,
+          });
+          return;
+        }
         if (d.startedMs === undefined && fits) {
           // Only a solver stopped by its time limit leaves a cycle out that fits (the penalty is prohibitive).
           out.push({
@@ -152,4 +162,15 @@ export function explainIn(ctx: ModelContext, plan: HomePlan): Explanation[] {
     }
   }
   return out;
+}
+
+/** Whether a free cycle has a start in the horizon where it fits under the fuse on top of the plan's import. */
+function fitsUnderFuse(ctx: ModelContext, d: CycleRequest, plan: HomePlan): boolean {
+  const limitW = ctx.request.importLimitW;
+  if (limitW === null) return true;
+  const len = d.profileW.length;
+  for (let s = firstAllowedStartSlot(ctx, d); s + len <= ctx.request.slotCount; s++) {
+    if (d.profileW.every((w, k) => (plan.importW[s + k] ?? 0) + w <= limitW + 1e-3)) return true;
+  }
+  return false;
 }

@@ -174,7 +174,11 @@ export function buildModelIn(ctx: ModelContext, options: BuildOptions = {}): Bui
   if (request.importLimitW !== null) {
     overImport = [];
     for (let t = 0; t < slotCount; t++) {
-      const ov = lp.column(`ov_${t}`, 0, Infinity, ctx.penalties.overImportPerWh * ctx.slotH);
+      // The fuse is hard: slack only where the loads the plan cannot move exceed the limit by themselves (then the
+      // plan draws no more than they do, and `explain` says so). A plan with nothing movable running is always
+      // feasible (every wish has its own slack), so the model stays feasible.
+      const ovMaxW = Math.max(0, (fixed[t] as number) - request.importLimitW);
+      const ov = lp.column(`ov_${t}`, 0, ovMaxW, ctx.penalties.overImportPerWh * ctx.slotH);
       overImport.push(ov);
       const terms: Term[] = [...(loadTerms[t] as Term[]), [-1, ov]];
       const limit = request.importLimitW - (fixed[t] as number);

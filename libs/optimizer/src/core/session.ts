@@ -393,6 +393,7 @@ export class SolveSession {
     plan.model.solves = this.solves;
     plan.model.method = method;
     if (this.first) plan.model.first = this.first;
+    if (this.solver.name) plan.model.solver = this.solver.name;
     this.timing.parseMs = this.clock() - t0;
     if (this.options.clock) plan.timing = this.timing;
     return plan;

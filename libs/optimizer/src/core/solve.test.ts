@@ -304,6 +304,48 @@ describe('explanations when the request cannot be met', () => {
     );
   });
 
+  it('the fuse is hard: a cycle that fits nowhere under it is left out and explained, never run over the fuse', () => {
+    // 2.5 kW of base load under a 3.5 kW fuse leaves 1 kW; the dishwasher needs 2 kW. Leaving it out costs more
+    // (unscheduled 1,000) than the old soft fuse's penalty for 2 kWh over (200), so a soft fuse would run it.
+    const n = 12;
+    const req = home({
+      slotMin: 60,
+      slotCount: n,
+      importLimitW: 3500,
+      baseLoadW: new Array<number>(n).fill(2500),
+      devices: [cycle({ profileW: [2000, 2000] })],
+    });
+    const plan = solveHome(req, T0, solver);
+    expect(Math.max(...plan.importW)).toBeLessThanOrEqual(3500 + 1e-6);
+    expect(plan.devices[0]?.startsMs).toEqual([]);
+    expect(checkPlan(req, plan, T0)).toEqual([]);
+    expect(plan.explanations).toEqual([
+      expect.objectContaining({
+        deviceId: 'dw',
+        constraint: 'not_scheduled',
+        message:
+          'the dishwasher cannot run within the 3.5 kW limit: at no start before 12:00 does it fit beside the base load and the other appliances',
+      }),
+    ]);
+  });
+
+  it('the fuse is hard: a cycle runs late rather than a little over the fuse', () => {
+    // On time needs slots 0-1, where 50 W too little is left; from slot 10 on there is room. 10 h late costs 30, the
+    // old soft fuse's penalty for 50 W over two slots only 10.
+    const n = 14;
+    const req = home({
+      slotMin: 60,
+      slotCount: n,
+      importLimitW: 3500,
+      baseLoadW: Array.from({ length: n }, (_, t) => (t < 10 ? 1550 : 500)),
+      devices: [cycle({ profileW: [2000, 2000], deadlineMs: T0 + 2 * H })],
+    });
+    const plan = solveHome(req, T0, solver);
+    expect(Math.max(...plan.importW)).toBeLessThanOrEqual(3500 + 1e-6);
+    expect(plan.devices[0]?.startsMs).toEqual([T0 + 10 * H]);
+    expect(checkPlan(req, plan, T0)).toEqual([]);
+  });
+
   it('base load above the fuse: the import limit gives way, named with the overload', () => {
     const req = home({ slotMin: 60, slotCount: 3, importLimitW: 3000, baseLoadW: [1000, 4200, 1000] });
     const plan = solveHome(req, T0, solver);
@@ -543,6 +585,12 @@ describe('property: every plan satisfies every hard constraint', () => {
           }
           if (limit !== null && plan.importW.some((w) => w > limit + 1)) {
             expect(plan.explanations.some((e) => e.constraint === 'import_limit')).toBe(true);
+          }
+          // A cycle the fuse (or the horizon) leaves out is explained too.
+          for (const [i, d] of req.devices.entries()) {
+            if (d.kind === 'cycle' && plan.devices[i]?.startsMs.length === 0) {
+              expect(plan.explanations.some((e) => e.deviceId === d.id && e.constraint === 'not_scheduled')).toBe(true);
+            }
           }
         },
       ),

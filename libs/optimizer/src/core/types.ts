@@ -5,7 +5,10 @@
 
 /** Penalties (currency units) that rank what gives way when a request cannot be met in full. */
 export interface Penalties {
-  /** Per Wh drawn above the import limit: the fuse gives way last. */
+  /**
+   * Per Wh drawn above the import limit, which only the loads a plan cannot move (base load, running cycles,
+   * hand-started charging) may do: the fuse is hard for everything the plan decides.
+   */
   overImportPerWh: number;
   /** Per minute a cycle finishes after its deadline. */
   latePerMin: number;
@@ -267,6 +270,8 @@ export interface SolvePhases {
 
 /** The solver as the core sees it: an LP string (or arrays) in, values by name out. HiGHS is loaded at the edge. */
 export interface MilpSolver {
+  /** Which solver this is, e.g. `highs-native 1.16.0` or `highs-wasm 1.15.3`; plans report it (`model.solver`). */
+  readonly name?: string;
   solve(lp: string, options: SolveOptions): SolverResult;
   /** Optional: loads a model's LP relaxation once for repeated solves with other column bounds (`LpSession`). */
   lpSession?(problem: MilpProblem): LpSession;
@@ -345,6 +350,8 @@ export interface HomePlan {
     first?: 'lp' | 'rounded' | 'mip';
     /** How a `held` plan was found: `dive` = LP dives settling the EV slots by bounds; `mip` = on/off binaries. */
     held?: 'dive' | 'mip';
+    /** The solver that made the plan (`MilpSolver.name`), e.g. `highs-native 1.16.0`. */
+    solver?: string;
   };
   /** Where the time went, ms, summed over all solves: writing the model, the solver's phases, reading the plan. */
   timing?: PlanTiming;
