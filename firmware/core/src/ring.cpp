@@ -180,6 +180,16 @@ bool OutageRing::append(const StoredReading& r) {
   return true;
 }
 
+bool OutageRing::newest(StoredReading* out) {
+  if (slots_ == 0 || nextSeq_ == 1) return false;
+  uint32_t s = head_;
+  for (uint32_t i = 0; i < perSector_; i++) {
+    s = s == 0 ? slots_ - 1 : s - 1;
+    if (readSlot(s, out, nullptr) == Slot::Valid) return true;
+  }
+  return false;
+}
+
 uint32_t OutageRing::peek(StoredReading* out, uint32_t max) {
   if (max > kMaxPeek) max = kMaxPeek;
   peekCount_ = 0;

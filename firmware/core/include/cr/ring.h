@@ -38,6 +38,8 @@ class OutageRing {
   /** Marks the first `n` records of the last peek as sent; false when an eviction invalidated that peek. */
   bool markSent(uint32_t n);
 
+  /** The newest record written (sent or not); false when the ring is empty. */
+  bool newest(StoredReading* out);
   uint32_t buffered() const { return buffered_; }
   uint32_t capacity() const { return slots_; }
   /** Unsent readings lost to eviction since mount. */
