@@ -135,6 +135,11 @@ export interface RunRequest {
   durationMin: number;
   /** Mean power while running (W). */
   powerW: number;
+  /**
+   * The appliance's real power profile (W): the mean of each minute from the start of the cycle, `durationMin` values
+   * rounded up. The planner uses it when present and otherwise holds `powerW` flat for the whole run.
+   */
+  profileW?: number[];
   /** Earliest start (ISO); defaults to now. */
   earliestStart?: string;
   /** Must have finished by (ISO), e.g. "dishwasher ready by 07:00". */

@@ -7,6 +7,7 @@ import {
   type HomeRequest,
   type MilpSolver,
 } from '@carbonreducer/optimizer';
+import { RUN_PROFILE_STEP_MIN } from '../domain/requests';
 import { BadInputError, InfeasibleError } from '../errors';
 import type { IntensityForecast, LoadForecast, Planner } from '../ports';
 import { plannedRun } from '../plannedRun';
@@ -79,6 +80,15 @@ function meanPerSlot(
 }
 
 /**
+ * A request's power in each slot of `slotMin` (W): its real profile when it carries one, else its mean power held for
+ * its duration (requests from before profiles, or from the CLI's `--power-w`).
+ */
+export function slotProfileW(request: RunRequest, slotMin: number): number[] {
+  if (request.profileW !== undefined) return resampleProfileW(request.profileW, RUN_PROFILE_STEP_MIN, slotMin);
+  return resampleProfileW([request.powerW], request.durationMin, slotMin);
+}
+
+/**
  * Plans runs with the HiGHS MILP of @carbonreducer/optimizer, minimising expected CO2 only (no tariff). The grid
  * starts at the earliest moment any request may start, so a run can be sent exactly at its earliest start.
  */
@@ -103,7 +113,7 @@ export function createOptimizerPlanner(options: {
         id: r.requestId,
         label: r.appliance,
         appliance: r.appliance,
-        profileW: resampleProfileW([r.powerW], r.durationMin, slotMin),
+        profileW: slotProfileW(r, slotMin),
         earliestStartMs: earliestOf(r),
         deadlineMs: Date.parse(r.readyBy),
       }));

@@ -1,3 +1,4 @@
+import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { bootstrapRequests, nextLocalTime, summariseCycle, zoneOffsetMs } from './bootstrap';
 import { validateRunRequest } from './requests';
 
@@ -41,7 +42,36 @@ describe('summariseCycle', () => {
     const t = [0, 30_000, 60_000, 90_000, 120_000, 150_000].map((x) => x + 1e12);
     const w = [0, 2000, 100, 2000, 0, 0];
     // On from sample 1 to 3: 90 s, energy (2000+100+2000)·30 s → mean 1367 W; 1.5 min rounds up to 2.
-    expect(summariseCycle('dishwasher', t, w)).toEqual({ appliance: 'dishwasher', durationMin: 2, powerW: 1367 });
+    // Minute 0 holds 2000 W and 100 W for 30 s each (1050 W), minute 1 2000 W for its first 30 s (1000 W).
+    expect(summariseCycle('dishwasher', t, w)).toEqual({
+      appliance: 'dishwasher',
+      durationMin: 2,
+      powerW: 1367,
+      profileW: [1050, 1000],
+    });
+  });
+
+  it('keeps the real profile of a recorded dishwasher cycle, with its energy', async () => {
+    const trace = await readApplianceTrace(sharedDataPath('appliances/devicescope-example-dishwasher.csv.gz'));
+    const cycle = summariseCycle('dishwasher', trace.timeMs, trace.powerW);
+    expect(cycle.profileW).toHaveLength(cycle.durationMin);
+    // Energy of the trace (each sample held until the next, from the first to the last sample above 15 W), Wh.
+    let first = -1;
+    let last = -1;
+    trace.powerW.forEach((p, i) => {
+      if (p > 15) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    });
+    let traceWh = 0;
+    for (let i = first; i <= last; i++)
+      traceWh += (trace.powerW[i]! * (trace.timeMs[i + 1]! - trace.timeMs[i]!)) / 3.6e6;
+    const profileWh = cycle.profileW.reduce((s, p) => s + p, 0) / 60;
+    expect(Math.abs(profileWh - traceWh)).toBeLessThan(0.01);
+    // This dishwasher heats (~2 kW), washes (~100 W) and heats again: nothing like a flat line at its 1.46 kW mean.
+    expect(cycle.profileW.slice(0, 20).every((p) => p > 1900)).toBe(true);
+    expect(cycle.profileW.slice(24, 35).every((p) => p < 150)).toBe(true);
   });
 
   it('refuses a trace with nothing running', () => {
@@ -52,12 +82,12 @@ describe('summariseCycle', () => {
 describe('bootstrapRequests', () => {
   const cycles = [
     {
-      cycle: { appliance: 'dishwasher', durationMin: 120, powerW: 900 },
+      cycle: { appliance: 'dishwasher', durationMin: 120, powerW: 900, profileW: new Array<number>(120).fill(900) },
       deviceId: 'dishwasher',
       readyBy: { hh: 7, mm: 0 },
     },
     {
-      cycle: { appliance: 'washing_machine', durationMin: 90, powerW: 500 },
+      cycle: { appliance: 'washing_machine', durationMin: 90, powerW: 500, profileW: new Array<number>(90).fill(500) },
       deviceId: 'washing_machine',
       readyBy: { hh: 18, mm: 0 },
     },
@@ -72,6 +102,7 @@ describe('bootstrapRequests', () => {
       ['washing_machine-ready-2026-11-28', '2026-11-28T18:00:00.000Z'],
     ]);
     for (const r of requests) expect(validateRunRequest(r, new Date(nowMs), [])).toEqual([]);
+    expect(requests.map((r) => r.profileW)).toEqual(cycles.map((c) => c.cycle.profileW));
   });
 
   it('moves to the next day when today leaves too little choice', () => {

@@ -25,16 +25,20 @@ export function nextLocalTime(notBeforeMs: number, hh: number, mm: number, timeZ
   );
 }
 
-/** A real appliance cycle reduced to what a run request carries. */
+/** A real appliance cycle as a run request carries it: its duration, mean power and per-minute profile. */
 export interface CycleSummary {
   appliance: string;
   durationMin: number;
+  /** Mean power over the cycle (W, rounded). */
   powerW: number;
+  /** Mean power of each minute from the cycle's start (W, 0.1 W), `durationMin` values; the last minute may be partial. */
+  profileW: number[];
 }
 
 /**
- * Duration (whole minutes, rounded up) and mean power of a recorded cycle: from the first to the last sample above
- * `onW`, each sample held until the next one.
+ * Duration (whole minutes, rounded up), mean power and per-minute power profile of a recorded cycle: from the first to
+ * the last sample above `onW`, each sample held until the next one. The profile keeps the cycle's energy: its minutes
+ * sum to the trace's (to rounding), with 0 W after the end in the last, partial minute.
  */
 export function summariseCycle(
   appliance: string,
@@ -53,12 +57,28 @@ export function summariseCycle(
   if (first < 0 || last + 1 >= timeMs.length) {
     throw new Error(`${appliance}: the trace has no complete cycle above ${onW} W`);
   }
+  const startMs = timeMs[first] as number;
+  const spanMs = (timeMs[last + 1] as number) - startMs;
+  const durationMin = Math.ceil(spanMs / MIN_MS);
+  const energyWmsPerMin = new Array<number>(durationMin).fill(0);
   let energyWms = 0;
   for (let i = first; i <= last; i++) {
-    energyWms += (powerW[i] as number) * ((timeMs[i + 1] as number) - (timeMs[i] as number));
+    const p = powerW[i] as number;
+    const a = (timeMs[i] as number) - startMs;
+    const b = (timeMs[i + 1] as number) - startMs;
+    energyWms += p * (b - a);
+    // Spread the sample's energy over the minutes it overlaps.
+    for (let m = Math.floor(a / MIN_MS); m < durationMin && m * MIN_MS < b; m++) {
+      const overlapMs = Math.min(b, (m + 1) * MIN_MS) - Math.max(a, m * MIN_MS);
+      if (overlapMs > 0) energyWmsPerMin[m] = (energyWmsPerMin[m] as number) + p * overlapMs;
+    }
   }
-  const spanMs = (timeMs[last + 1] as number) - (timeMs[first] as number);
-  return { appliance, durationMin: Math.ceil(spanMs / MIN_MS), powerW: Math.round(energyWms / spanMs) };
+  return {
+    appliance,
+    durationMin,
+    powerW: Math.round(energyWms / spanMs),
+    profileW: energyWmsPerMin.map((e) => Math.round((e / MIN_MS) * 10) / 10),
+  };
 }
 
 export interface BootstrapRequestOptions {
@@ -90,6 +110,7 @@ export function bootstrapRequests(options: BootstrapRequestOptions): RunRequest[
       appliance: cycle.appliance,
       durationMin: cycle.durationMin,
       powerW: cycle.powerW,
+      profileW: cycle.profileW,
       readyBy: new Date(readyByMs).toISOString(),
     };
   });

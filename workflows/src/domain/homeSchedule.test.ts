@@ -136,6 +136,26 @@ describe('home schedule: requests and plans', () => {
     expect(again.effects).toEqual([]);
   });
 
+  it('takes a request with its real power profile, and names what is wrong with a bad one', () => {
+    const profiled = request('p1', { durationMin: 3, profileW: [2000, 100, 1900] });
+    expect(requestErrors(fresh(), profiled, new Date(T0))).toEqual([]);
+    expect(requestErrors(fresh(), { ...profiled, profileW: [2000, 100] }, new Date(T0))).toEqual([
+      'profileW must have one value per minute of the 3 min run (3), got 2',
+    ]);
+    expect(requestErrors(fresh(), { ...profiled, profileW: [2000, -1, Number.NaN] }, new Date(T0))).toEqual([
+      'profileW[1] must be in [0, 50000] W, got -1',
+    ]);
+    expect(requestErrors(fresh(), { ...profiled, profileW: 'flat' as unknown as number[] }, new Date(T0))).toEqual([
+      'profileW must be an array of powers (W), got string',
+    ]);
+    // The profile goes to the planner as it came.
+    const asked = run(fresh(), [
+      [{ type: 'request', request: profiled }, T0],
+      [{ type: 'replan' }, T0],
+    ]).effects;
+    expect(asked[1]).toMatchObject({ type: 'planHome', requests: [{ profileW: [2000, 100, 1900] }] });
+  });
+
   it('publishes an empty plan without asking the planner when nothing is left to plan', () => {
     let state = planned();
     state = homeScheduleStep(state, { type: 'manualStart', deviceId: 'dev-r1', at: 'x' }, new Date(T0)).state;
