@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { createJsonLogger, type Logger } from '@carbonreducer/common';
 import type { SolveHomeOptions } from '../core/solve';
 import type { HomePlan, HomeRequest } from '../core/types';
+import type { HighsBackend } from './highs';
 
 /** One home to plan: its request and the instant the plan is made. */
 export interface FleetHome {
@@ -38,8 +39,10 @@ export interface FleetSolver {
 export interface FleetOptions {
   /** Worker threads; default one per core (`os.availableParallelism()`). */
   workers?: number;
-  /** HiGHS options for every worker (default `DEFAULT_HIGHS_OPTIONS`). */
+  /** HiGHS options for every worker (default: the chosen build's, `DEFAULT_NATIVE_HIGHS_OPTIONS` or `DEFAULT_HIGHS_OPTIONS`). */
   highsOptions?: Readonly<Record<string, string | number | boolean>>;
+  /** Which HiGHS build the workers use (`createHighsSolver`'s `backend`; default `auto`: native when built). */
+  backend?: HighsBackend;
   /** Where a worker that stopped is reported (level error); default JSON lines on stderr. */
   logger?: Logger;
 }
@@ -47,6 +50,7 @@ export interface FleetOptions {
 /** @internal message shapes between the pool and its workers. */
 export interface FleetWorkerData {
   highsOptions?: Readonly<Record<string, string | number | boolean>>;
+  backend?: HighsBackend;
 }
 /** @internal */
 export interface FleetJob {
@@ -120,7 +124,10 @@ function asError(x: unknown): Error {
  */
 export async function createFleetSolver(options: FleetOptions = {}): Promise<FleetSolver> {
   const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-  const data: FleetWorkerData = options.highsOptions ? { highsOptions: options.highsOptions } : {};
+  const data: FleetWorkerData = {
+    ...(options.highsOptions ? { highsOptions: options.highsOptions } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+  };
   const logger = options.logger ?? createJsonLogger({ fields: { component: 'optimizer-fleet' } });
   const source = workerSource();
   /** Every thread started and not yet exited, so that `close()` leaves none behind. */
@@ -342,10 +349,11 @@ export async function solveFleet(
   homes: readonly FleetHome[],
   options: FleetSolveOptions & FleetOptions = {},
 ): Promise<FleetOutcome[]> {
-  const { workers, highsOptions, ...solveOptions } = options;
+  const { workers, highsOptions, backend, ...solveOptions } = options;
   const pool = await createFleetSolver({
     ...(workers !== undefined ? { workers } : {}),
     ...(highsOptions ? { highsOptions } : {}),
+    ...(backend ? { backend } : {}),
   });
   try {
     return await pool.solve(homes, solveOptions);

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('fleetWorker.ts runs only as a worker thread of createFleetSolver');
   const data = workerData as FleetWorkerData;
-  const solver = await createHighsSolver(...(data.highsOptions ? [data.highsOptions] : []));
+  const solver = await createHighsSolver(data.highsOptions, data.backend ?? 'auto');
   port.on('message', (msg: FleetJob | FleetCrash) => {
     // A deliberate uncaught exception in this thread: how the pool's tests make a worker die for real.
     if ('crash' in msg) throw new Error(msg.crash);

@@ -1,3 +1,4 @@
+import { HighsNativeMissingError } from '@carbonreducer/highs-native';
 import loadHighs from 'highs';
 import type {
   LpBasis,
@@ -9,13 +10,17 @@ import type {
   SolverResult,
   SolverStatus,
 } from '../core/types';
+import { createNativeHighsSolver, DEFAULT_NATIVE_HIGHS_OPTIONS } from './highsNative';
+
+/** The npm `highs` release (HiGHS 1.15 as WebAssembly), as pinned in this package's manifest. */
+export const WASM_HIGHS_VERSION = '1.15.3';
 
 type Highs = Awaited<ReturnType<typeof loadHighs>>;
 type HighsModel = ReturnType<Highs['createModel']>;
 
 /**
- * HiGHS options used unless overridden, chosen by measurement on the benchmark's 96-slot homes (WebAssembly
- * build, one thread):
+ * HiGHS options of the WebAssembly solver unless overridden, chosen by measurement on the benchmark's 96-slot homes
+ * (WebAssembly build, one thread):
  * - the sub-MIP primal heuristics (RINS, RENS, root reduced cost) are off: on the hard homes they spent most of
  *   the time in nested sub-MIPs (up to 10 deep) after the incumbent was already optimal; without them the 20
  *   hardest of 300 homes took 18 s of CPU instead of 50 s and typical homes were no slower;
@@ -29,13 +34,37 @@ export const DEFAULT_HIGHS_OPTIONS: Readonly<Record<string, string | number | bo
   mip_heuristic_run_root_reduced_cost: false,
 };
 
+/** Which HiGHS build `createHighsSolver` uses: `auto` = native when the addon is built, else WebAssembly. */
+export type HighsBackend = 'auto' | 'native' | 'wasm';
+
+/**
+ * The HiGHS solver for this process: native HiGHS 1.16 (`@carbonreducer/highs-native`, built by
+ * `scripts/stack install`) when its addon is built, else the WebAssembly build (npm `highs`), with each one's
+ * measured default options unless `extraOptions` is given. `backend` forces one (`native` throws
+ * `HighsNativeMissingError` when the addon is missing). The solver's `name` says which one it is, and every plan
+ * it makes carries that name (`plan.model.solver`). Keep one per process or worker thread and reuse it.
+ */
+export async function createHighsSolver(
+  extraOptions?: Readonly<Record<string, string | number | boolean>>,
+  backend: HighsBackend = 'auto',
+): Promise<MilpSolver> {
+  if (backend !== 'wasm') {
+    try {
+      return createNativeHighsSolver(extraOptions ?? DEFAULT_NATIVE_HIGHS_OPTIONS);
+    } catch (err) {
+      if (backend === 'native' || !(err instanceof HighsNativeMissingError)) throw err;
+    }
+  }
+  return createWasmHighsSolver(extraOptions ?? DEFAULT_HIGHS_OPTIONS);
+}
+
 /**
  * Loads the HiGHS WebAssembly solver (npm `highs`) once and wraps it as the core's `MilpSolver`. This is edge
  * code: the loader reads highs.wasm from disk. Each solve uses a fresh native model, disposed afterwards; the
  * WebAssembly module (and V8's optimised code for it) is shared by all solves of this solver, so keep one per
  * process or worker thread and reuse it.
  */
-export async function createHighsSolver(
+export async function createWasmHighsSolver(
   extraOptions: Readonly<Record<string, string | number | boolean>> = DEFAULT_HIGHS_OPTIONS,
 ): Promise<MilpSolver> {
   let highs: Highs;
@@ -125,6 +154,8 @@ export async function createHighsSolver(
   };
 
   return {
+    name: `highs-wasm ${WASM_HIGHS_VERSION}`,
+
     solve(lp: string, options: SolveOptions): SolverResult {
       const started = performance.now();
       let model: HighsModel;
