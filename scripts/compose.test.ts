@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
-import { parseEnvFile, repoRoot } from './smoke/stackEnv';
+import { parseEnvFile, repoRoot } from '@carbonreducer/stack-env';
 
 // docker-compose.yml must stay a valid Compose file that runs the servers at the versions the native stack pins.
 // `merge`: YAML merge keys (<<) are resolved before validation, as Compose itself does.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMITS } from '@carbonreducer/telemetry';
-import { repoRoot } from './smoke/stackEnv';
+import { repoRoot } from '@carbonreducer/stack-env';
 
 const read = (path: string) => readFileSync(join(repoRoot, 'provisioning', path), 'utf8');
 

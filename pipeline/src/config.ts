@@ -1,5 +1,5 @@
 import { INFLUX_ORG } from '@carbonreducer/influx';
-import { loadStackEnv } from '../../scripts/smoke/stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 /**
  * The one place the pipeline reads its environment. Every value has a default for the native stack

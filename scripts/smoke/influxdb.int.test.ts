@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError, InfluxDB, Point, flux, setLogger } from '@influxdata/influxdb-client';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native InfluxDB from `scripts/stack up influxdb`: setup, buckets and the scoped tokens.
 const stack = loadStackEnv();

@@ -1,6 +1,6 @@
 import { totpCode } from './keycloak/totp';
 import { assertReachable } from './reachable';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Keycloak: realm `carbonreducer` from provisioning/keycloak/realm, OIDC with password + TOTP
 // through the direct grant of the test-only client `carbonreducer-test` (user-facing clients have no direct grant).

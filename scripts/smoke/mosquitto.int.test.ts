@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { assertReachable } from './reachable';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Mosquitto: users from the generated password file, the ACL, at-least-once delivery.
 const stack = loadStackEnv();

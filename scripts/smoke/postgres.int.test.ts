@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { assertReachable } from './reachable';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native PostgreSQL: the app role with password auth, its database and the provisioned schema.
 const stack = loadStackEnv();

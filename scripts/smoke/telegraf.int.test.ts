@@ -1,6 +1,6 @@
 import { InfluxDB, flux } from '@influxdata/influxdb-client';
 import { assertReachable, eventually } from './reachable';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Telegraf: health endpoint, and its own metrics (inputs.internal) written through
 // outputs.influxdb_v2 with the telegraf token into the `telemetry` bucket. The device contract path

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES, TEMPORAL_NAMESPACE } from '@carbonreducer/common';
 import { assertReachable } from './reachable';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { createSmokeActivities } from './temporal/activities';
 import { installSilentRuntime } from './temporal/silentRuntime';
 import { smokeRoundTrip } from './temporal/workflows';

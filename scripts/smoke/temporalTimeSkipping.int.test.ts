@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { loadStackEnv } from './stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { createSmokeActivities } from './temporal/activities';
 import { installSilentRuntime } from './temporal/silentRuntime';
 import { sleepOneDay } from './temporal/workflows';

@@ -13,7 +13,7 @@ import { createJsonLogger, TASK_QUEUES } from '@carbonreducer/common';
 import type { createActivities } from '../src/activities';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadStackEnv } from '../../scripts/smoke/stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { TemporalHomeNotifier } from '../src/adapters/temporalNotifier';
 import { ensureNamespace } from '../src/testing/namespace';
 import { IT_NAMESPACE } from '../src/testing/workerProcess';

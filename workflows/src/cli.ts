@@ -8,6 +8,7 @@ import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
 import { CarbonReducerClient, type ScheduleName } from './client';
+import { withStackDefaults } from '@carbonreducer/stack-env';
 import { loadConfig, type WorkflowsConfig } from './config';
 import { bootstrapRequests, summariseCycle, type CycleSummary } from './domain/bootstrap';
 import type { RunRequest } from './types';
@@ -146,7 +147,7 @@ async function bootstrap(config: WorkflowsConfig, args: string[]): Promise<void>
   });
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = withStackDefaults(process.env)): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);

@@ -47,7 +47,7 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
     }
     return value;
   };
-  const fromStack = 'see `scripts/stack env`';
+  const fromStack = 'run `bash scripts/stack up` (its settings are found from the checkout) or see `scripts/stack env`';
   const influxPort = env.INFLUXDB_PORT ?? '8086';
   const mqttPort = env.MQTT_PORT ?? '1883';
   const queues = (env.WORKER_QUEUES ?? 'io,compute')
@@ -76,9 +76,9 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
       namespace: env.TEMPORAL_NAMESPACE ?? TEMPORAL_NAMESPACE,
     },
     influx: {
-      url: env.INFLUXDB_URL ?? `http://127.0.0.1:${influxPort}`,
-      token: env.INFLUXDB_APP_TOKEN ?? env.INFLUXDB_TOKEN ?? required('INFLUXDB_APP_TOKEN', fromStack),
-      org: env.INFLUXDB_ORG ?? INFLUX_ORG,
+      url: env.INFLUX_URL ?? `http://127.0.0.1:${influxPort}`,
+      token: required('INFLUX_TOKEN', fromStack),
+      org: env.INFLUX_ORG ?? INFLUX_ORG,
     },
     mqtt: {
       url: env.MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`,

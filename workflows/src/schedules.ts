@@ -7,6 +7,7 @@ import {
   ScheduleOverlapPolicy,
   type ScheduleOptions,
 } from '@temporalio/client';
+import { withStackDefaults } from '@carbonreducer/stack-env';
 import { loadConfig } from './config';
 import { scheduleIds, workflowIds } from './ids';
 import type { ModelTarget } from './types';
@@ -93,7 +94,7 @@ export async function ensureSchedules(
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(withStackDefaults(process.env));
   const logger = createJsonLogger({ level: config.logLevel, fields: { service: 'workflows-schedules' } });
   const connection = await Connection.connect({ address: config.temporal.address });
   try {

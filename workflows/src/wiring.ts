@@ -35,13 +35,8 @@ export async function createActivityDeps(options: {
   const registryRoot = config.modelRegistryDir;
   return {
     ingestor: await createIntensityIngestor({
-      env: {
-        INFLUX_URL: config.influx.url,
-        INFLUX_TOKEN: config.influx.token,
-        INFLUX_ORG: config.influx.org,
-        INTENSITY_REGION: config.region,
-        ...options.env,
-      },
+      // One vocabulary: the ingestor reads the same INFLUX_* settings the worker validated.
+      env: { INTENSITY_REGION: config.region, ...options.env },
       logger: logger.child({ component: 'intensity' }),
     }),
     homes,

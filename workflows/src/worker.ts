@@ -13,6 +13,7 @@ import {
 import { createComputeActivities, createIoActivities, type ActivityDeps } from './activities';
 import { connectMqtt } from './adapters/mqtt';
 import { seedModelRegistry } from './adapters/registrySeed';
+import { withStackDefaults } from '@carbonreducer/stack-env';
 import { loadConfig, type WorkflowsConfig } from './config';
 import { startDeviceEventBridge } from './deviceEventBridge';
 import { ensureSchedules, scheduleDefinitions } from './schedules';
@@ -76,7 +77,7 @@ export async function createWorkers(options: {
 }
 
 /** Runs until SIGINT/SIGTERM; the SDK then drains in-flight tasks before the connections close. */
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function run(env: NodeJS.ProcessEnv = withStackDefaults(process.env)): Promise<void> {
   const config = loadConfig(env);
   const logger = createJsonLogger({
     level: config.logLevel,

@@ -1,5 +1,5 @@
 import { BUCKETS, INFLUX_ORG } from '@carbonreducer/influx';
-import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { FallbackChain } from './chain';
 import { InfluxIntensityQuery, InfluxIntensityWriter } from './influx';
 import { ingestCarbonIntensity } from './ingest';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../scripts/smoke/stackEnv';
+import { repoRoot } from '@carbonreducer/stack-env';
 
 /** A server of the native stack, by the pid `scripts/stack` recorded for it. */
 export interface StackProcess {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { assertReachable, eventually } from '../../../scripts/smoke/reachable';
-import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { loadInfluxConfig, loadMqttConfig, type InfluxConfig, type MqttConfig } from '../config';
 import { createInfluxTelemetryQuery } from '../influx/influxTelemetryQuery';
 import type { TelemetryQuery } from '../influx/telemetryQuery';

@@ -15,10 +15,12 @@ import type { IngestResult } from '../types';
 export async function createIntensityIngestor(options: {
   env: Record<string, string | undefined>;
   logger: Logger;
+  /** Where points go; default the InfluxDB writer the env configures (tests record instead). */
+  writer?: IntensityWriter;
 }): Promise<IntensityIngestor> {
   const config: IntensityConfig = loadIntensityConfig(options.env);
   const chain: FallbackChain = await createChainFromConfig(config, { fetch, logger: options.logger });
-  const writer: IntensityWriter = createInfluxWriterFromConfig(config);
+  const writer: IntensityWriter = options.writer ?? createInfluxWriterFromConfig(config);
   return {
     async ingest({ region, now }): Promise<IngestResult> {
       if (region !== config.region.id) {
@@ -29,6 +31,8 @@ export async function createIntensityIngestor(options: {
         writer,
         nowMs: now.getTime(),
         region: config.region,
+        actualsHours: config.actualsHours,
+        forecastHours: config.forecastHours,
         logger: options.logger,
       });
       const tried = [...new Set([...r.skipped.map((s) => s.source), r.source.actuals, r.source.forecast])];

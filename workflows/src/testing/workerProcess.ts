@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { BUCKETS, INFLUX_ORG } from '@carbonreducer/influx';
 import { Client, Connection } from '@temporalio/client';
 import { InfluxForecastStore } from '../adapters/influx';
-import { loadStackEnv } from '../../../scripts/smoke/stackEnv';
+import { loadStackEnv } from '@carbonreducer/stack-env';
 import { ensureNamespace } from './namespace';
 
 export { waitFor } from './waitFor';
@@ -54,8 +54,8 @@ export function startWorker(options: {
       ...process.env,
       TEMPORAL_ADDRESS: settings.temporalAddress,
       TEMPORAL_NAMESPACE: options.namespace ?? IT_NAMESPACE,
-      INFLUXDB_APP_TOKEN: settings.influx.token,
-      INFLUXDB_URL: settings.influx.url,
+      INFLUX_TOKEN: settings.influx.token,
+      INFLUX_URL: settings.influx.url,
       MQTT_URL: settings.mqtt.url,
       MQTT_SERVICE_PASSWORD: settings.mqtt.password,
       POSTGRES_URL: settings.postgresUrl,

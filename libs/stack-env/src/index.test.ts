@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadStackEnv, parseEnvFile } from './stackEnv';
+import { loadStackEnv, parseEnvFile, withStackDefaults } from './index';
 
 describe('parseEnvFile', () => {
   it('reads KEY=value pairs, skipping comments and blanks and removing quotes', () => {
@@ -43,5 +43,25 @@ describe('loadStackEnv', () => {
     expect(() => loadStackEnv({ stateDir, env: { INFLUXDB_PORT: 'http' } }).port('INFLUXDB_PORT')).toThrow(
       'INFLUXDB_PORT=http is not a TCP port (1-65535)',
     );
+  });
+});
+
+describe('withStackDefaults', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stack-defaults-'));
+  writeFileSync(join(stateDir, 'secrets.env'), 'MQTT_SERVICE_PASSWORD=secret\n');
+  writeFileSync(join(stateDir, 'client.env'), 'INFLUX_URL=http://127.0.0.1:8086\nINFLUX_TOKEN=from-stack\n');
+
+  it('fills what the environment lacks from the stack files, the environment winning', () => {
+    const env = withStackDefaults({ INFLUX_TOKEN: 'explicit', EMPTY: '' }, { stateDir });
+    expect(env.INFLUX_TOKEN).toBe('explicit');
+    expect(env.INFLUX_URL).toBe('http://127.0.0.1:8086');
+    expect(env.MQTT_SERVICE_PASSWORD).toBe('secret');
+    expect(env.INFLUXDB_PORT).toBe('8086');
+    expect('EMPTY' in env).toBe(false);
+  });
+
+  it('is the environment alone where no stack was started', () => {
+    expect(withStackDefaults({ A: '1' }, { stateDir: join(stateDir, 'absent') })).toMatchObject({ A: '1' });
+    expect(withStackDefaults({}, { stateDir: join(stateDir, 'absent') }).INFLUX_TOKEN).toBeUndefined();
   });
 });

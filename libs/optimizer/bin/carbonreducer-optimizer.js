@@ -1,3 +1,0 @@
-#!/usr/bin/env node
-require('tsx/cjs');
-require('../src/cli/main.ts');
