@@ -313,7 +313,7 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
     `  first solve (on/off relaxed) settled by: ${[...firsts].map(([m, k]) => `${m} ${k}`).join(', ')} (lp = LP relaxation integral; rounded = dive within the gap; mip = branch and bound after reduced-cost fixing)`,
   );
   console.log(`  hard-constraint violations (checkPlan): ${runs.reduce((s, r) => s + r.violations, 0)}`);
-  const digest = runs.reduce((h, r) => (Math.imul(h ^ r.digest, 0x01000193) >>> 0), 0x811c9dc5);
+  const digest = runs.reduce((h, r) => Math.imul(h ^ r.digest, 0x01000193) >>> 0, 0x811c9dc5);
   console.log(
     `  sum of objectives ${runs.reduce((s, r) => s + r.objective, 0).toFixed(4)}; plans digest ${digest.toString(16)}`,
   );

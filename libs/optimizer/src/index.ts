@@ -14,7 +14,14 @@ export {
 export { InvalidRequestError, validateRequest } from './core/validate';
 export { resampleProfileW, spreadProfileWh } from './core/profile';
 export { checkPlan, type Violation } from './core/check';
-export { createHighsSolver, DEFAULT_HIGHS_OPTIONS } from './solver/highs';
+export {
+  createHighsSolver,
+  createWasmHighsSolver,
+  DEFAULT_HIGHS_OPTIONS,
+  WASM_HIGHS_VERSION,
+  type HighsBackend,
+} from './solver/highs';
+export { createNativeHighsSolver, DEFAULT_NATIVE_HIGHS_OPTIONS } from './solver/highsNative';
 export {
   createFleetSolver,
   solveFleet,
@@ -24,3 +31,5 @@ export {
   type FleetSolveOptions,
   type FleetSolver,
 } from './solver/fleet';
+export { runCliAndExit as runOptimizerCli, type OptimizerCliDeps } from './cli/main';
+export type { IntensityPointModel } from './eval/modelForecast';

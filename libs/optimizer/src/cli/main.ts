@@ -12,7 +12,7 @@ import {
   type IntensityForecaster,
   type IntensityGrid,
 } from '../eval/evaluate';
-import { modelForecaster } from './modelForecast';
+import { modelForecaster, type IntensityPointModel } from '../eval/modelForecast';
 import { detectCycles, periodMapping, type CycleDemand, type EvDemand } from '../eval/requests';
 
 const FORECASTS = ['perfect', 'operator', 'model', 'naive'] as const;
@@ -187,9 +187,19 @@ async function loadEvs(path: string): Promise<{ evs: EvDemand[]; skipped: number
   return { evs, skipped };
 }
 
+/** What the CLI is given by the package that runs it (the optimizer loads no models itself). */
+export interface OptimizerCliDeps {
+  /**
+   * Loads the trained intensity model for `--forecast model` (`@carbonreducer/models` injects its champion; the
+   * `carbonreducer-optimizer` command is that package's).
+   */
+  loadIntensityModel?: () => Promise<IntensityPointModel>;
+}
+
 async function forecasterFor(
   mode: ForecastMode,
   grid: IntensityGrid,
+  deps: OptimizerCliDeps,
 ): Promise<{
   forecast: IntensityForecaster;
   model?: { version: string; trainingWindow: { from: string; to: string } };
@@ -202,7 +212,20 @@ async function forecasterFor(
     case 'naive':
       return { forecast: naiveForecaster(grid) };
     case 'model': {
-      const m = await modelForecaster(grid);
+      if (!deps.loadIntensityModel) {
+        throw new Error(
+          '--forecast model: no intensity model given to the CLI; run it as `npx carbonreducer-optimizer` (from @carbonreducer/models)',
+        );
+      }
+      let m: ReturnType<typeof modelForecaster>;
+      try {
+        m = modelForecaster(grid, await deps.loadIntensityModel());
+      } catch (err) {
+        throw new Error(
+          '--forecast model: cannot load the champion intensity model from the @carbonreducer/models registry (train and register one with `npx carbonreducer-models`)',
+          { cause: err },
+        );
+      }
       return { forecast: m.forecast, model: { version: m.version, trainingWindow: m.trainingWindow } };
     }
   }
@@ -263,7 +286,7 @@ export function table(result: EvaluationResult, args: EvaluateArgs): string {
   ].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], deps: OptimizerCliDeps = {}): Promise<number> {
   let args: EvaluateArgs | 'help';
   try {
     args = parseArgs(argv);
@@ -293,7 +316,7 @@ export async function run(argv: string[]): Promise<number> {
     args.fromMs === null
       ? periodMapping(first.fromMs, last.toMs)
       : periodMapping(args.fromMs, last.toMs, { leadDays: Math.max(0, 8 - (args.fromMs - first.fromMs) / 86_400_000) });
-  const { forecast, model } = await forecasterFor(args.forecast, grid);
+  const { forecast, model } = await forecasterFor(args.forecast, grid, deps);
   const cycles = await loadCycles(args.households);
   const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
   const solver = await createHighsSolver();
@@ -325,9 +348,12 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-// Runs when started through the bin shim (or directly with tsx), not when imported by tests.
-if (require.main === module || /carbonreducer-optimizer(\.js)?$/.test(require.main?.filename ?? '')) {
-  run(process.argv.slice(2)).then(
+/**
+ * Runs the CLI on `argv` and exits with its code (errors printed with their causes). The `carbonreducer-optimizer`
+ * command (`@carbonreducer/models`' bin) calls this with its model loader.
+ */
+export function runCliAndExit(argv: string[], deps: OptimizerCliDeps = {}): void {
+  run(argv, deps).then(
     (code) => process.exit(code),
     (err: unknown) => {
       console.error('error:', err instanceof Error ? err.message : err);
@@ -340,3 +366,6 @@ if (require.main === module || /carbonreducer-optimizer(\.js)?$/.test(require.ma
     },
   );
 }
+
+// Run directly with tsx (without a model loader), not when imported.
+if (require.main === module) runCliAndExit(process.argv.slice(2));

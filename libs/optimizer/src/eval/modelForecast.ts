@@ -1,52 +1,42 @@
-import { forecaster, naiveForecaster, type IntensityForecaster, type IntensityGrid } from '../eval/evaluate';
+import { forecaster, naiveForecaster, type IntensityForecaster, type IntensityGrid } from './evaluate';
 
 const SLOT_MS = 30 * 60_000;
 const HORIZON_SLOTS = 96; // 48 h
 
-type Models = typeof import('@carbonreducer/models');
-type PointForecaster = Awaited<ReturnType<Models['servedForecaster']>>['forecaster'];
-type HistoryWindow = Parameters<PointForecaster['forecast']>[0][number];
+/**
+ * A trained intensity model as the evaluation needs it: point forecasts from a window of history. The optimizer
+ * does not load models itself (a library does not reach into an application package): the caller injects one, as
+ * `@carbonreducer/models` does for `carbonreducer-optimizer evaluate --forecast model` (its champion, ONNX).
+ */
+export interface IntensityPointModel {
+  /** Version and training window, for the report (requests mapped into the window are in-sample). */
+  version: string;
+  trainingWindow: { from: string; to: string };
+  /** The model's step, ms (the evaluation needs 30-minute steps). */
+  stepMs: number;
+  /** History steps the model reads before the origin. */
+  lookbackSteps: number;
+  /**
+   * Point forecasts for `steps` (1 = the step starting at `window.endMs`), from `window.values` (the last
+   * `lookbackSteps` values before `window.endMs`, NaN where unknown); NaN where the model has none.
+   */
+  forecast(window: { endMs: number; stepMs: number; values: Float64Array }, steps: number[]): Promise<number[]>;
+}
 
 export interface ModelForecast {
   forecast: IntensityForecaster;
-  /** Champion version and training window, for the report (requests mapped into it are in-sample). */
+  /** Model version and training window, for the report (requests mapped into it are in-sample). */
   version: string;
   trainingWindow: { from: string; to: string };
 }
 
 /**
- * `--forecast model`: the champion intensity model of the @carbonreducer/models registry (ONNX, served by
- * onnxruntime-node), fed the actual intensity before the forecast origin (the half-hour `now` lies in). Slots the
- * model leaves empty (NaN) fall back to the seasonal naive value. Loaded lazily so other modes do not start
- * onnxruntime.
- *
- * Point forecasts come from `servedForecaster` directly: `loadChampion(...).forecast` also replays the past week's
- * forecasts at every call to recalibrate its 80 % bands (seconds per call), and the plans here use points only.
+ * `--forecast model`: the injected model fed the actual intensity before the forecast origin (the half-hour `now`
+ * lies in). Slots the model leaves empty (NaN) fall back to the seasonal naive value.
  */
-export async function modelForecaster(grid: IntensityGrid): Promise<ModelForecast> {
-  let models: Models;
-  try {
-    // require, not import(): the bin shim registers tsx for CommonJS only.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    models = require('@carbonreducer/models') as Models;
-  } catch (err) {
-    throw new Error('--forecast model: cannot load @carbonreducer/models', { cause: err });
-  }
-  let model: PointForecaster;
-  let meta: Awaited<ReturnType<InstanceType<Models['ModelRegistry']>['loadChampion']>>['meta'];
-  try {
-    const stored = await new models.ModelRegistry().loadChampion('intensity');
-    const served = await models.servedForecaster(stored);
-    if (served.stepMs !== SLOT_MS) {
-      throw new Error(`the champion forecasts ${served.stepMs / 60_000}-minute slots; the evaluation needs 30`);
-    }
-    model = served.forecaster;
-    meta = stored.meta;
-  } catch (err) {
-    throw new Error(
-      '--forecast model: cannot load the champion intensity model from the @carbonreducer/models registry (train and register one with `npx carbonreducer-models`)',
-      { cause: err },
-    );
+export function modelForecaster(grid: IntensityGrid, model: IntensityPointModel): ModelForecast {
+  if (model.stepMs !== SLOT_MS) {
+    throw new Error(`the model forecasts ${model.stepMs / 60_000}-minute slots; the evaluation needs 30`);
   }
   const lookback = model.lookbackSteps;
   const steps = Array.from({ length: HORIZON_SLOTS }, (_, k) => k + 1);
@@ -62,8 +52,7 @@ export async function modelForecaster(grid: IntensityGrid): Promise<ModelForecas
         const i = end - lookback + k;
         if (i >= 0) values[k] = grid.actual[i] as number;
       }
-      const window: HistoryWindow = { endMs: originMs, stepMs: SLOT_MS, values };
-      r = Promise.resolve(model.forecast([window], [steps])).then((out) => (out[0] ?? []).map((f) => f.point));
+      r = model.forecast({ endMs: originMs, stepMs: SLOT_MS, values }, steps);
       runs.set(originMs, r);
     }
     return r;
@@ -79,5 +68,5 @@ export async function modelForecaster(grid: IntensityGrid): Promise<ModelForecas
       return p !== undefined && Number.isFinite(p) ? p : (fallback[k] as number);
     });
   });
-  return { forecast, version: meta.version, trainingWindow: meta.trainingWindow };
+  return { forecast, version: model.version, trainingWindow: model.trainingWindow };
 }
