@@ -256,7 +256,7 @@ TEST(Device, RunsACommandAtItsPlannedTimeWithoutTheBrokerAndAcksOnceOnReconnect)
   const auto acks = b.hal.on("acks");
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].payload,
-            "{\"v\":1,\"idempotencyKey\":\"home-1/r1/start\",\"ok\":true,\"at\":\"2026-11-27T12:02:40.000Z\"}");
+            "{\"idempotencyKey\":\"home-1/r1/start\",\"ok\":true,\"at\":\"2026-11-27T12:02:40.000Z\"}");
   // The retained command comes again on every subscribe: neither a second switch nor a second ack.
   deliver(d, command("home-1/r1/start", "start", planned));
   pump(d, b.hal);
@@ -317,30 +317,36 @@ TEST(Device, RefusesBadCommandsWithAnAckSayingWhyAndNeverSwitches) {
   const int64_t now = kT0 + 100000;
   std::string big = command("home-1/big/start", "start", now);
   big.insert(big.size() - 1, ",\"pad\":\"" + std::string(2000, 'x') + "\"");
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"{\"v\":1,\"idempotencyKey\":\"k1\",", "bad_json: not valid JSON"},
-      {big, "payload_too_large: "},
-      {std::string(command("k3", "start", now)).replace(5, 1, "2"), "bad_version: v must be 1"},
-      {command("k4", "start", now, 1, "kettle"), "wrong_device: for home-1/kettle, this is home-1/dishwasher"},
-      {command("k5", "explode", now), "bad_action: action must be start or stop"},
-      {std::string(command("k6", "start", now)).replace(command("k6", "start", now).find("2026"), 4, "20x6"),
-       "bad_time: plannedAt must be an ISO-8601 UTC time"},
-      {command("k7", "start", now - 16 * 60000), "expired: plannedAt is 960 s ago (limit 900 s)"},
-      {"[1,2]", "bad_json: not a JSON object"},
+  struct Case {
+    std::string payload, reason, error;
   };
-  for (const auto& c : cases) deliver(d, c.first);
+  const std::vector<Case> cases = {
+      {"{\"v\":1,\"idempotencyKey\":\"k1\",", "bad_json", "command: payload is not JSON"},
+      {big, "payload_too_large", "command: over 1024 bytes"},
+      {std::string(command("k3", "start", now)).replace(5, 1, "2"), "bad_version", "command: v must be 1"},
+      {command("k4", "start", now, 1, "kettle"), "wrong_device", "command: for device kettle, not dishwasher"},
+      {command("k5", "explode", now), "bad_value", "command: action \\\"explode\\\" is not start or stop"},
+      {std::string(command("k6", "start", now)).replace(command("k6", "start", now).find("2026"), 4, "20x6"),
+       "bad_value", "command: plannedAt must be an ISO-8601 time"},
+      {command("k7", "start", now - 16 * 60000), "bad_value", "command: plannedAt is 960 s past"},
+      {"[1,2]", "bad_json", "command: payload must be a JSON object"},
+  };
+  for (const auto& c : cases) deliver(d, c.payload);
   pump(d, b.hal);
   const auto acks = b.hal.on("acks");
   ASSERT_EQ(acks.size(), cases.size());
   for (size_t i = 0; i < cases.size(); i++) {
-    SCOPED_TRACE(cases[i].first.substr(0, 80));
+    SCOPED_TRACE(cases[i].payload.substr(0, 80));
     EXPECT_NE(acks[i].payload.find("\"ok\":false"), std::string::npos) << acks[i].payload;
-    EXPECT_NE(acks[i].payload.find("\"error\":\"" + cases[i].second), std::string::npos) << acks[i].payload;
+    EXPECT_NE(acks[i].payload.find("\"reason\":\"" + cases[i].reason + "\""), std::string::npos) << acks[i].payload;
+    EXPECT_NE(acks[i].payload.find("\"error\":\"" + cases[i].error), std::string::npos) << acks[i].payload;
   }
-  EXPECT_EQ(acks[0].payload.find("{\"v\":1,\"idempotencyKey\":null,"), 0u);
+  EXPECT_EQ(acks[0].payload.find("{\"idempotencyKey\":null,"), 0u);
+  EXPECT_EQ(acks[2].payload.find("{\"idempotencyKey\":\"k3\","), 0u);
+  EXPECT_EQ(d.state().refusedCommands[static_cast<size_t>(CommandReject::bad_value)], 3u);
   EXPECT_EQ(b.hal.relayCalls, 1);  // only the boot restore
   // The same malformed payload again (retained): refused once, not per delivery.
-  deliver(d, cases[0].first);
+  deliver(d, cases[0].payload);
   pump(d, b.hal);
   EXPECT_EQ(b.hal.on("acks").size(), cases.size());
   // Another device's topic is not ours to read.
@@ -397,7 +403,7 @@ TEST(Device, ButtonIsAManualStartEvent) {
   pump(d, b.hal);
   const auto events = b.hal.on("events");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].payload, "{\"v\":1,\"type\":\"manual_start\",\"at\":\"2026-11-27T12:01:40.000Z\"}");
+  EXPECT_EQ(events[0].payload, "{\"type\":\"manual_start\",\"at\":\"2026-11-27T12:01:40.000Z\"}");
   EXPECT_EQ(events[0].topic, "carbonreducer/home-1/events/dishwasher");
 }
 
@@ -421,6 +427,8 @@ TEST(Device, EvictionIsAnnouncedInAHealthReading) {
     announced = announced || p.payload.find("\"evictedReadings\":64") != std::string::npos;
   }
   EXPECT_TRUE(announced);
+  ASSERT_EQ(b.hal.on("events").size(), 1u);
+  EXPECT_EQ(b.hal.on("events")[0].payload.find("{\"type\":\"readings_evicted\",\"count\":64,\"at\":"), 0u);
   // Every reading is accounted for: published, or announced as evicted.
   EXPECT_EQ(publishedTimestamps(b.hal).size() + d.state().evictedReadings, cap + 10);
 }

@@ -87,17 +87,21 @@ PendingCommand* Device::findPending(uint64_t hash) {
   return nullptr;
 }
 
-void Device::complete(PendingCommand& p, bool ok, Refusal refusal, const char* detail, bool hasAt, int64_t atMs) {
+void Device::complete(PendingCommand& p, bool ok, CommandReject reason, const char* message, bool hasAt,
+                      int64_t atMs) {
   p.state = PendingCommand::AckDue;
   p.ok = ok;
-  p.refusal = static_cast<uint8_t>(refusal);
+  p.refusal = static_cast<uint8_t>(reason);
   p.hasAt = hasAt;
   p.atMs = atMs;
   Writer w(p.detail, sizeof p.detail);
-  if (!ok) w.raw(refusalName(refusal)).raw(": ").raw(detail);
-  if (!ok) state_.refusedCommands[static_cast<size_t>(refusal)]++;
+  if (!ok) {
+    w.raw(message);
+    state_.refusedCommands[static_cast<size_t>(reason)]++;
+  }
   Writer l(logBuf_, sizeof logBuf_);
-  l.raw("key=").raw(p.hasKey ? p.key : "null").raw(ok ? " ok" : " refused=").raw(ok ? "" : p.detail);
+  l.raw("key=").raw(p.hasKey ? p.key : "null");
+  if (!ok) l.raw(" reason=").raw(rejectName(reason)).raw(" error=").raw(p.detail);
   hal_.log(ok ? "command_executed" : "command_refused", logBuf_);
 }
 
@@ -108,7 +112,7 @@ void Device::onMessage(const char* topic, size_t topicLen, const char* payload, 
   }
   static ParsedCommand cmd;
   parseCommand(payload, len, config_.homeId, config_.deviceId, &cmd);
-  // A command without a usable key is remembered by its payload, so a retained one is refused once, not per connect.
+  // A command without a readable key is remembered by its payload, so a retained one is refused once, not per connect.
   const uint64_t hash = cmd.hasKey ? fnv1a64(cmd.key, std::strlen(cmd.key)) : fnv1a64(payload, len);
   int64_t wall = 0;
   const bool synced = clock(&wall);
@@ -120,7 +124,7 @@ void Device::onMessage(const char* topic, size_t topicLen, const char* payload, 
     return;
   }
   if (PendingCommand* p = findPending(hash)) {
-    if (p->state == PendingCommand::Scheduled && cmd.refusal == Refusal::none && cmd.planVersion > p->planVersion) {
+    if (p->state == PendingCommand::Scheduled && !cmd.error.failed && cmd.planVersion > p->planVersion) {
       p->plannedAtMs = cmd.plannedAtMs;
       p->planVersion = cmd.planVersion;
       p->action = static_cast<uint8_t>(cmd.action);
@@ -132,33 +136,34 @@ void Device::onMessage(const char* topic, size_t topicLen, const char* payload, 
     }
     return;
   }
+  // Device-side refusals use the contract's codes: a start hours late (after a long outage) is a bad plannedAt.
+  if (!cmd.error.failed && synced && wall - cmd.plannedAtMs > static_cast<int64_t>(config_.maxLateMs)) {
+    cmd.error.failed = true;
+    cmd.error.reason = CommandReject::bad_value;
+    Writer f(cmd.error.field, sizeof cmd.error.field);
+    f.raw("plannedAt");
+    Writer w(cmd.error.message, sizeof cmd.error.message);
+    w.raw("command: plannedAt is ").integer((wall - cmd.plannedAtMs) / 1000).raw(" s past (the device runs commands");
+    w.raw(" at most ").integer(config_.maxLateMs / 1000).raw(" s late)");
+  }
   PendingCommand* slot = nullptr;
   for (PendingCommand& p : state_.pending)
     if (p.state == PendingCommand::Free) {
       slot = &p;
       break;
     }
-  if (cmd.refusal == Refusal::none && synced && wall - cmd.plannedAtMs > static_cast<int64_t>(config_.maxLateMs)) {
-    cmd.refusal = Refusal::expired;
-    Writer w(cmd.detail, sizeof cmd.detail);
-    w.raw("plannedAt is ").integer((wall - cmd.plannedAtMs) / 1000).raw(" s ago (limit ").integer(
-        config_.maxLateMs / 1000);
-    w.raw(" s)");
-  }
   if (slot == nullptr) {
-    // No room to remember it: refuse at once, best effort (not persisted).
-    char error[160];
-    Writer e(error, sizeof e);
-    e.raw(refusalName(cmd.refusal == Refusal::none ? Refusal::schedule_full : cmd.refusal)).raw(": ").raw(
-        cmd.refusal == Refusal::none ? "no free command slot" : cmd.detail);
+    // No room to remember it: refuse at once, best effort (not persisted, so not exactly once).
+    const CommandReject reason = cmd.error.failed ? cmd.error.reason : CommandReject::bad_value;
+    const char* why = cmd.error.failed ? cmd.error.message : "device: no free command slot (8 held)";
     Writer w(payload_, sizeof payload_);
-    encodeAck(cmd.hasKey ? cmd.key : nullptr, false, synced, wall, error, w);
+    encodeAck(cmd.hasKey ? cmd.key : nullptr, false, synced, wall, &reason, why, w);
     Writer t(topic_, sizeof topic_);
     deviceTopic(t, TopicType::Ack, config_.homeId, config_.deviceId);
     int id = 0;
     if (hal_.publish(topic_, w.c_str(), w.size(), false, &id)) counters_.acksPublished++;
-    state_.refusedCommands[static_cast<size_t>(Refusal::schedule_full)]++;
-    hal_.log("command_refused", error);
+    state_.refusedCommands[static_cast<size_t>(reason)]++;
+    hal_.log("command_refused", why);
     return;
   }
   std::memset(slot, 0, sizeof *slot);
@@ -167,8 +172,8 @@ void Device::onMessage(const char* topic, size_t topicLen, const char* payload, 
   slot->action = static_cast<uint8_t>(cmd.action);
   slot->plannedAtMs = cmd.plannedAtMs;
   slot->planVersion = cmd.planVersion;
-  if (cmd.refusal != Refusal::none) {
-    complete(*slot, false, cmd.refusal, cmd.detail, synced, wall);
+  if (cmd.error.failed) {
+    complete(*slot, false, cmd.error.reason, cmd.error.message, synced, wall);
     remember(hash);
   } else {
     slot->state = PendingCommand::Scheduled;
@@ -205,12 +210,11 @@ void Device::runSchedule(int64_t wall) {
     if (wall - due->plannedAtMs > static_cast<int64_t>(config_.maxLateMs)) {
       char detail[96];
       Writer w(detail, sizeof detail);
-      w.raw("plannedAt is ").integer((wall - due->plannedAtMs) / 1000).raw(" s ago (limit ").integer(
-          config_.maxLateMs / 1000);
-      w.raw(" s)");
-      complete(*due, false, Refusal::expired, detail, true, wall);
+      w.raw("command: plannedAt is ").integer((wall - due->plannedAtMs) / 1000).raw(" s past (the device runs ");
+      w.raw("commands at most ").integer(config_.maxLateMs / 1000).raw(" s late)");
+      complete(*due, false, CommandReject::bad_value, detail, true, wall);
     } else if (switchRelay(due->action == static_cast<uint8_t>(Action::start), due->key)) {
-      complete(*due, true, Refusal::none, "", true, wall);
+      complete(*due, true, CommandReject::bad_value, "", true, wall);
     } else {
       return;  // the minimum switch interval holds it back; try again on the next loop
     }
@@ -219,24 +223,35 @@ void Device::runSchedule(int64_t wall) {
   }
 }
 
-void Device::buttonPressed() {
-  if (!switchRelay(true, "button")) {
-    hal_.log("button_ignored", "minimum switch interval");
-    return;
-  }
+void Device::queueEvent(EventType type, int64_t count) {
   int64_t wall = 0;
   const bool synced = clock(&wall);
   for (PendingEvent& e : state_.events) {
     if (e.used) continue;
     e.used = 1;
+    e.type = static_cast<uint8_t>(type);
+    e.count = count;
     e.hasAt = synced;
     e.atMs = wall;
-    save();
-    hal_.log("manual_start", "");
     return;
   }
+  // The outbox is full of unsent events: fold evictions into the last one, drop a second manual start.
+  for (PendingEvent& e : state_.events)
+    if (e.type == static_cast<uint8_t>(EventType::readings_evicted) && type == EventType::readings_evicted) {
+      e.count += count;
+      return;
+    }
+  hal_.log("event_not_queued", "event outbox full");
+}
+
+void Device::buttonPressed() {
+  if (!switchRelay(true, "button")) {
+    hal_.log("button_ignored", "minimum switch interval");
+    return;
+  }
+  queueEvent(EventType::manual_start, 0);
   save();
-  hal_.log("manual_start_not_queued", "event outbox full");
+  hal_.log("manual_start", "");
 }
 
 void Device::addReading(Kind kind, Reading r) {
@@ -268,6 +283,7 @@ void Device::addReading(Kind kind, Reading r) {
     l.raw("evicted=").integer(static_cast<int64_t>(lost)).raw(" total=").integer(
         static_cast<int64_t>(state_.evictedReadings));
     hal_.log("ring_evicted", logBuf_);
+    queueEvent(EventType::readings_evicted, static_cast<int64_t>(lost));
     appendHealth();
     save();
   }
@@ -338,7 +354,8 @@ void Device::publishAcks() {
     PendingCommand& p = state_.pending[i];
     if (p.state != PendingCommand::AckDue || ackMsgId_[i] >= 0) continue;
     Writer w(payload_, sizeof payload_);
-    encodeAck(p.hasKey ? p.key : nullptr, p.ok, p.hasAt, p.atMs, p.ok ? nullptr : p.detail, w);
+    const CommandReject reason = static_cast<CommandReject>(p.refusal);
+    encodeAck(p.hasKey ? p.key : nullptr, p.ok, p.hasAt, p.atMs, p.ok ? nullptr : &reason, p.ok ? nullptr : p.detail, w);
     int id = 0;
     if (hal_.publish(topic_, w.c_str(), w.size(), false, &id)) ackMsgId_[i] = id;
   }
@@ -351,7 +368,7 @@ void Device::publishEvents() {
     PendingEvent& e = state_.events[i];
     if (!e.used || eventMsgId_[i] >= 0) continue;
     Writer w(payload_, sizeof payload_);
-    encodeManualStart(e.hasAt, e.atMs, w);
+    encodeEvent(static_cast<EventType>(e.type), e.count, e.hasAt, e.atMs, w);
     int id = 0;
     if (hal_.publish(topic_, w.c_str(), w.size(), false, &id)) eventMsgId_[i] = id;
   }

@@ -1,62 +1,102 @@
 // Commands to the device (service → device on carbonreducer/{home}/commands/{device}, retained, QoS 1), the acks
-// and events the device sends back, and the state that makes them exactly-once across restarts. Payloads as in
-// workflows/src/topics.ts today (the contract is moving to libs/telemetry):
-//   command {"v":1,"idempotencyKey","homeId","deviceId","appliance","requestId","action":"start"|"stop",
-//            "plannedAt":ISO,"planVersion"}
-//   ack     {"v":1,"idempotencyKey","ok","at"?,"error"?}      event {"v":1,"type":"manual_start","at"?}
+// and events the device sends back, notifications for displays, and the state that makes commands exactly-once
+// across restarts. The contract is libs/telemetry/src/device.ts (CONTRACT.md); its golden cases
+// (libs/telemetry/fixtures/device-messages.json) run through these parsers in test/device_messages_test.cpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "cr/contract.h"
 #include "cr/text.h"
 
 namespace cr {
 
-constexpr size_t kMaxCommandBytes = 1024;
-constexpr size_t kMaxKeyLen = 160;
+using contract::CommandReject;
+
+constexpr size_t kMaxCommandBytes = contract::kMaxCommandBytes;
+constexpr size_t kMaxKeyLen = contract::kMaxKeyLength;
 constexpr uint32_t kMaxPending = 8;
 constexpr uint32_t kExecutedLog = 32;
 constexpr uint32_t kMaxEvents = 4;
+constexpr size_t kRejectCount = static_cast<size_t>(CommandReject::count);
 
-/** Why a command was refused: the ack's `error` starts with this code. */
-enum class Refusal : uint8_t {
-  none,
-  payload_too_large,
-  bad_json,
-  bad_version,
-  missing_field,
-  bad_type,
-  bad_action,
-  bad_time,
-  wrong_device,
-  expired,
-  schedule_full,
-  count
-};
-const char* refusalName(Refusal r);
+inline const char* rejectName(CommandReject r) { return contract::kCommandRejects[static_cast<size_t>(r)]; }
 
 enum class Action : uint8_t { start, stop };
 
+/** A parse that failed: the reason code, the field it names (empty when none) and words for a person. */
+struct ParseError {
+  bool failed = false;
+  CommandReject reason = CommandReject::bad_json;
+  char field[24] = {};
+  char message[160] = {};
+};
+
 struct ParsedCommand {
+  /** The idempotency key, when it could be read (the refusing ack names it). */
   bool hasKey = false;
   char key[kMaxKeyLen + 1] = {};
+  char homeId[contract::kMaxIdLength + 1] = {};
+  char deviceId[contract::kMaxIdLength + 1] = {};
+  char appliance[kMaxKeyLen + 1] = {};
+  char requestId[kMaxKeyLen + 1] = {};
   Action action = Action::start;
+  /** plannedAt as sent, and as UTC ms. */
+  char plannedAt[40] = {};
   int64_t plannedAtMs = 0;
   int64_t planVersion = 0;
-  Refusal refusal = Refusal::none;
-  char detail[128] = {};
+  ParseError error;
 };
 
 /**
- * Parses and checks a command for device `homeId`/`deviceId`. The idempotency key is read first, so a refused command
- * can still be acknowledged under its key. Pure: never allocates, never switches anything.
+ * Parses a command that arrived on the commands topic of `homeId`/`deviceId`, with the checks of the TypeScript
+ * parseCommand in the same order (size, JSON object, v, each field, addressee). Pure: no allocation, no switching.
  */
 void parseCommand(const char* payload, size_t n, const char* homeId, const char* deviceId, ParsedCommand* out);
 
-/** `{"v":1,"idempotencyKey":…,"ok":…,"at":…,"error":…}`; key null when the command had none; no `at` without a clock. */
-bool encodeAck(const char* key, bool ok, bool hasAt, int64_t atMs, const char* error, Writer& w);
-/** `{"v":1,"type":"manual_start","at":…}`. */
-bool encodeManualStart(bool hasAt, int64_t atMs, Writer& w);
+struct ParsedAck {
+  bool hasKey = false;
+  char key[kMaxKeyLen + 1] = {};
+  bool ok = false;
+  char at[40] = {};
+  bool hasReason = false;
+  CommandReject reason = CommandReject::bad_json;
+  char errorText[256] = {};
+  bool hasError = false;
+  ParseError error;
+};
+void parseAck(const char* payload, size_t n, ParsedAck* out);
+
+enum class EventType : uint8_t { manual_start, readings_evicted };
+struct ParsedEvent {
+  EventType type = EventType::manual_start;
+  int64_t count = 0;
+  char at[40] = {};
+  ParseError error;
+};
+void parseEvent(const char* payload, size_t n, ParsedEvent* out);
+
+struct ParsedNotification {
+  char id[kMaxKeyLen + 1] = {};
+  uint8_t kind = 0;  // index into contract::kNotificationKinds
+  char title[256] = {};
+  char body[512] = {};
+  char at[40] = {}, from[40] = {}, to[40] = {};
+  ParseError error;
+};
+void parseNotification(const char* payload, size_t n, ParsedNotification* out);
+
+/** An ISO-8601 time as the contract accepts it (with Z or an offset, read as JavaScript's Date.parse does). */
+bool parseContractTime(const char* s, size_t n, int64_t* ms);
+
+/**
+ * `{"idempotencyKey":…,"ok":…,"at":…,"reason":…,"error":…}` as the TS encodeAck writes it: key null when the
+ * command had none; no `at` without a synced clock; reason and error only on refusal.
+ */
+bool encodeAck(const char* key, bool ok, bool hasAt, int64_t atMs, const CommandReject* reason, const char* error,
+               Writer& w);
+/** `{"type":"manual_start","at":…}` / `{"type":"readings_evicted","count":…,"at":…}`. */
+bool encodeEvent(EventType type, int64_t count, bool hasAt, int64_t atMs, Writer& w);
 
 /** A command the device holds: scheduled for its planned time, or done and waiting for its ack's PUBACK. */
 struct PendingCommand {
@@ -72,14 +112,16 @@ struct PendingCommand {
   int64_t planVersion;
   int64_t atMs;
   char key[kMaxKeyLen + 1];
-  char detail[96];
+  char detail[160];
 };
 
 struct PendingEvent {
   uint8_t used;
   uint8_t hasAt;
-  uint8_t pad[6];
+  uint8_t type;
+  uint8_t pad[5];
   int64_t atMs;
+  int64_t count;
 };
 
 /** Everything that must survive a restart, stored as one blob (StateStore). */
@@ -90,7 +132,8 @@ struct PersistentState {
   double energyWh;
   uint64_t evictedReadings;
   uint64_t rejectedReadings;
-  uint64_t refusedCommands[static_cast<size_t>(Refusal::count)];
+  /** Refused commands by reason (what an operator reads in the device's health log). */
+  uint64_t refusedCommands[kRejectCount];
   /** Hashes (FNV-1a 64) of the last kExecutedLog idempotency keys executed or refused. */
   uint64_t executed[kExecutedLog];
   uint32_t executedNext;

@@ -80,5 +80,15 @@ constexpr const char* kDeviceStates[] = {"online", "offline"};
 
 constexpr const char* kQuantityPrefixes[] = {"power", "energy", "current", "voltage", "temperature", "intensity"};
 
+// Commands, acks, events, notifications (libs/telemetry/src/device.ts).
+constexpr int kCommandVersion = 1;
+constexpr uint32_t kMaxCommandBytes = 1024;
+constexpr uint32_t kMaxKeyLength = 128;
+enum class CommandReject : uint8_t { payload_too_large, bad_json, bad_version, missing_field, bad_type, bad_value, wrong_device, count };
+constexpr const char* kCommandRejects[] = {"payload_too_large", "bad_json", "bad_version", "missing_field", "bad_type", "bad_value", "wrong_device"};
+constexpr const char* kCommandActions[] = {"start", "stop"};
+constexpr const char* kDeviceEventTypes[] = {"manual_start", "readings_evicted"};
+constexpr const char* kNotificationKinds[] = {"high_carbon_hours", "plan_changed", "run_started", "info"};
+
 }  // namespace contract
 }  // namespace cr

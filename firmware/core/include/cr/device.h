@@ -76,7 +76,8 @@ class Device {
   void runSchedule(int64_t wall);
   void appendHealth();
   bool switchRelay(bool on, const char* why);
-  void complete(PendingCommand& p, bool ok, Refusal refusal, const char* detail, bool hasAt, int64_t atMs);
+  void complete(PendingCommand& p, bool ok, CommandReject reason, const char* message, bool hasAt, int64_t atMs);
+  void queueEvent(EventType type, int64_t count);
   void remember(uint64_t hash);
   bool seen(uint64_t hash) const;
   PendingCommand* findPending(uint64_t hash);
