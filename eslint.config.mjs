@@ -1,6 +1,50 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+
+/** Nearest folder at or above `dir` that holds a package.json: the workspace package a file belongs to. */
+function packageRoot(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(resolve(d, 'package.json'))) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Packages reach each other through their names (and package.json), never by a relative path out of their folder. */
+const local = {
+  rules: {
+    'no-cross-package-relative-import': {
+      meta: {
+        type: 'problem',
+        messages: { leaves: "'{{source}}' leaves package {{from}}: import it by its package name" },
+      },
+      create(context) {
+        const check = (node) => {
+          const source = node.source && node.source.value;
+          if (typeof source !== 'string' || !source.startsWith('.')) return;
+          const fileDir = dirname(context.filename);
+          const from = packageRoot(fileDir);
+          const target = resolve(fileDir, source);
+          if (from && !(target + sep).startsWith(from + sep)) {
+            context.report({
+              node: node.source,
+              messageId: 'leaves',
+              data: { source, from: from.split(sep).slice(-2).join('/') },
+            });
+          }
+        };
+        return {
+          ImportDeclaration: check,
+          ExportNamedDeclaration: check,
+          ExportAllDeclaration: check,
+          ImportExpression: check,
+        };
+      },
+    },
+  },
+};
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const ioPackages = ['@influxdata/*', 'mqtt', 'pg', 'onnxruntime-node', '@temporalio/*', 'axios', 'node-fetch'];
@@ -15,7 +59,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { local },
     rules: {
+      'local/no-cross-package-relative-import': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

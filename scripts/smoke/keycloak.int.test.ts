@@ -1,5 +1,5 @@
 import { totpCode } from './keycloak/totp';
-import { assertReachable } from './reachable';
+import { assertReachable } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Keycloak: realm `carbonreducer` from provisioning/keycloak/realm, OIDC with password + TOTP

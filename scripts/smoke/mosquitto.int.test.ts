@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { assertReachable } from './reachable';
+import { assertReachable } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Mosquitto: users from the generated password file, the ACL, at-least-once delivery.

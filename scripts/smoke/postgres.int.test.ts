@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { assertReachable } from './reachable';
+import { assertReachable } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native PostgreSQL: the app role with password auth, its database and the provisioned schema.

@@ -1,5 +1,5 @@
 import { InfluxDB, flux } from '@influxdata/influxdb-client';
-import { assertReachable, eventually } from './reachable';
+import { assertReachable, eventually } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 
 // Smoke test of the native Telegraf: health endpoint, and its own metrics (inputs.internal) written through

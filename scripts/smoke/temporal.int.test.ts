@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES, TEMPORAL_NAMESPACE } from '@carbonreducer/common';
-import { assertReachable } from './reachable';
+import { assertReachable } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 import { createSmokeActivities } from './temporal/activities';
 import { installSilentRuntime } from './temporal/silentRuntime';

@@ -100,3 +100,4 @@ export function withStackDefaults(
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
   return merged;
 }
+export * from './reachable';

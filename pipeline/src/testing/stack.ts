@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { assertReachable, eventually } from '../../../scripts/smoke/reachable';
+import { assertReachable, eventually } from '@carbonreducer/stack-env';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 import { loadInfluxConfig, loadMqttConfig, type InfluxConfig, type MqttConfig } from '../config';
 import { createInfluxTelemetryQuery } from '../influx/influxTelemetryQuery';
