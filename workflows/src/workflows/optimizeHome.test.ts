@@ -284,6 +284,22 @@ describe('optimizeHomeWorkflow', () => {
   });
 });
 
+describe('optimizeHomeWorkflow with a real appliance profile', () => {
+  it('hands the real profile of a request to the planner unchanged', async () => {
+    const { activities, calls } = fakeActivities();
+    await testService().lockTimeSkipping({}); // nothing here needs time to pass
+    await withWorkers(env(), activities, async () => {
+      const handle = await startHome('home-profile');
+      const now = await env().currentTimeMs();
+      const profileW = Array.from({ length: 120 }, (_, m) => (m < 20 || m >= 100 ? 2000 : 100));
+      await handle.executeUpdate(requestRunUpdate, { args: [{ ...dishwasher(now), profileW }] });
+      expect(calls.plans.map((p) => p.requests.map((r) => r.profileW))).toEqual([[profileW]]);
+      const view = await handle.query(currentPlanQuery);
+      expect(view.requests[0]?.request.profileW).toEqual(profileW);
+    });
+  });
+});
+
 describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
   // One rejection per workflow: after a rejected update the Java test server loses track of later updates.
   it.each([
