@@ -2,9 +2,13 @@ package telemetry
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/influxdata/telegraf"
+	"github.com/influxdata/telegraf/config"
+	"github.com/influxdata/telegraf/metric"
 	"github.com/influxdata/telegraf/plugins/processors"
 )
 
@@ -17,12 +21,23 @@ import (
 // reached InfluxDB. Accepted readings carry the device time, so a redelivered message overwrites its own points.
 
 const sampleConfig = `
-  ## Validates raw telemetry messages against the CarbonReducer contract (no options).
-  namepass = ["telemetry_raw"]
+  ## Validates raw telemetry messages against the CarbonReducer contract; also judges whether ingestion flows
+  ## (internal_write of the InfluxDB output and the broker's $SYS heartbeat) and says so in an ingest_flow point.
+  namepass = ["telemetry_raw", "internal_write"]
+  ## How often an ingest_flow point is emitted (0s: never), and after how long without an MQTT message (not even
+  ## the broker's 10-s heartbeat) or without a write while points wait, ingest_flow.healthy turns false.
+  # flow_interval = "1s"
+  # stall_after = "30s"
 `
 
 type Telemetry struct {
-	Log telegraf.Logger `toml:"-"`
+	FlowInterval config.Duration `toml:"flow_interval"`
+	StallAfter   config.Duration `toml:"stall_after"`
+	Log          telegraf.Logger `toml:"-"`
+
+	flow     *flowTracker
+	stopFlow chan struct{}
+	flowDone sync.WaitGroup
 
 	validator Validator
 	// rejectSeq numbers rejects; its last three digits are the sub-microsecond part of a reject's time, so two
@@ -34,11 +49,65 @@ func (*Telemetry) SampleConfig() string { return sampleConfig }
 
 func (*Telemetry) Init() error { return nil }
 
-func (*Telemetry) Start(telegraf.Accumulator) error { return nil }
+func (p *Telemetry) Start(acc telegraf.Accumulator) error {
+	stallAfter := time.Duration(p.StallAfter)
+	if stallAfter <= 0 {
+		stallAfter = 30 * time.Second
+	}
+	p.flow = newFlowTracker(time.Now(), stallAfter)
+	interval := time.Duration(p.FlowInterval)
+	if interval == 0 {
+		interval = time.Second
+	}
+	if interval < 0 {
+		return nil
+	}
+	p.stopFlow = make(chan struct{})
+	p.flowDone.Add(1)
+	go func() {
+		defer p.flowDone.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stopFlow:
+				return
+			case now := <-t.C:
+				acc.AddMetric(metric.New(flowMeasurement, nil, p.flow.state(now).fields(), now))
+			}
+		}
+	}()
+	return nil
+}
 
-func (*Telemetry) Stop() {}
+func (p *Telemetry) Stop() {
+	if p.stopFlow != nil {
+		close(p.stopFlow)
+		p.flowDone.Wait()
+		p.stopFlow = nil
+	}
+}
+
+// observeOutput takes the InfluxDB output's counters from Telegraf's own internal_write metric, which goes on as is.
+func (p *Telemetry) observeOutput(m telegraf.Metric) {
+	if out, _ := m.GetTag("output"); out != "influxdb_v2" || p.flow == nil {
+		return
+	}
+	written, _ := m.GetField("metrics_written")
+	buffered, _ := m.GetField("buffer_size")
+	w, okW := written.(int64)
+	b, okB := buffered.(int64)
+	if okW && okB {
+		p.flow.output(time.Now(), w, b)
+	}
+}
 
 func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
+	if raw.Name() == "internal_write" {
+		p.observeOutput(raw)
+		acc.AddMetric(raw)
+		return nil
+	}
 	text := ""
 	if v, ok := raw.GetField("value"); ok {
 		if s, ok := v.(string); ok {
@@ -51,6 +120,17 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 	ingest, ok := raw.GetTag("ingest")
 	if !ok {
 		ingest = "unknown"
+	}
+	if ingest == "mqtt" && p.flow != nil {
+		p.flow.mqttMessage(time.Now())
+	}
+	if strings.HasPrefix(topic, "$SYS/") && ingest == "mqtt" {
+		// The broker's heartbeat and counters, not device telemetry: noted for ingest_flow, acknowledged, not stored.
+		if p.flow != nil {
+			p.flow.sys(topic, text)
+		}
+		raw.Accept()
+		return nil
 	}
 	receivedNs := raw.Time().UnixNano()
 	receivedMs := floorDiv(receivedNs, int64(time.Millisecond))

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { LOCAL_BROKER_CONF, LOCAL_BROKER_MAX_INFLIGHT, localBrokerConfig } from '../testing/localBroker';
+import { LOCAL_BROKER_MAX_INFLIGHT } from '../testing/localBroker';
+import { HOME_BROKER_CONF, homeBrokerConfig } from './homeBroker';
 import { GATEWAY_USAGE } from './config';
 
 const run = promisify(execFile);
@@ -34,15 +35,15 @@ describe('carbonreducer-gateway CLI', () => {
 
 describe('the home broker configuration (mosquitto.local.conf)', () => {
   it('exists where localBroker.ts and the README say, with persistence and a bounded in-flight window', () => {
-    expect(LOCAL_BROKER_CONF).toBe(join(__dirname, 'mosquitto.local.conf'));
-    expect(existsSync(LOCAL_BROKER_CONF)).toBe(true);
-    const text = readFileSync(LOCAL_BROKER_CONF, 'utf8');
+    expect(HOME_BROKER_CONF).toBe(join(__dirname, 'mosquitto.local.conf'));
+    expect(existsSync(HOME_BROKER_CONF)).toBe(true);
+    const text = readFileSync(HOME_BROKER_CONF, 'utf8');
     expect(text).toMatch(/^persistence true$/m);
     expect(LOCAL_BROKER_MAX_INFLIGHT).toBe(100);
   });
 
   it('is what tests start, with their own port and persistence directory', () => {
-    const conf = localBrokerConfig(18841, '/tmp/x', 'someone');
+    const conf = homeBrokerConfig(18841, '/tmp/x', 'someone');
     expect(conf.match(/^listener .*$/gm)).toEqual(['listener 18841 127.0.0.1']);
     expect(conf.match(/^persistence_location .*$/gm)).toEqual(['persistence_location /tmp/x/']);
     expect(conf).toMatch(/^user someone$/m);

@@ -84,6 +84,7 @@ export class Gateway {
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
+  private sampler: NodeJS.Timeout | undefined;
   private client: MqttClient | undefined;
 
   constructor(
@@ -179,14 +180,11 @@ export class Gateway {
   }
 
   /**
-   * Buffer depth and received/forwarded rates, measured between this call and the oldest sample younger than
-   * `windowMs` (the status endpoint calls it; the first call reports zero rates).
+   * Buffer depth and received/forwarded rates between now and the oldest sample within `windowMs` (sampled every
+   * second once started, and at every call; before any earlier sample the rates are zero).
    */
   status(windowMs = 10_000): GatewayStatus {
-    const now = this.options.now();
-    this.samples.push({ atMs: now, received: this.stats.received, forwarded: this.stats.forwarded });
-    while (this.samples.length > 2 && (this.samples[1] as { atMs: number }).atMs <= now - windowMs)
-      this.samples.shift();
+    const now = this.sample(windowMs);
     const first = this.samples[0] as { atMs: number; received: number; forwarded: number };
     const spanS = (now - first.atMs) / 1000;
     const rate = (n: number) => (spanS > 0 ? Math.round((n / spanS) * 10) / 10 : 0);
@@ -202,8 +200,19 @@ export class Gateway {
     };
   }
 
+  /** Records (now, received, forwarded) for the rates, dropping samples older than the window; returns now. */
+  private sample(windowMs = 10_000): number {
+    const now = this.options.now();
+    this.samples.push({ atMs: now, received: this.stats.received, forwarded: this.stats.forwarded });
+    while (this.samples.length > 2 && (this.samples[1] as { atMs: number }).atMs <= now - windowMs)
+      this.samples.shift();
+    return now;
+  }
+
   start(): void {
     this.running = true;
+    // Rates in status() need history even when nobody asked for a while.
+    this.sampler = setInterval(() => this.sample(), 1000);
     this.loop = this.forwardLoop();
     this.heartbeat = setInterval(() => this.enqueue([this.healthRecord()]), this.options.heartbeatMs);
     this.cursorTimer = setInterval(() => this.queue.syncCursor(), this.options.cursorSyncMs);
@@ -213,6 +222,7 @@ export class Gateway {
     this.running = false;
     clearInterval(this.heartbeat);
     clearInterval(this.cursorTimer);
+    clearInterval(this.sampler);
     this.wake?.();
     this.wakeRetry?.();
     this.client?.end(true);

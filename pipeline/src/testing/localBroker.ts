@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { homeBrokerConfig, homeBrokerSetting } from '../gateway/homeBroker';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -30,32 +31,11 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** The home broker's settings: the file a Raspberry Pi runs (gateway/mosquitto.local.conf). */
-export const LOCAL_BROKER_CONF = join(__dirname, '..', 'gateway', 'mosquitto.local.conf');
-
-/**
- * The home broker's configuration for a test: gateway/mosquitto.local.conf with this test's port and persistence
- * directory (and, when run as root, the user Mosquitto keeps instead of dropping to `mosquitto`).
- */
-export function localBrokerConfig(port: number, dir: string, user = userInfo().username): string {
-  const lines = readFileSync(LOCAL_BROKER_CONF, 'utf8')
-    .split('\n')
-    .filter((l) => !/^\s*(listener|persistence_location)\s/.test(l));
-  return [`listener ${port} 127.0.0.1`, `persistence_location ${dir}/`, `user ${user}`, ...lines].join('\n') + '\n';
-}
-
-/** One setting of gateway/mosquitto.local.conf, as a number. */
-function localBrokerSetting(name: string): number {
-  const m = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(readFileSync(LOCAL_BROKER_CONF, 'utf8'));
-  if (!m?.[1]) throw new Error(`${name} is not set in ${LOCAL_BROKER_CONF}`);
-  return Number(m[1]);
-}
-
 /**
  * The local broker's in-flight window to each client: after a gateway crash it delivers at most this many
  * messages again that the gateway had already journaled (`redeliveryBound` in gateway/config.ts).
  */
-export const LOCAL_BROKER_MAX_INFLIGHT = localBrokerSetting('max_inflight_messages');
+export const LOCAL_BROKER_MAX_INFLIGHT = homeBrokerSetting('max_inflight_messages');
 
 /**
  * A home's own Mosquitto (what runs on the Raspberry Pi next to the gateway): a real broker process on a free
@@ -64,7 +44,7 @@ export const LOCAL_BROKER_MAX_INFLIGHT = localBrokerSetting('max_inflight_messag
 export async function startLocalBroker(): Promise<{ port: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'cr-local-broker-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'mosquitto.conf'), localBrokerConfig(port, dir));
+  writeFileSync(join(dir, 'mosquitto.conf'), homeBrokerConfig(port, dir));
   const proc: ChildProcess = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

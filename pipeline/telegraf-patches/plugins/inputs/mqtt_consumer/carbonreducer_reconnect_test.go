@@ -162,11 +162,14 @@ func (testLogger) Trace(...interface{})                        {}
 
 const window = 10 // max_undelivered_messages in these tests: a handful of messages fills it
 
-func startConsumer(t *testing.T, b *broker, acc *outputAcc) *MQTTConsumer {
+func startConsumer(t *testing.T, b *broker, acc *outputAcc, topics ...string) *MQTTConsumer {
 	t.Helper()
+	if len(topics) == 0 {
+		topics = []string{"test/#"}
+	}
 	m := newMQTTConsumer(func(o *mqtt.ClientOptions) client { return mqtt.NewClient(o) })
 	m.Servers = []string{b.url()}
-	m.Topics = []string{"test/#"}
+	m.Topics = topics
 	m.QoS = 1
 	m.PersistentSession = true
 	m.ClientID = "carbonreducer-reconnect-test"
@@ -190,6 +193,11 @@ func startConsumer(t *testing.T, b *broker, acc *outputAcc) *MQTTConsumer {
 
 func publish(t *testing.T, b *broker, from, to int) {
 	t.Helper()
+	publishTo(t, b, "test/x", from, to)
+}
+
+func publishTo(t *testing.T, b *broker, topic string, from, to int) {
+	t.Helper()
 	opts := mqtt.NewClientOptions().AddBroker(b.url()).SetClientID(fmt.Sprintf("pub-%d", from))
 	c := mqtt.NewClient(opts)
 	if tok := c.Connect(); tok.Wait() && tok.Error() != nil {
@@ -197,7 +205,7 @@ func publish(t *testing.T, b *broker, from, to int) {
 	}
 	defer c.Disconnect(100)
 	for i := from; i < to; i++ {
-		if tok := c.Publish("test/x", 1, false, fmt.Sprint(i)); tok.Wait() && tok.Error() != nil {
+		if tok := c.Publish(topic, 1, false, fmt.Sprint(i)); tok.Wait() && tok.Error() != nil {
 			t.Fatal(tok.Error())
 		}
 	}
@@ -209,7 +217,7 @@ func waitDistinct(t *testing.T, acc *outputAcc, n int, timeout time.Duration, wh
 	deadline := time.Now().Add(timeout)
 	for acc.distinct() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d of %d messages received after %s (the undelivered window of %d never reopened)",
+			t.Fatalf("%s: %d of %d messages received after %s (undelivered window: %d)",
 				what, acc.distinct(), n, timeout, window)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -278,6 +286,17 @@ func TestCarbonreducerConnectionLostOfOldClientKeepsNewOne(t *testing.T) {
 	if !m.client.IsConnected() {
 		t.Fatal("the current client was disconnected by the connection-lost callback of another client")
 	}
+}
+
+// A topic added to the configuration is subscribed although the broker still has the session from before.
+func TestCarbonreducerSubscribesAddedTopicOnExistingSession(t *testing.T) {
+	b := newBroker(t)
+	first := startConsumer(t, b, newOutputAcc(), "test/#")
+	first.Stop()
+	acc := newOutputAcc()
+	startConsumer(t, b, acc, "test/#", "other/#")
+	publishTo(t, b, "other/y", 0, 5)
+	waitDistinct(t, acc, 5, 5*time.Second, "on the added topic")
 }
 
 func waitFor(t *testing.T, ok func() bool, what string) {

@@ -1,0 +1,36 @@
+import { SHORT, brokerRestartWindowFull, influxOutage } from './experiments';
+import { formatResult, stackSettings } from './lib';
+
+// The short form of the fault suite (scripts/faults/README.md): real servers stopped and started again through
+// scripts/stack while a device publishes. Each experiment counts only its own home's points and passes only with
+// nothing lost, nothing duplicated and recovery without a human. `scripts/stack up` first.
+jest.setTimeout(420_000);
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+describe('fault suite, short form (scripts/stack up mosquitto influxdb telegraf)', () => {
+  beforeAll(() => {
+    // Fails, never skips, when the stack's settings are missing.
+    stackSettings();
+  });
+
+  it('recovers alone from a broker restart while Telegraf’s undelivered window is full', async () => {
+    const r = await brokerRestartWindowFull(SHORT, log);
+    log(formatResult(r));
+    expect({ lost: r.lost, duplicates: r.duplicates, recovered: r.recoverS !== undefined }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      recovered: true,
+    });
+  });
+
+  it('stores every reading published during an InfluxDB outage, once', async () => {
+    const r = await influxOutage(SHORT, log);
+    log(formatResult(r));
+    expect({ lost: r.lost, duplicates: r.duplicates, recovered: r.recoverS !== undefined }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      recovered: true,
+    });
+  });
+});
