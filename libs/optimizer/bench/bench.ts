@@ -5,14 +5,13 @@
  * Prints figures; not a test.
  *
  *   npm run bench -w libs/optimizer -- [--instances 2000] [--fleet 1000] [--seed 1] [--time-limit 10] [--gap 1e-4]
- *       [--workers N] [--ev-on-off true|false] [--strict true|false]
+ *       [--workers N] [--ev-on-off true|false] [--strict true|false] [--family home|peer]
+ *       [--solver auto|native|wasm] [--highs-options JSON]
  *
  * Instances are realistic: grid intensity is a real NESO day (CC BY 4.0), the base load a real REFIT day (CC BY
  * 4.0, via DeviceScope); appliance profiles, windows, EV, battery and heat-pump parameters are drawn at random.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { readHouseholdFiles, readIntensityFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { mulberry32 as prng } from '@carbonreducer/common';
 import { checkPlan } from '../src/core/check';
@@ -175,6 +174,73 @@ export function instance(rand: () => number, data: Data, evOnOff: boolean): { re
   };
 }
 
+/** The five cycles of the peer-class family (dishwasher, washer, dryer, water heater, pool pump). */
+const PEER_CYCLES = CYCLES.slice(0, 5);
+
+/** The peer-class family's main fuse, W. */
+export const PEER_FUSE_W = 5000;
+
+/**
+ * The peer-class instance family (the shape of the published home-energy MILP benchmarks, e.g. EMHASS'): 96 × 15 min,
+ * five cycles each with an 8 h window (earliest start + duration + 8 h), an interruptible EV (continuous power
+ * 0–7.4 kW) whose window is its full-power time + 8 h, a 5 kW fuse, real NESO intensity and a real REFIT base load.
+ * CO2 only (price 0, 1 per kg), so the objective is kg CO2 plus the penalties of what gives way.
+ */
+export function peerInstance(rand: () => number, data: Data): { request: HomeRequest; now: number } {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const between = (a: number, b: number) => a + (b - a) * rand();
+  const offset = Math.floor(rand() * SLOTS);
+  const intensity = [...pick(data.intensityDays), ...pick(data.intensityDays)].slice(offset, offset + SLOTS);
+  // Base load capped at 2 kW so the 5 kW fuse leaves room for one big appliance at a time (no slot is over by itself).
+  const baseLoadW = [...pick(data.baseLoadDays), ...pick(data.baseLoadDays)]
+    .slice(offset, offset + SLOTS)
+    .map((w) => Math.min(w, 2000));
+  const startMs = Date.UTC(2025, 0, 6) + offset * SLOT_MS;
+  const devices: DeviceRequest[] = PEER_CYCLES.map((c): DeviceRequest => {
+    const earliestStartMs = startMs + Math.floor(between(0, 8)) * H;
+    return {
+      kind: 'cycle',
+      id: c.id,
+      label: c.label,
+      profileW: c.profileW,
+      earliestStartMs,
+      deadlineMs: earliestStartMs + c.profileW.length * SLOT_MS + 8 * H,
+    };
+  });
+  const maxPowerW = 7400;
+  const energyNeededWh = Math.round(between(5, 30)) * 1000;
+  // Slot-aligned plug-in, so both sides see the same window.
+  const availableFromMs = startMs + Math.floor(between(0, 6) * 4) * SLOT_MS;
+  const fullPowerMs = Math.ceil(((energyNeededWh / maxPowerW) * H) / SLOT_MS) * SLOT_MS;
+  devices.push({
+    kind: 'ev',
+    id: 'ev',
+    label: 'car',
+    availableFromMs,
+    departureMs: availableFromMs + fullPowerMs + 8 * H,
+    energyNeededWh,
+    minPowerW: 0,
+    maxPowerW,
+    onOff: false,
+  });
+  return {
+    now: startMs,
+    request: {
+      homeId: 'peer',
+      startMs,
+      slotMin: SLOT_MIN,
+      slotCount: SLOTS,
+      timeZone: 'Europe/London',
+      intensityGPerKWh: intensity,
+      pricePerKWh: intensity.map(() => 0),
+      co2PricePerKg: 1,
+      baseLoadW,
+      importLimitW: PEER_FUSE_W,
+      devices,
+    },
+  };
+}
+
 interface Run {
   /** Wall clock, ms. */
   ms: number;
@@ -183,6 +249,8 @@ interface Run {
   status: 'optimal' | 'time_limit' | 'no_plan';
   gap: number | null;
   violations: number;
+  /** `checkPlan` violations of the main fuse (slots over the import limit). */
+  fuseViolations: number;
   integers: number;
   solves: number;
   method: string;
@@ -211,12 +279,14 @@ function planDigest(plan: HomePlan): number {
 }
 
 function runOf(request: HomeRequest, now: number, plan: HomePlan, ms: number, cpuMs: number | null): Run {
+  const violations = checkPlan(request, plan, now);
   return {
     ms,
     cpuMs,
     status: plan.status === 'optimal' ? 'optimal' : 'time_limit',
     gap: plan.mipGap,
-    violations: checkPlan(request, plan, now).length,
+    violations: violations.length,
+    fuseViolations: violations.filter((v) => v.rule === 'import_limit').length,
     integers: plan.model.integerColumns,
     solves: plan.model.solves,
     method: plan.model.method ?? '?',
@@ -234,6 +304,7 @@ const failed = (ms: number, cpuMs: number | null): Run => ({
   status: 'no_plan',
   gap: null,
   violations: 0,
+  fuseViolations: 0,
   integers: 0,
   solves: 0,
   method: '-',
@@ -312,7 +383,9 @@ function summarise(label: string, runs: Run[], mipRelGap: number): void {
   console.log(
     `  first solve (on/off relaxed) settled by: ${[...firsts].map(([m, k]) => `${m} ${k}`).join(', ')} (lp = LP relaxation integral; rounded = dive within the gap; mip = branch and bound after reduced-cost fixing)`,
   );
-  console.log(`  hard-constraint violations (checkPlan): ${runs.reduce((s, r) => s + r.violations, 0)}`);
+  console.log(
+    `  hard-constraint violations (checkPlan): ${runs.reduce((s, r) => s + r.violations, 0)}, of which over the fuse: ${runs.reduce((s, r) => s + r.fuseViolations, 0)}`,
+  );
   const digest = runs.reduce((h, r) => Math.imul(h ^ r.digest, 0x01000193) >>> 0, 0x811c9dc5);
   console.log(
     `  sum of objectives ${runs.reduce((s, r) => s + r.objective, 0).toFixed(4)}; plans digest ${digest.toString(16)}`,
@@ -334,27 +407,39 @@ async function main(): Promise<void> {
   const evOnOff = arg('ev-on-off', 'true') === 'true';
   const strict = arg('strict', 'false') === 'true';
   const workers = Number(arg('workers', String(os.availableParallelism())));
+  const family = arg('family', 'home');
+  if (family !== 'home' && family !== 'peer') throw new Error(`--family must be home or peer, not ${family}`);
+  const backend = arg('solver', 'auto');
+  if (backend !== 'auto' && backend !== 'native' && backend !== 'wasm') {
+    throw new Error(`--solver must be auto, native or wasm, not ${backend}`);
+  }
+  // HiGHS options as JSON (e.g. '{"mip_heuristic_run_feasibility_jump":false}'), for measuring them; default: the
+  // chosen build's DEFAULT_*_HIGHS_OPTIONS.
+  const optionsJson = arg('highs-options', '');
+  const highsOptions = optionsJson ? (JSON.parse(optionsJson) as Record<string, string | number | boolean>) : undefined;
   const options: SolveHomeOptions = { timeLimitSec, mipRelGap, strict };
   const data = await loadData();
+  const make = (rand: () => number) => (family === 'peer' ? peerInstance(rand, data) : instance(rand, data, evOnOff));
+  const probe = await createHighsSolver(highsOptions, backend);
   console.log(
-    `HiGHS (npm highs ${highsVersion()}, WebAssembly, one thread per solver); ${SLOTS} × ${SLOT_MIN}-min slots; time limit ${timeLimitSec} s; mip_rel_gap ${mipRelGap}; EV on/off ${evOnOff}; ${strict ? 'all on/off binaries up front' : 'relax, hold, prove'}`,
+    `${probe.name ?? 'HiGHS'} (one thread per solver${highsOptions ? `, options ${optionsJson}` : ''}); family ${family === 'peer' ? `peer (5 cycles with 8 h windows + interruptible EV, ${PEER_FUSE_W / 1000} kW fuse, CO2 only)` : 'home (6 cycles + EV + battery + heat pump)'}; ${SLOTS} × ${SLOT_MIN}-min slots; time limit ${timeLimitSec} s; mip_rel_gap ${mipRelGap}; EV on/off ${family === 'peer' ? false : evOnOff}; ${strict ? 'all on/off binaries up front' : 'relax, hold, prove'}`,
   );
   console.log(`Data: NESO Carbon Intensity API (CC BY 4.0); REFIT (CC BY 4.0) via DeviceScope.`);
   console.log(`Machine: ${os.availableParallelism()} cores; load average (1, 5, 15 min) at start: ${load()}`);
   const rand = prng(seed);
 
   if (instances > 0) {
-    const solver = await createHighsSolver();
+    const solver = probe;
     // Warm-up: V8 compiles the WebAssembly module lazily (tiering up hot functions), so the first solves of a
     // fresh process are several times slower; a long-running worker pays that once. Not counted.
     const warm = prng(seed + 1000);
     for (let i = 0; i < 10; i++) {
-      const { request, now } = instance(warm, data, evOnOff);
+      const { request, now } = make(warm);
       solveOne(solver, request, now, options);
     }
     const runs: Run[] = [];
     for (let i = 0; i < instances; i++) {
-      const { request, now } = instance(rand, data, evOnOff);
+      const { request, now } = make(rand);
       runs.push(solveOne(solver, request, now, options));
       if ((i + 1) % 100 === 0) process.stderr.write(`\r${i + 1}/${instances}`);
     }
@@ -364,10 +449,10 @@ async function main(): Promise<void> {
   }
 
   if (fleet > 0) {
-    const homes = Array.from({ length: fleet }, () => instance(rand, data, evOnOff));
+    const homes = Array.from({ length: fleet }, () => make(rand));
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const pool = await createFleetSolver({ workers });
+    const pool = await createFleetSolver({ workers, backend, ...(highsOptions ? { highsOptions } : {}) });
     const startS = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const outcomes = await pool.solve(homes, options);
@@ -384,14 +469,6 @@ async function main(): Promise<void> {
     );
     console.log(`  load average after: ${load()}`);
   }
-}
-
-/** The pinned `highs` version from this package's manifest. */
-function highsVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  return pkg.dependencies?.['highs'] ?? '?';
 }
 
 if (require.main === module) {
