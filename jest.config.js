@@ -21,6 +21,7 @@ const roots = [
   '<rootDir>/scripts',
   '<rootDir>/firmware',
   '<rootDir>/grafana-plugins',
+  '<rootDir>/api',
 ].filter((root) => existsSync(join(__dirname, root.replace('<rootDir>/', ''))));
 const ignore = ['/node_modules/', '/dist/', '/.config/'];
 

@@ -81,11 +81,10 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
   const e = parsed.success ? parsed.data : undefined;
-  const mqttPassword = e?.MQTT_API_PASSWORD ?? e?.MQTT_SERVICE_PASSWORD;
-  if (e && mqttPassword === undefined)
-    problems.push(`MQTT_API_PASSWORD or MQTT_SERVICE_PASSWORD is not set (${fromStack})`);
-  const influxToken = e?.INFLUXDB_APP_TOKEN ?? e?.INFLUXDB_TOKEN;
-  if (e && influxToken === undefined) problems.push(`INFLUXDB_APP_TOKEN is not set (${fromStack})`);
+  const mqttPassword = cleaned.MQTT_API_PASSWORD ?? cleaned.MQTT_SERVICE_PASSWORD;
+  if (mqttPassword === undefined) problems.push(`MQTT_API_PASSWORD or MQTT_SERVICE_PASSWORD is not set (${fromStack})`);
+  const influxToken = cleaned.INFLUXDB_APP_TOKEN ?? cleaned.INFLUXDB_TOKEN;
+  if (influxToken === undefined) problems.push(`INFLUXDB_APP_TOKEN is not set (${fromStack})`);
   if (!e || problems.length > 0) throw new Error(`invalid API configuration:\n  - ${problems.join('\n  - ')}`);
   const issuer = e.KEYCLOAK_ISSUER.replace(/\/$/, '');
   const mqttUrl = e.MQTT_URL ?? `mqtt://127.0.0.1:${e.MQTT_PORT}`;

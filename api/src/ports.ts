@@ -86,11 +86,7 @@ export interface ForecastIssue<P> {
 /** InfluxDB reads of the API (one adapter file, to move onto @carbonreducer/influx once it exists). */
 export interface TimeSeries {
   readings(args: { homeId: string; field: string; from: Date; to: Date; every: string }): Promise<ReadingSeries[]>;
-  latestIntensityForecast(args: {
-    region: string;
-    from: Date;
-    to: Date;
-  }): Promise<ForecastIssue<{
+  latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<ForecastIssue<{
     time: string;
     intensityGPerKWh: number;
     lower: number | null;

@@ -72,11 +72,7 @@ export class InfluxTimeSeries implements TimeSeries {
     return [...byDevice.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   }
 
-  async latestIntensityForecast(args: {
-    region: string;
-    from: Date;
-    to: Date;
-  }): Promise<ForecastIssue<{
+  async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<ForecastIssue<{
     time: string;
     intensityGPerKWh: number;
     lower: number | null;
