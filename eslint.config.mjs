@@ -107,7 +107,7 @@ export default tseslint.config(
   },
   {
     // Temporal workflow code runs in a deterministic sandbox: no Node builtins, no I/O clients, activities by type only.
-    files: ['workflows/src/workflows/**/*.ts', 'workflows/src/workflows.ts'],
+    files: ['workflows/src/workflows/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

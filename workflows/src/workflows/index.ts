@@ -1,0 +1,5 @@
+export * from './definitions';
+export * from './ingestCarbonIntensity';
+export * from './forecast';
+export * from './retrainModels';
+export * from './optimizeHome';
