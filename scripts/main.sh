@@ -38,6 +38,7 @@ print_urls() {
   if [[ -f scripts/stack.d/grafana.sh ]]; then echo "  Grafana        http://127.0.0.1:$GRAFANA_PORT"; fi
   echo "  Temporal UI    http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/carbonreducer/workflows"
   echo "  Keycloak       http://127.0.0.1:$KEYCLOAK_PORT/admin  (realm carbonreducer; admin password: KEYCLOAK_ADMIN_PASSWORD in .stack/secrets.env)"
+  echo "  API            http://127.0.0.1:$API_PORT  (OpenAPI: http://127.0.0.1:$API_PORT/api/openapi.json)"
   echo "  InfluxDB API   http://127.0.0.1:$INFLUXDB_PORT"
   echo "  MQTT           mqtt://127.0.0.1:$MQTT_PORT"
   echo "  Status:        bash scripts/stack status;  logs: bash scripts/stack logs NAME;  stop: bash scripts/main.sh stop"

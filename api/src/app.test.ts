@@ -16,7 +16,7 @@ describe('API app (in-memory stores)', () => {
 
   async function tokenFor(subject: string, roles: string[]): Promise<string> {
     const claims = baseClaims(
-      { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, acr: '1', subject, roles },
+      { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, acr: 'mfa', subject, roles },
       Math.floor(Date.now() / 1000),
     );
     return `Bearer ${await sign(keys, claims)}`;

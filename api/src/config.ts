@@ -30,7 +30,8 @@ export interface ApiConfig {
 }
 
 const nonEmpty = (hint: string) => z.string({ error: `is not set (${hint})` }).min(1, `is empty (${hint})`);
-const fromStack = 'see `bash scripts/stack env`';
+const fromStack =
+  'run `bash scripts/stack up` (its settings are found from the checkout) or see `bash scripts/stack env`';
 const port = z.coerce.number().int().min(1).max(65535);
 
 const Env = z.object({
@@ -41,11 +42,10 @@ const Env = z.object({
   API_JWKS_URL: z.url().optional(),
   API_AUDIENCE: z.string().min(1).default('carbonreducer-api'),
   /**
-   * Keycloak puts acr "1" into tokens of a fresh login; in this realm every login passes password + TOTP (the
-   * direct grant and the browser flow both demand the code). When the realm maps levels of authentication
-   * (acr.loa.map), set the MFA level here (e.g. "2" or "mfa").
+   * The realm's level-of-authentication map gives `acr: mfa` to logins that passed password and a second factor
+   * (provisioning/keycloak/README.md); `password` and `0` (SSO re-use without a level) are refused.
    */
-  API_REQUIRED_ACR: z.string().min(1).default('1'),
+  API_REQUIRED_ACR: z.string().min(1).default('mfa'),
   API_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
   POSTGRES_URL: nonEmpty(fromStack),
   MQTT_URL: z.string().optional(),
@@ -56,11 +56,10 @@ const Env = z.object({
   MQTT_SERVICE_USER: z.string().default('service'),
   MQTT_SERVICE_PASSWORD: z.string().optional(),
   API_MQTT_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-  INFLUXDB_URL: z.string().optional(),
+  INFLUX_URL: z.string().optional(),
   INFLUXDB_PORT: port.default(8086),
-  INFLUXDB_APP_TOKEN: z.string().optional(),
-  INFLUXDB_TOKEN: z.string().optional(),
-  INFLUXDB_ORG: z.string().default(INFLUX_ORG),
+  INFLUX_TOKEN: nonEmpty(fromStack),
+  INFLUX_ORG: z.string().default(INFLUX_ORG),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_NAMESPACE: z.string().default(TEMPORAL_NAMESPACE),
@@ -83,8 +82,6 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
   const e = parsed.success ? parsed.data : undefined;
   const mqttPassword = cleaned.MQTT_API_PASSWORD ?? cleaned.MQTT_SERVICE_PASSWORD;
   if (mqttPassword === undefined) problems.push(`MQTT_API_PASSWORD or MQTT_SERVICE_PASSWORD is not set (${fromStack})`);
-  const influxToken = cleaned.INFLUXDB_APP_TOKEN ?? cleaned.INFLUXDB_TOKEN;
-  if (influxToken === undefined) problems.push(`INFLUXDB_APP_TOKEN is not set (${fromStack})`);
   if (!e || problems.length > 0) throw new Error(`invalid API configuration:\n  - ${problems.join('\n  - ')}`);
   const issuer = e.KEYCLOAK_ISSUER.replace(/\/$/, '');
   const mqttUrl = e.MQTT_URL ?? `mqtt://127.0.0.1:${e.MQTT_PORT}`;
@@ -109,11 +106,7 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
       password: mqttPassword as string,
       ackTimeoutMs: e.API_MQTT_ACK_TIMEOUT_MS,
     },
-    influx: {
-      url: e.INFLUXDB_URL ?? `http://127.0.0.1:${e.INFLUXDB_PORT}`,
-      token: influxToken as string,
-      org: e.INFLUXDB_ORG,
-    },
+    influx: { url: e.INFLUX_URL ?? `http://127.0.0.1:${e.INFLUXDB_PORT}`, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG },
     temporal: { address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`, namespace: e.TEMPORAL_NAMESPACE },
     secrets: {
       pseudonymKey: e.API_PSEUDONYM_KEY,
@@ -126,17 +119,17 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
 }
 
 /** The variables `--help` lists. */
-export const CONFIG_HELP = `Environment (all provided by \`bash scripts/stack env\`; main.sh exports them):
+export const CONFIG_HELP = `Environment (read from the checkout's .stack/ after 'bash scripts/stack up'; explicit variables win):
   API_HOST, API_PORT            listen address (default 127.0.0.1:8380)
   API_PUBLIC_URL                URL clients use (default http://API_HOST:API_PORT)
   KEYCLOAK_ISSUER               realm issuer, e.g. http://127.0.0.1:8180/realms/carbonreducer (required)
   API_JWKS_URL                  default <issuer>/protocol/openid-connect/certs
   API_AUDIENCE                  required aud (default carbonreducer-api)
-  API_REQUIRED_ACR              acr value(s) proving MFA, comma-separated (default 1)
+  API_REQUIRED_ACR              acr value(s) proving MFA, comma-separated (default mfa)
   API_CLOCK_SKEW_S              exp/nbf tolerance (default 30)
   POSTGRES_URL                  homes, members, devices, preferences (required)
   MQTT_URL, MQTT_API_USER/PASSWORD (else MQTT_SERVICE_USER/PASSWORD)   broker client for ingest and notifications
-  INFLUXDB_URL, INFLUXDB_APP_TOKEN, INFLUXDB_ORG                        readings, forecasts, schedules
+  INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG                                  readings, forecasts, schedules
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE                                  per-home optimizer workflows
   API_PSEUDONYM_KEY             HMAC key of analysts' pseudonymous ids (required, from the stack's secrets)
   API_ALERT_WEBHOOK_TOKEN       bearer secret of Grafana's alert webhook (required)

@@ -113,6 +113,7 @@ export interface RunRequestInput {
   appliance: string;
   durationMin: number;
   powerW: number;
+  profileW?: number[];
   earliestStart?: string;
   readyBy: string;
   stopAtEnd?: boolean;

@@ -273,7 +273,7 @@ describe('config', () => {
     KEYCLOAK_ISSUER: 'http://127.0.0.1:8180/realms/carbonreducer',
     POSTGRES_URL: 'postgresql://u:p@127.0.0.1:5433/db',
     MQTT_SERVICE_PASSWORD: 'x',
-    INFLUXDB_APP_TOKEN: 't',
+    INFLUX_TOKEN: 't',
     API_PSEUDONYM_KEY: 'k'.repeat(32),
     API_ALERT_WEBHOOK_TOKEN: 'a'.repeat(32),
     API_METRICS_TOKEN: 'm'.repeat(32),
@@ -284,7 +284,7 @@ describe('config', () => {
       issuer: env.KEYCLOAK_ISSUER,
       jwksUrl: `${env.KEYCLOAK_ISSUER}/protocol/openid-connect/certs`,
       audience: 'carbonreducer-api',
-      requiredAcr: ['1'],
+      requiredAcr: ['mfa'],
       clockSkewS: 30,
     });
     expect(c.port).toBe(8380);
@@ -303,7 +303,7 @@ describe('config', () => {
       'POSTGRES_URL',
       'API_PSEUDONYM_KEY',
       'MQTT_API_PASSWORD',
-      'INFLUXDB_APP_TOKEN',
+      'INFLUX_TOKEN',
     ])
       expect(message).toContain(key);
   });

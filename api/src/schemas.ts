@@ -198,6 +198,12 @@ export const RunRequestBody = z
       .min(1)
       .max(24 * 60),
     powerW: z.number().positive().max(100_000),
+    profileW: z
+      .array(z.number().min(0).max(100_000))
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .openapi({ description: 'Real power profile (W), the mean of each minute from the cycle start' }),
     earliestStart: IsoTime.optional(),
     readyBy: IsoTime,
     stopAtEnd: z.boolean().optional(),

@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { createJsonLogger, errorMessage, type Logger } from '@carbonreducer/common';
 import { routeInfluxClientLogs } from '@carbonreducer/influx';
+import { withStackDefaults } from '@carbonreducer/stack-env';
 import { createTokenVerifier, remoteKeys } from './auth/tokens';
 import { createPool, PostgresDeviceRegistry, PostgresDirectory } from './adapters/postgres';
 import { InfluxTimeSeries } from './adapters/influx';
@@ -95,7 +96,7 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
     process.exitCode = 2;
     return;
   }
-  const config = loadConfig();
+  const config = loadConfig(withStackDefaults(process.env));
   const log = createJsonLogger({ level: config.logLevel, fields: { service: 'api' } });
   routeInfluxClientLogs(log);
   const api = await startServer(config, log);

@@ -5,7 +5,7 @@ import { ApiProblem } from '../http/problem';
 import { createTokenVerifier } from './tokens';
 
 describe('token verifier (jose, local JWKS)', () => {
-  const ctx = { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, acr: '1', subject: 'user-1', roles: ['homeowner'] };
+  const ctx = { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, acr: 'mfa', subject: 'user-1', roles: ['homeowner'] };
   let verifier: ReturnType<typeof createTokenVerifier>;
   let keys: Awaited<ReturnType<typeof testKeys>>;
   let forged: Record<string, string>;
@@ -15,7 +15,7 @@ describe('token verifier (jose, local JWKS)', () => {
     verifier = createTokenVerifier(createLocalJWKSet({ keys: [keys.publicJwk] }), {
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
-      requiredAcr: ['1'],
+      requiredAcr: ['mfa'],
       clockSkewS: 30,
     });
     forged = await forgedTokens(keys, other, ctx, Math.floor(Date.now() / 1000));
@@ -37,7 +37,7 @@ describe('token verifier (jose, local JWKS)', () => {
       roles: ['analyst', 'offline_access'],
     });
     const user = await verifier.verify(`Bearer ${token}`);
-    expect(user).toEqual({ subject: 'user-1', username: 'forged', roles: ['analyst'], acr: '1', amr: [] });
+    expect(user).toEqual({ subject: 'user-1', username: 'forged', roles: ['analyst'], acr: 'mfa', amr: [] });
   });
 
   it('refuses a missing header and a non-bearer header with their own codes', async () => {
@@ -81,6 +81,6 @@ describe('token verifier (jose, local JWKS)', () => {
     const err = await verifier.verify(`Bearer ${await sign(keys, claims)}`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiProblem);
     expect((err as ApiProblem).code).toBe('mfa_required');
-    expect((err as ApiProblem).extra.headers?.['WWW-Authenticate']).toContain('acr_values="1"');
+    expect((err as ApiProblem).extra.headers?.['WWW-Authenticate']).toContain('acr_values="mfa"');
   });
 });

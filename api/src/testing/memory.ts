@@ -154,7 +154,7 @@ export function memoryDeps(keys: TestKeys, overrides: Partial<AppDeps> = {}) {
     verifier: createTokenVerifier(createLocalJWKSet({ keys: [keys.publicJwk] }), {
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
-      requiredAcr: ['1'],
+      requiredAcr: ['mfa'],
       clockSkewS: 30,
     }),
     directory,
@@ -170,7 +170,7 @@ export function memoryDeps(keys: TestKeys, overrides: Partial<AppDeps> = {}) {
       publicUrl: 'http://127.0.0.1:8380',
       mqttPublicUrl: 'mqtt://127.0.0.1:1883',
       bodyLimitBytes: 65536,
-      requiredAcr: ['1'],
+      requiredAcr: ['mfa'],
     },
     now: () => new Date(),
     ...overrides,
