@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { TASK_QUEUES } from '@carbonreducer/common';
+import { DAY_MS, MINUTE_MS, TASK_QUEUES } from '@carbonreducer/common';
 import { BUCKETS } from '@carbonreducer/influx';
 import { readHouseholdFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { InfluxDB } from '@influxdata/influxdb-client';
@@ -18,8 +18,6 @@ import { ensureNamespace } from '../src/testing/namespace';
 import { killWorker, stackSettings, startWorker } from '../src/testing/workerProcess';
 import type { ForecastResult } from '../src/types';
 
-const MIN_MS = 60_000;
-const DAY_MS = 24 * 60 * MIN_MS;
 const NAMESPACE = 'carbonreducer-bench';
 const HISTORY_DAYS = 8;
 
@@ -49,7 +47,7 @@ async function main(): Promise<void> {
   ]);
   const dataStart = Math.ceil((series.timeMs[0] as number) / DAY_MS) * DAY_MS;
   const dataDays = Math.floor(((series.timeMs.at(-1) as number) - dataStart) / DAY_MS) - HISTORY_DAYS;
-  const nowMs = Math.floor(Date.now() / MIN_MS) * MIN_MS;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   const startMs = nowMs - HISTORY_DAYS * DAY_MS;
 
   const writeApi = new InfluxDB({ url: settings.influx.url, token: settings.influx.token }).getWriteApi(

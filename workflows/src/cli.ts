@@ -3,7 +3,7 @@
  * requests, plans, schedules). Reads the same validated configuration as the worker (`scripts/stack env`).
  */
 import { parseArgs } from 'node:util';
-import { errorMessage, simulatedHomeIds } from '@carbonreducer/common';
+import { HOUR_MS, errorMessage, simulatedHomeIds } from '@carbonreducer/common';
 import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
@@ -30,7 +30,6 @@ const USAGE = `usage: carbonreducer-workflows COMMAND [options]
 class UsageError extends Error {}
 
 const SCHEDULES: ScheduleName[] = ['ingest', 'forecast', 'retrain-intensity', 'retrain-load'];
-const HOUR_MS = 3_600_000;
 
 function intOption(name: string, value: string | undefined, fallback: number | null): number | null {
   if (value === undefined) return fallback;

@@ -1,6 +1,5 @@
+import { MINUTE_MS } from '@carbonreducer/common';
 import type { PlannedRun, RunRequest } from './types';
-
-const MIN_MS = 60_000;
 
 /** A request's run starting at `startMs` (ends after its duration), with the planner's energy and emissions in g. */
 export function plannedRun(
@@ -13,7 +12,7 @@ export function plannedRun(
     deviceId: request.deviceId,
     appliance: request.appliance,
     startAt: new Date(startMs).toISOString(),
-    endAt: new Date(startMs + request.durationMin * MIN_MS).toISOString(),
+    endAt: new Date(startMs + request.durationMin * MINUTE_MS).toISOString(),
     powerW: request.powerW,
     ...figures,
     avoidedEmissionsG: figures.baselineEmissionsG - figures.emissionsG,

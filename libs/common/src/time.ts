@@ -1,4 +1,11 @@
-/** Time-zone arithmetic on wall clocks, with Intl only (pure: no clock, no I/O). */
+/** Time constants and time-zone arithmetic on wall clocks, with Intl only (pure: no clock, no I/O). */
+
+/** Milliseconds in a minute, half hour, hour, day and week: the one set every package uses. */
+export const MINUTE_MS = 60_000;
+export const HALF_HOUR_MS = 30 * MINUTE_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+export const WEEK_MS = 7 * DAY_MS;
 
 /** Local wall-clock time at `ms` in `timeZone`, expressed as a UTC instant (keeps weekday and time of day). */
 export function wallClockAsUtc(ms: number, timeZone: string): number {

@@ -1,7 +1,6 @@
+import { DAY_MS } from '@carbonreducer/common';
 import type { IntervalForecast } from './direct';
 import { lagValue, type HistoryWindow, type RegularSeries } from './series';
-
-const DAY_MS = 86_400_000;
 
 /** Something the backtest can run: it sees only history windows that end at the origin. */
 export interface Forecaster {

@@ -3,8 +3,6 @@
  * rules (Easter by the Gregorian computus, "first/last Monday of" rules, weekend substitution) for any year.
  */
 
-const DAY_MS = 86_400_000;
-
 /** Easter Sunday (Gregorian), as a UTC midnight timestamp in ms. */
 export function easterSundayMs(year: number): number {
   const a = year % 19;
@@ -105,3 +103,4 @@ export function isNonWorkingDay(timeMs: number): boolean {
   const dow = dayOfWeekUtc(timeMs);
   return dow === 0 || dow === 6 || isUkBankHoliday(timeMs);
 }
+import { DAY_MS } from '@carbonreducer/common';

@@ -1,3 +1,4 @@
+import { DAY_MS } from '@carbonreducer/common';
 import { dayOfWeekUtc, hourOfDayUtc, isNonWorkingDay } from './calendar';
 import { lagValue, lastObserved, type HistoryWindow } from './series';
 
@@ -17,8 +18,6 @@ export interface FeatureSet {
   /** Recent variability for a forecast `stepsAhead` slots out (same units as the series). */
   scale(window: HistoryWindow, stepsAhead: number): number;
 }
-
-const DAY_MS = 86_400_000;
 
 function windowStats(
   window: HistoryWindow,

@@ -1,3 +1,4 @@
+import { HOUR_MS } from '@carbonreducer/common';
 import { BUCKETS, INFLUX_ORG } from '@carbonreducer/influx';
 import { loadStackEnv } from '@carbonreducer/stack-env';
 import { FallbackChain } from './chain';
@@ -14,7 +15,6 @@ const url = `http://127.0.0.1:${stack.port('INFLUXDB_PORT')}`;
 const nowMs = Date.parse('2026-11-20T12:00:00Z');
 // A region tag of its own per run keeps this test's series apart from real data and from earlier runs.
 const region: IntensityRegion = { id: `GB-itest-${process.pid}-${Date.now()}`, fileRegion: 'GB' };
-const HOUR_MS = 3_600_000;
 
 let token: string;
 let writer: InfluxIntensityWriter;

@@ -7,11 +7,11 @@
  *
  * Data: National Energy System Operator (NESO) Carbon Intensity API, CC BY 4.0.
  */
+import { HALF_HOUR_MS } from '@carbonreducer/common';
 import { readIntensityFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { actualsSeries, createOnnxIntensityForecaster, trainIntensityLstm } from './index';
 import { horizonsForStep, toRegularGrid } from './windows';
 
-const HALF_HOUR_MS = 1_800_000;
 const TRAIN_FROM = Date.UTC(2023, 0, 1);
 const TEST_FROM = Date.UTC(2023, 4, 1);
 const TEST_TO = Date.UTC(2023, 6, 1);

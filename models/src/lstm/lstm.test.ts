@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./models/jest-ort-environment.js
  */
+import { HALF_HOUR_MS } from '@carbonreducer/common';
 import { readIntensityFiles, sharedDataPath, type IntensitySeries } from '@carbonreducer/datasets';
 import {
   actualsSeries,
@@ -16,7 +17,6 @@ jest.setTimeout(300_000);
 const JAN = Date.UTC(2023, 0, 1);
 const MAR = Date.UTC(2023, 2, 1);
 const MAR15 = Date.UTC(2023, 2, 15);
-const HALF_HOUR_MS = 1_800_000;
 
 let neso: IntensitySeries;
 let model: LstmModel;

@@ -11,10 +11,6 @@ export const FEATURES_PER_STEP = 5;
 /** Time features per step (the part the caller supplies to the ONNX graph). */
 export const TIME_FEATURES_PER_STEP = 4;
 
-const MS_PER_MIN = 60_000;
-const MS_PER_DAY = 86_400_000;
-const MS_PER_WEEK = 7 * MS_PER_DAY;
-
 export class LstmInputError extends Error {
   override name = 'LstmInputError';
 }
@@ -68,7 +64,7 @@ export function toRegularGrid(
     );
   }
   if (n === 0) throw new LstmInputError('series is empty');
-  const stepMs = stepMin * MS_PER_MIN;
+  const stepMs = stepMin * MINUTE_MS;
   const startMs = series.timeMs[0] as number;
   if (!Number.isFinite(startMs)) throw new LstmInputError('series.timeMs[0] is not a finite time');
   const lastMs = series.timeMs[n - 1] as number;
@@ -126,9 +122,9 @@ export function fillShortGaps(window: Float64Array, maxGapSteps: number): Float6
 
 /** sin/cos of time of day and day of week for the slot starting at `slotStartMs` (UTC). */
 export function timeFeaturesAt(slotStartMs: number, out: Float32Array, offset: number): void {
-  const dayFrac = (((slotStartMs % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / MS_PER_DAY;
+  const dayFrac = (((slotStartMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
   // 1970-01-01 was a Thursday; the phase only has to be consistent, not Monday-based.
-  const weekFrac = (((slotStartMs % MS_PER_WEEK) + MS_PER_WEEK) % MS_PER_WEEK) / MS_PER_WEEK;
+  const weekFrac = (((slotStartMs % WEEK_MS) + WEEK_MS) % WEEK_MS) / WEEK_MS;
   out[offset] = Math.sin(2 * Math.PI * dayFrac);
   out[offset + 1] = Math.cos(2 * Math.PI * dayFrac);
   out[offset + 2] = Math.sin(2 * Math.PI * weekFrac);
@@ -173,7 +169,7 @@ export function windowFromHistory(
     return `the ${windowSteps}-slot window before ${new Date(originMs).toISOString()} has a gap longer than ${maxGapSteps} slots`;
   }
   const timeFeatures = new Float32Array(windowSteps * TIME_FEATURES_PER_STEP);
-  const stepMs = stepMin * MS_PER_MIN;
+  const stepMs = stepMin * MINUTE_MS;
   for (let i = 0; i < windowSteps; i++) {
     timeFeaturesAt(originMs - (windowSteps - i) * stepMs, timeFeatures, i * TIME_FEATURES_PER_STEP);
   }
@@ -182,7 +178,7 @@ export function windowFromHistory(
 
 /** The origin (ms) right after grid slot `lastIndex`. */
 export function originAfterSlot(grid: RegularGrid, lastIndex: number): number {
-  return grid.startMs + (lastIndex + 1) * grid.stepMin * MS_PER_MIN;
+  return grid.startMs + (lastIndex + 1) * grid.stepMin * MINUTE_MS;
 }
 
 /**
@@ -208,3 +204,4 @@ export function targetsAtSlot(
   }
   return out;
 }
+import { DAY_MS, MINUTE_MS, WEEK_MS } from '@carbonreducer/common';

@@ -1,11 +1,10 @@
+import { HALF_HOUR_MS, HOUR_MS } from '@carbonreducer/common';
 import type { RegularSeries } from '@carbonreducer/forecast';
 import { InfluxIntensityQuery } from '@carbonreducer/intensity';
 import { loadChampion, ModelRegistry } from '@carbonreducer/models';
 import { BUCKETS, createInfluxClient, hourlyMeterPowerQuery, type InfluxSettings } from '@carbonreducer/influx';
 import type { IntensityForecaster, LoadForecaster } from '../ports';
 
-const HOUR_MS = 3_600_000;
-const HALF_HOUR_MS = 1_800_000;
 /** Load history handed to the model: comfortably more than its lookback (one week). */
 const HISTORY_DAYS = 8;
 /**

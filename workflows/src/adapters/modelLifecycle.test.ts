@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./models/jest-ort-environment.js
  */
+import { DAY_MS } from '@carbonreducer/common';
 import { ModelRegistry } from '@carbonreducer/models';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,6 @@ import { decidePromotion } from '../domain/promotion';
 import type { TrialResult } from '../types';
 import { createModelLifecycle, decodeParams, defaultTargetData, encodeParams } from './modelLifecycle';
 
-const DAY_MS = 86_400_000;
 const jan2023 = Date.UTC(2023, 0, 1);
 
 describe('model lifecycle adapter (real NESO data, temporary registry)', () => {

@@ -3,6 +3,7 @@
  * challenger (rolling-origin backtest included), champion/challenger figures and promotion by the registry's rule.
  * Data come from the shared data files (NESO intensity, REFIT household 2) in bounded windows.
  */
+import { DAY_MS, HOUR_MS } from '@carbonreducer/common';
 import { sharedDataPath } from '@carbonreducer/datasets';
 import {
   INTENSITY_HORIZONS_MIN,
@@ -26,9 +27,6 @@ import {
 import { BadInputError } from '../errors';
 import type { ModelLifecycle } from '../ports';
 import type { Hyperparameters, ModelTarget, TrialResult } from '../types';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 const ATTRIBUTION: Record<ModelTarget, string> = {
   intensity: 'Carbon intensity data: National Energy System Operator (NESO) Carbon Intensity API, CC BY 4.0.',

@@ -1,3 +1,4 @@
+import { HOUR_MS } from '@carbonreducer/common';
 import {
   ApplicationFailure,
   getExternalWorkflowHandle,
@@ -16,7 +17,6 @@ type Activities = ReturnType<typeof createActivities>;
 const { listHomes, notifyForecastsChanged } = proxyActivities<Activities>(defaultActivity);
 const { forecastIntensity, forecastHomeLoads } = proxyActivities<Activities>(computeActivity);
 
-const HOUR_MS = 3600_000;
 /** Patch id: homes are notified by activities instead of workflow signals. */
 const NOTIFY_BY_ACTIVITY = 'notify-homes-by-activity';
 

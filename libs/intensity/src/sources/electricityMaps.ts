@@ -1,9 +1,9 @@
+import { HOUR_MS } from '@carbonreducer/common';
 import { UnsupportedRegionError } from '../errors';
 import { DEFAULT_HTTP_OPTIONS, getJson, ResponseReader, type FetchLike, type HttpOptions } from '../http';
 import type { ActualsRequest, CarbonIntensitySource, ForecastRequest, IntensityPoint, IntensityRegion } from '../types';
 
 export const ELECTRICITY_MAPS_BASE_URL = 'https://api.electricitymaps.com';
-const HOUR_MS = 3_600_000;
 /** `/history` covers the last 24 hours; older periods go through `/past-range`. */
 const HISTORY_SPAN_MS = 24 * HOUR_MS;
 

@@ -1,3 +1,4 @@
+import { WEEK_MS } from '@carbonreducer/common';
 import { parseIntensityCsv, readIntensityFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { NoDataError, UnsupportedRegionError } from '../errors';
 import type { IntensityRegion } from '../types';
@@ -5,7 +6,6 @@ import { FileIntensitySource, ReplayClock } from './file';
 
 const GB: IntensityRegion = { id: 'GB', fileRegion: 'GB' };
 const ms = (iso: string) => Date.parse(iso);
-const WEEK_MS = 7 * 24 * 3_600_000;
 
 const NESO_CSV = [
   'from,to,forecast,actual,index',

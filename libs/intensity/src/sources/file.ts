@@ -1,9 +1,8 @@
+import { WEEK_MS } from '@carbonreducer/common';
 import { readIntensityFiles, sharedDataPath, type IntensitySeries } from '@carbonreducer/datasets';
 import { basename } from 'node:path';
 import { NoDataError, UnsupportedRegionError } from '../errors';
 import type { ActualsRequest, CarbonIntensitySource, ForecastRequest, IntensityPoint, IntensityRegion } from '../types';
-
-const WEEK_MS = 7 * 24 * 3_600_000;
 
 /** The shared NESO file: GB national, half-hourly 2023-01-01…2023-06-30, with NESO's own forecast column. */
 export const DEFAULT_INTENSITY_FILES = ['carbon-intensity/neso-gb-national-2023H1.csv'];
