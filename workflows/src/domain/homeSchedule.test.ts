@@ -1,3 +1,4 @@
+import { fakePlan } from '../testing/fakePlans';
 import type { HomePlan, RunRequest } from '../types';
 import {
   homeScheduleStep,
@@ -34,28 +35,15 @@ function request(requestId: string, extra: Partial<RunRequest> = {}): RunRequest
 /** The planner's answer: every requested run starts `offsetMin` after T0 and avoids 150 g. */
 function planFor(effect: HomeScheduleEffect | undefined, offsetMin = 60): HomePlan {
   if (effect?.type !== 'planHome') throw new Error(`expected a planHome effect, got ${JSON.stringify(effect)}`);
-  const startMs = T0 + offsetMin * MIN;
-  return {
+  const input = {
     homeId: 'h1',
-    version: effect.planVersion,
-    plannedAt: effect.now,
-    forecastIssuedAt: '2026-01-01T19:00:00.000Z',
-    forecastModelVersion: 'v1',
-    runs: effect.requests.map((r) => ({
-      requestId: r.requestId,
-      deviceId: r.deviceId,
-      appliance: r.appliance,
-      startAt: new Date(startMs).toISOString(),
-      endAt: new Date(startMs + r.durationMin * MIN).toISOString(),
-      powerW: r.powerW,
-      energyWh: (r.powerW * r.durationMin) / 60,
-      emissionsG: 100,
-      baselineEmissionsG: 250,
-      avoidedEmissionsG: 150,
-    })),
-    slots: [],
-    avoidedEmissionsG: 150 * effect.requests.length,
+    region: 'GB',
+    requests: effect.requests,
+    planVersion: effect.planVersion,
+    now: effect.now,
   };
+  const plan = fakePlan(input, () => T0 + offsetMin * MIN, { emissionsG: 100, baselineEmissionsG: 250 }, 'v1');
+  return { ...plan, forecastIssuedAt: '2026-01-01T19:00:00.000Z' };
 }
 
 /** Runs events in order, each at its own time, collecting every effect. */
