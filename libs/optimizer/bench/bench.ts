@@ -174,8 +174,17 @@ export function instance(rand: () => number, data: Data, evOnOff: boolean): { re
   };
 }
 
-/** The five cycles of the peer-class family (dishwasher, washer, dryer, water heater, pool pump). */
-const PEER_CYCLES = CYCLES.slice(0, 5);
+/**
+ * The five cycles of the peer-class family (dishwasher, washer, dryer, water heater, pool pump), each at a constant
+ * power as the peer (EMHASS) models a deferrable load: one block of `slots` × 15 min at `powerW`.
+ */
+export const PEER_CYCLES: { id: string; label: string; powerW: number; slots: number }[] = [
+  { id: 'dishwasher', label: 'dishwasher', powerW: 1800, slots: 8 },
+  { id: 'washing_machine', label: 'washing machine', powerW: 2000, slots: 6 },
+  { id: 'dryer', label: 'tumble dryer', powerW: 2500, slots: 6 },
+  { id: 'water_heater', label: 'water heater', powerW: 3000, slots: 4 },
+  { id: 'pool_pump', label: 'pool pump', powerW: 800, slots: 12 },
+];
 
 /** The peer-class family's main fuse, W. */
 export const PEER_FUSE_W = 5000;
@@ -202,9 +211,9 @@ export function peerInstance(rand: () => number, data: Data): { request: HomeReq
       kind: 'cycle',
       id: c.id,
       label: c.label,
-      profileW: c.profileW,
+      profileW: new Array<number>(c.slots).fill(c.powerW),
       earliestStartMs,
-      deadlineMs: earliestStartMs + c.profileW.length * SLOT_MS + 8 * H,
+      deadlineMs: earliestStartMs + c.slots * SLOT_MS + 8 * H,
     };
   });
   const maxPowerW = 7400;
