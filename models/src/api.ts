@@ -6,22 +6,16 @@ import {
   type DirectModelMeta,
   type ForecastPoint,
   type Forecaster,
+  type ModelTarget,
   type RegularSeries,
 } from '@carbonreducer/forecast';
 import { backtestIntensity, backtestLoad, type BacktestOptions, type BacktestOutcome } from './backtest';
 import { averageForecaster, lstmForecaster, type ServedIntensityModel } from './intensityModels';
 import { createOnnxIntensityForecaster } from './lstm';
 import { OnnxDirectModel } from './onnx/session';
-import {
-  hashSeries,
-  ModelRegistry,
-  type ModelMetadata,
-  type ModelType,
-  type RegistryTarget,
-  type StoredModel,
-} from './registry';
+import { hashSeries, ModelRegistry, type ModelMetadata, type ModelType, type StoredModel } from './registry';
 
-const ATTRIBUTION: Record<RegistryTarget, string> = {
+const ATTRIBUTION: Record<ModelTarget, string> = {
   intensity:
     'Carbon intensity data: National Energy System Operator (NESO) Carbon Intensity API, CC BY 4.0; Electricity Maps (attribution required).',
   load: 'Household power data: REFIT and UK-DALE, CC BY 4.0, as prepared by the DeviceScope project (Apache-2.0).',
@@ -230,6 +224,6 @@ export async function serveModel(stored: StoredModel): Promise<LoadedForecaster>
 }
 
 /** Loads the champion model for a target from the registry (any model type), served by onnxruntime-node. */
-export async function loadChampion(target: RegistryTarget, registryRoot?: string): Promise<LoadedForecaster> {
+export async function loadChampion(target: ModelTarget, registryRoot?: string): Promise<LoadedForecaster> {
   return serveModel(await new ModelRegistry(registryRoot).loadChampion(target));
 }

@@ -21,6 +21,7 @@ import {
   type GbmParams,
   type HorizonMetrics,
   type HorizonSpec,
+  type ModelTarget,
   type RegularSeries,
 } from '@carbonreducer/forecast';
 import { intensityStepsMs, loadHouseholdHourlyKWh, loadIntensityMixed, type TimeRange } from './data';
@@ -34,10 +35,8 @@ import {
 } from './intensityModels';
 import { successiveHalving, type SearchResult } from './search';
 
-export type Target = 'intensity' | 'load';
-
 export interface BacktestOptions {
-  target: Target;
+  target: ModelTarget;
   trainFiles: string[];
   testFiles: string[];
   trainRange?: TimeRange;
@@ -63,7 +62,7 @@ export interface BacktestOptions {
 }
 
 export interface BacktestReport {
-  target: Target;
+  target: ModelTarget;
   points: number;
   horizons: HorizonMetrics[];
   /** Extras beyond the required keys. */

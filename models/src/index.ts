@@ -1,9 +1,10 @@
 export { trainAndRegister, registerOutcome, loadChampion, serveModel, servedForecaster } from './api';
 export type { LoadedForecaster, TrainAndRegisterOptions, TrainAndRegisterResult } from './api';
 export { backtestIntensity, backtestLoad, DEFAULT_INTENSITY_PARAMS, DEFAULT_LOAD_PARAMS, LOAD_STEPS } from './backtest';
-export type { BacktestOptions, BacktestOutcome, BacktestReport, Target } from './backtest';
+export type { BacktestOptions, BacktestOutcome, BacktestReport } from './backtest';
 export { ModelRegistry, DEFAULT_REGISTRY_ROOT, backtestScore, hashSeries, sha256 } from './registry';
-export type { ModelMetadata, ModelType, StoredModel, Champion, RegistryTarget } from './registry';
+export type { ModelMetadata, ModelType, StoredModel, Champion } from './registry';
+export type { ModelTarget } from '@carbonreducer/forecast';
 export { successiveHalving, SEARCH_SPACE } from './search';
 export type { SearchOptions, SearchResult, SearchTrial } from './search';
 export { averageForecaster, lstmForecaster, trainServedLstm } from './intensityModels';

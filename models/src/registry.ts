@@ -1,12 +1,10 @@
-import type { DirectModelMeta, HorizonMetrics } from '@carbonreducer/forecast';
+import { decidePromotion, type DirectModelMeta, type HorizonMetrics, type ModelTarget } from '@carbonreducer/forecast';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** Default registry root: `<repo>/models/registry` (this file sits at models/src). */
 export const DEFAULT_REGISTRY_ROOT = resolve(__dirname, '..', 'registry');
-
-export type RegistryTarget = 'intensity' | 'load';
 
 export type ModelType = 'gbm-direct' | 'lstm' | 'ensemble';
 
@@ -21,7 +19,7 @@ const EXTRA_FILE = /^[a-z0-9-]+\.onnx$/;
 
 /** What is stored next to each ONNX file. */
 export interface ModelMetadata {
-  target: RegistryTarget;
+  target: ModelTarget;
   version: string;
   createdAt: string;
   /**
@@ -79,7 +77,7 @@ export function hashSeries(s: { startMs: number; stepMs: number; values: Float64
 export class ModelRegistry {
   constructor(readonly root: string = DEFAULT_REGISTRY_ROOT) {}
 
-  private dir(target: RegistryTarget, version?: string): string {
+  private dir(target: ModelTarget, version?: string): string {
     return version ? join(this.root, target, version) : join(this.root, target);
   }
 
@@ -123,7 +121,7 @@ export class ModelRegistry {
     return full;
   }
 
-  async versions(target: RegistryTarget): Promise<string[]> {
+  async versions(target: ModelTarget): Promise<string[]> {
     try {
       const entries = await readdir(this.dir(target), { withFileTypes: true });
       return entries
@@ -136,7 +134,7 @@ export class ModelRegistry {
     }
   }
 
-  async load(target: RegistryTarget, version: string): Promise<StoredModel> {
+  async load(target: ModelTarget, version: string): Promise<StoredModel> {
     const dir = this.dir(target, version);
     try {
       const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ModelMetadata;
@@ -155,7 +153,7 @@ export class ModelRegistry {
     }
   }
 
-  async champion(target: RegistryTarget): Promise<Champion | null> {
+  async champion(target: ModelTarget): Promise<Champion | null> {
     try {
       return JSON.parse(await readFile(join(this.dir(target), 'champion.json'), 'utf8')) as Champion;
     } catch (err) {
@@ -164,7 +162,7 @@ export class ModelRegistry {
     }
   }
 
-  async loadChampion(target: RegistryTarget): Promise<StoredModel> {
+  async loadChampion(target: ModelTarget): Promise<StoredModel> {
     const c = await this.champion(target);
     if (c === null) {
       throw new Error(
@@ -175,19 +173,32 @@ export class ModelRegistry {
   }
 
   /**
-   * Champion/challenger: the challenger becomes champion when there is none, or when its backtest score is lower.
+   * Champion/challenger by the one rule (`decidePromotion` of @carbonreducer/forecast): the challenger becomes
+   * champion when there is none, or when its backtest score is lower by `minImprovement`.
    * Returns whether it was promoted and both scores.
    */
   async promoteIfBetter(
-    target: RegistryTarget,
+    target: ModelTarget,
     version: string,
     nowMs: number,
+    /** Share by which the challenger's score must be lower (the retrain workflow decides with its own margin first). */
+    minImprovement = 0,
   ): Promise<{ promoted: boolean; challengerScore: number; championScore: number | null }> {
     const { meta } = await this.load(target, version);
     const challengerScore = backtestScore(meta.backtest.horizons);
     const current = await this.champion(target);
-    if (current !== null && current.version !== version && !(challengerScore < current.score)) {
-      return { promoted: false, challengerScore, championScore: current.score };
+    const rival = current !== null && current.version !== version ? current : null;
+    const decision = decidePromotion(
+      {
+        challengerVersion: version,
+        challengerScore,
+        championVersion: rival?.version ?? null,
+        championScore: rival?.score ?? null,
+      },
+      minImprovement,
+    );
+    if (!decision.promote) {
+      return { promoted: false, challengerScore, championScore: current?.score ?? null };
     }
     const champion: Champion = { version, promotedAt: new Date(nowMs).toISOString(), score: challengerScore };
     const file = join(this.dir(target), 'champion.json');

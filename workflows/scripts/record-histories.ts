@@ -103,9 +103,9 @@ const activities: Activities = {
     return {
       target,
       challengerVersion,
-      challengerMae: 20,
+      challengerScore: 20,
       championVersion: `${target}-v1`,
-      championMae: 25,
+      championScore: 25,
       windows: 10,
     };
   },

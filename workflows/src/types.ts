@@ -2,6 +2,7 @@
  * Plain data exchanged between workflows, activities and clients. Times are ISO-8601 UTC strings so that every
  * value survives Temporal's JSON payload converter unchanged (a `Date` would arrive as a string).
  */
+import type { ModelTarget, PromotionDecision } from '@carbonreducer/forecast';
 import type { CommandAction } from '@carbonreducer/telemetry';
 
 export interface IntensityPoint {
@@ -66,7 +67,7 @@ export interface ForecastResult {
   homesNotified: number;
 }
 
-export type ModelTarget = 'intensity' | 'load';
+export type { ModelTarget } from '@carbonreducer/forecast';
 
 export interface RetrainInput {
   target: ModelTarget;
@@ -101,20 +102,27 @@ export interface TrainedModel {
   modelVersion: string;
 }
 
+/** Scores are the registry's backtest score (mean MAE / seasonal-naive MAE; lower is better). */
 export interface BacktestResult {
   target: ModelTarget;
   challengerVersion: string;
-  challengerMae: number;
+  challengerScore: number;
   /** Null when there is no champion yet. */
   championVersion: string | null;
-  championMae: number | null;
+  championScore: number | null;
   windows: number;
 }
 
-export interface PromotionDecision {
-  promote: boolean;
-  reason: string;
+/**
+ * What the backtest activity returned before the fields said "score" (histories recorded then carry these names;
+ * they held the same registry score).
+ */
+export interface LegacyBacktestResult extends Omit<BacktestResult, 'challengerScore' | 'championScore'> {
+  challengerMae: number;
+  championMae: number | null;
 }
+
+export type { PromotionDecision } from '@carbonreducer/forecast';
 
 export interface RetrainResult {
   target: ModelTarget;

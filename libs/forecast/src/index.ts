@@ -11,3 +11,4 @@ export * from './backtest';
 export * from './pipelines';
 export * from './online';
 export * from './subslot';
+export * from './promotion';

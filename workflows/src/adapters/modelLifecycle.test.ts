@@ -6,7 +6,7 @@ import { ModelRegistry } from '@carbonreducer/models';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decidePromotion } from '../domain/promotion';
+import { decidePromotion } from '@carbonreducer/forecast';
 import type { TrialResult } from '../types';
 import { createModelLifecycle, decodeParams, defaultTargetData, encodeParams } from './modelLifecycle';
 
@@ -79,7 +79,7 @@ describe('model lifecycle adapter (real NESO data, temporary registry)', () => {
 
     const first = await lifecycle.backtest({ target: 'intensity', challengerVersion: good.modelVersion });
     expect(first.championVersion).toBeNull();
-    expect(first.challengerMae).toBeGreaterThan(0);
+    expect(first.challengerScore).toBeGreaterThan(0);
     expect(first.windows).toBe(meta.backtest.points);
     expect(decidePromotion(first, 0.02).promote).toBe(true);
     await lifecycle.promote({ target: 'intensity', modelVersion: good.modelVersion });
@@ -93,8 +93,8 @@ describe('model lifecycle adapter (real NESO data, temporary registry)', () => {
     );
     const second = await lifecycle.backtest({ target: 'intensity', challengerVersion: weak.modelVersion });
     expect(second.championVersion).toBe(good.modelVersion);
-    expect(second.championMae).toBeCloseTo(first.challengerMae, 10);
-    expect(second.challengerMae).toBeGreaterThan(second.championMae ?? Infinity);
+    expect(second.championScore).toBeCloseTo(first.challengerScore, 10);
+    expect(second.challengerScore).toBeGreaterThan(second.championScore ?? Infinity);
     expect(decidePromotion(second, 0.02).promote).toBe(false);
     await expect(lifecycle.promote({ target: 'intensity', modelVersion: weak.modelVersion })).rejects.toThrow(
       /not promoted/,

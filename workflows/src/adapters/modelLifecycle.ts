@@ -230,9 +230,9 @@ export function createModelLifecycle(options: ModelLifecycleOptions = {}): Model
       return {
         target,
         challengerVersion,
-        challengerMae: backtestScore(meta.backtest.horizons),
+        challengerScore: backtestScore(meta.backtest.horizons),
         championVersion,
-        championMae: championVersion === null ? null : await score(target, championVersion),
+        championScore: championVersion === null ? null : await score(target, championVersion),
         windows: meta.backtest.points,
       };
     },

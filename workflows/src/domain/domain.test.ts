@@ -1,7 +1,6 @@
 import { baseLoadPerSlot, intensityPerSlot } from '../adapters/optimizerPlanner';
 import type { CommandState, HomePlan, RunRequest } from '../types';
 import { commandsAfterPlan, msUntilNextEvent } from './commands';
-import { decidePromotion } from './promotion';
 import { validateRunRequest } from './requests';
 
 const now = new Date('2026-01-01T20:00:00Z');
@@ -70,23 +69,6 @@ describe('commandsAfterPlan', () => {
     expect(msUntilNextEvent(c, t, 60_000)).toBe(3_600_000);
     expect(msUntilNextEvent([{ ...c[0]!, status: 'sent', sentAt: '2026-01-02T00:59:30Z' }], t, 60_000)).toBe(30_000);
     expect(msUntilNextEvent([], t, 60_000)).toBeUndefined();
-  });
-});
-
-describe('decidePromotion', () => {
-  const bt = {
-    target: 'intensity' as const,
-    challengerVersion: 'c',
-    challengerMae: 19,
-    championVersion: 'p',
-    championMae: 20,
-    windows: 3,
-  };
-  it('promotes only past the margin, and always when there is no champion', () => {
-    expect(decidePromotion(bt, 0.02).promote).toBe(true);
-    expect(decidePromotion(bt, 0.1).promote).toBe(false);
-    expect(decidePromotion({ ...bt, championVersion: null, championMae: null }, 0.5).promote).toBe(true);
-    expect(decidePromotion({ ...bt, challengerMae: Number.NaN }, 0).promote).toBe(false);
   });
 });
 

@@ -70,7 +70,7 @@ describe('forecastWorkflow', () => {
 });
 
 describe('retrainModelsWorkflow', () => {
-  function lifecycle(challengerMae: number) {
+  function lifecycle(challengerScore: number) {
     const promoted: string[] = [];
     const activities: Pick<
       Activities,
@@ -91,9 +91,9 @@ describe('retrainModelsWorkflow', () => {
         return {
           target,
           challengerVersion,
-          challengerMae,
+          challengerScore,
           championVersion: `${target}-old`,
-          championMae: 20,
+          championScore: 20,
           windows: 12,
         };
       },

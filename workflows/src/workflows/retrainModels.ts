@@ -1,8 +1,8 @@
 import { ApplicationFailure, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { decidePromotion } from '../domain/promotion';
+import { decidePromotion } from '@carbonreducer/forecast';
 import { ModelVersionKey } from '../ids';
-import type { RetrainInput, RetrainResult } from '../types';
+import type { BacktestResult, LegacyBacktestResult, RetrainInput, RetrainResult } from '../types';
 import { computeActivity, defaultActivity, FAILURE_TYPES, longRunningActivity } from './profiles';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -35,7 +35,9 @@ export async function retrainModelsWorkflow(input: RetrainInput): Promise<Retrai
   const search = await searchHyperparameters({ target: input.target, trials, seed: input.seed ?? 1 });
   const challenger = await trainAndRegisterModel({ target: input.target, params: search.best.params });
   upsertSearchAttributes([{ key: ModelVersionKey, value: challenger.modelVersion }]);
-  const backtest = await backtestModels({ target: input.target, challengerVersion: challenger.modelVersion });
+  const backtest = withScores(
+    await backtestModels({ target: input.target, challengerVersion: challenger.modelVersion }),
+  );
   const decision = decidePromotion(backtest, minImprovement);
   if (decision.promote) {
     await promoteChampion({ target: input.target, modelVersion: challenger.modelVersion });
@@ -54,4 +56,11 @@ export async function retrainModelsWorkflow(input: RetrainInput): Promise<Retrai
     activeVersion: result.activeVersion,
   });
   return result;
+}
+
+/** A backtest result in today's shape, also when it was recorded under the old field names. */
+function withScores(result: BacktestResult | LegacyBacktestResult): BacktestResult {
+  if ('challengerScore' in result) return result;
+  const { challengerMae, championMae, ...rest } = result;
+  return { ...rest, challengerScore: challengerMae, championScore: championMae };
 }
