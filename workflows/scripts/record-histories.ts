@@ -19,7 +19,7 @@ import { ensureNamespace } from '../src/testing/namespace';
 import { IT_NAMESPACE } from '../src/testing/workerProcess';
 import { quietRuntime, workflowBundle } from '../src/testing/temporalTestEnv';
 import { fakePlan } from '../src/testing/fakePlans';
-import type { HomePlan, RunRequest } from '../src/types';
+import type { PublishedPlan, RunRequest } from '../src/types';
 import {
   commandAckSignal,
   forecastsChangedSignal,
@@ -83,7 +83,7 @@ const activities: Activities = {
   async forecastHomeLoads({ homeIds, issuedAt }) {
     return { issuedAt, modelVersion: 'load-v1', homesForecast: homeIds, failed: [] };
   },
-  async planHome(input): Promise<HomePlan> {
+  async planHome(input): Promise<PublishedPlan> {
     const startMs = (r: RunRequest) =>
       Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + 5_000;
     return fakePlan(input, startMs, { emissionsG: 200, baselineEmissionsG: 300 }, 'intensity-v1');

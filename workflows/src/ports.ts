@@ -7,27 +7,27 @@ import type {
   DeviceCommand,
   DispatchResult,
   ForecastsChanged,
-  HomePlan,
+  PublishedPlan,
   Hyperparameters,
-  IngestResult,
-  IntensityPoint,
+  IngestSummary,
+  IntensityForecastPoint,
   ModelTarget,
   RunRequest,
-  SearchResult,
+  SearchSummary,
   TrainedModel,
   TrialResult,
 } from './types';
 
 export interface IntensityIngestor {
   /** Fetches the latest actuals and forecast through the source chain, writes them, says which source answered. */
-  ingest(args: { region: string; now: Date }): Promise<IngestResult>;
+  ingest(args: { region: string; now: Date }): Promise<IngestSummary>;
 }
 
 export interface IntensityForecast {
   region: string;
   issuedAt: string;
   modelVersion: string;
-  points: IntensityPoint[];
+  points: IntensityForecastPoint[];
 }
 
 export interface LoadForecast {
@@ -37,7 +37,7 @@ export interface LoadForecast {
   points: { time: string; powerW: number }[];
 }
 
-export interface IntensityForecaster {
+export interface IntensityForecastProvider {
   /** The champion model's forecast of the next `horizonH` hours from recent history up to `issuedAt`. */
   forecast(args: { region: string; issuedAt: Date; horizonH: number }): Promise<IntensityForecast>;
 }
@@ -56,7 +56,7 @@ export interface ForecastStore {
 }
 
 export interface ScheduleStore {
-  writePlan(plan: HomePlan): Promise<void>;
+  writePlan(plan: PublishedPlan): Promise<void>;
 }
 
 /** A home as registered (PostgreSQL `app.homes`). */
@@ -100,7 +100,7 @@ export interface Planner {
     importLimitW: number | null;
     now: Date;
     planVersion: number;
-  }): Promise<HomePlan>;
+  }): Promise<PublishedPlan>;
 }
 
 export interface SearchProgress {
@@ -117,7 +117,7 @@ export interface ModelLifecycle {
   searchHyperparameters(
     args: { target: ModelTarget; trials: number; seed: number },
     progress: SearchProgress,
-  ): Promise<SearchResult>;
+  ): Promise<SearchSummary>;
   trainAndRegister(
     args: { target: ModelTarget; params: Hyperparameters },
     heartbeat: () => void,

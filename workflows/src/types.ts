@@ -5,7 +5,7 @@
 import type { ModelTarget, PromotionDecision } from '@carbonreducer/forecast';
 import type { CommandAction } from '@carbonreducer/telemetry';
 
-export interface IntensityPoint {
+export interface IntensityForecastPoint {
   time: string;
   intensityGPerKWh: number;
 }
@@ -21,7 +21,7 @@ export interface SourceAttempt {
   error?: string;
 }
 
-export interface IngestResult {
+export interface IngestSummary {
   region: string;
   /** The source in the fallback chain that answered. */
   source: string;
@@ -91,7 +91,7 @@ export interface TrialResult {
   validationMae: number;
 }
 
-export interface SearchResult {
+export interface SearchSummary {
   target: ModelTarget;
   trials: TrialResult[];
   best: TrialResult;
@@ -170,7 +170,7 @@ export interface PlannedRun {
   avoidedEmissionsG: number;
 }
 
-export interface HomePlan {
+export interface PublishedPlan {
   homeId: string;
   version: number;
   plannedAt: string;
@@ -229,7 +229,7 @@ export interface OptimizeHomeInput {
 export interface HomeWorkflowState {
   requests: RequestState[];
   commands: CommandState[];
-  plan: HomePlan | null;
+  plan: PublishedPlan | null;
   planVersion: number;
   replans: number;
 }
@@ -237,7 +237,7 @@ export interface HomeWorkflowState {
 /** What `currentPlanQuery` returns. */
 export interface CurrentPlanView {
   homeId: string;
-  plan: HomePlan | null;
+  plan: PublishedPlan | null;
   commands: CommandState[];
   requests: RequestState[];
   expectedAvoidedEmissionsG: number;

@@ -1,7 +1,7 @@
 import { DatasetParseError, csvLines, optionalNumber, parseUtcTimestamp, splitCsvLine } from './csv';
 
 /** One settlement period of grid carbon intensity, gCO2/kWh. */
-export interface IntensityPoint {
+export interface IntensityRecord {
   fromMs: number;
   toMs: number;
   actualGPerKWh: number | null;
@@ -17,7 +17,7 @@ export interface IntensitySeries {
   format: IntensityFormat;
   /** Slot length in minutes (30 for NESO, 60 for Electricity Maps). */
   stepMin: number;
-  points: IntensityPoint[];
+  points: IntensityRecord[];
 }
 
 const NESO_HEADER = ['from', 'to', 'forecast', 'actual', 'index'];
@@ -48,14 +48,14 @@ export function parseIntensityCsv(text: string, source = 'intensity.csv'): Inten
     );
   }
   const points = format === 'neso' ? parseNeso(lines, source) : parseElectricityMaps(lines, source);
-  const byFrom = new Map<number, IntensityPoint>();
+  const byFrom = new Map<number, IntensityRecord>();
   for (const p of points) byFrom.set(p.fromMs, p);
   const sorted = [...byFrom.values()].sort((a, b) => a.fromMs - b.fromMs);
   return { format, stepMin: format === 'neso' ? 30 : 60, points: sorted };
 }
 
-function parseNeso(lines: string[], source: string): IntensityPoint[] {
-  const out: IntensityPoint[] = [];
+function parseNeso(lines: string[], source: string): IntensityRecord[] {
+  const out: IntensityRecord[] = [];
   for (let i = 1; i < lines.length; i++) {
     const cols = splitCsvLine(lines[i] ?? '');
     const lineNo = i + 1;
@@ -74,11 +74,11 @@ function parseNeso(lines: string[], source: string): IntensityPoint[] {
   return out;
 }
 
-function parseElectricityMaps(lines: string[], source: string): IntensityPoint[] {
+function parseElectricityMaps(lines: string[], source: string): IntensityRecord[] {
   const header = splitCsvLine(lines[0] ?? '').map((c) => c.trim());
   const timeCol = header.indexOf(EM_TIME);
   const directCol = header.indexOf(EM_DIRECT);
-  const out: IntensityPoint[] = [];
+  const out: IntensityRecord[] = [];
   for (let i = 1; i < lines.length; i++) {
     const cols = splitCsvLine(lines[i] ?? '');
     const lineNo = i + 1;
@@ -103,7 +103,7 @@ export function mergeIntensitySeries(series: IntensitySeries[]): IntensitySeries
       throw new Error(`mergeIntensitySeries: cannot merge ${first.stepMin}-minute and ${s.stepMin}-minute series`);
     }
   }
-  const byFrom = new Map<number, IntensityPoint>();
+  const byFrom = new Map<number, IntensityRecord>();
   for (const s of series) for (const p of s.points) byFrom.set(p.fromMs, p);
   return {
     format: first.format,

@@ -1,6 +1,6 @@
 import type { IntensitySeriesInput } from './types';
 
-/** Actuals of parsed intensity points (e.g. `@carbonreducer/datasets` IntensityPoint) as the LSTM's series; null → NaN. */
+/** Actuals of parsed intensity points (e.g. `@carbonreducer/datasets` IntensityRecord) as the LSTM's series; null → NaN. */
 export function actualsSeries(
   points: readonly { fromMs: number; actualGPerKWh: number | null }[],
   fromMs = -Infinity,

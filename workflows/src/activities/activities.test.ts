@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { InfeasibleError } from '../errors';
 import type { ModelLifecycle, Planner } from '../ports';
-import type { DispatchResult, SearchResult, TrialResult } from '../types';
+import type { DispatchResult, SearchSummary, TrialResult } from '../types';
 import { createComputeActivities, createIoActivities, type ComputeActivityDeps, type IoActivityDeps } from '.';
 
 function lifecycle(runTrial: (i: number) => TrialResult): ModelLifecycle & { ran: number[] } {
@@ -67,7 +67,7 @@ describe('searchHyperparameters', () => {
     // A retry after a crash gets the last heartbeat's details: only the trials not finished yet run.
     models.ran.length = 0;
     const retry = new MockActivityEnvironment({ heartbeatDetails: beats[1], attempt: 2 });
-    const result: SearchResult = await retry.run(activities.searchHyperparameters, {
+    const result: SearchSummary = await retry.run(activities.searchHyperparameters, {
       target: 'intensity' as const,
       trials: 4,
       seed: 1,

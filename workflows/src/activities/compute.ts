@@ -4,7 +4,7 @@ import { BadInputError, NoForecastError } from '../errors';
 import type {
   ForecastStore,
   HomeRegistry,
-  IntensityForecaster,
+  IntensityForecastProvider,
   LoadForecast,
   LoadForecaster,
   ModelLifecycle,
@@ -12,20 +12,20 @@ import type {
 } from '../ports';
 import type {
   BacktestResult,
-  HomePlan,
+  PublishedPlan,
   Hyperparameters,
   IntensityForecastResult,
   LoadForecastBatchResult,
   ModelTarget,
   PlanHomeInput,
-  SearchResult,
+  SearchSummary,
   TrainedModel,
   TrialResult,
 } from '../types';
 import { withFailureMapping } from './failures';
 
 export interface ComputeActivityDeps {
-  intensityForecaster: IntensityForecaster;
+  intensityForecaster: IntensityForecastProvider;
   loadForecaster: LoadForecaster;
   forecasts: ForecastStore;
   /** The registered home (import limit); a home not in the registry is planned without one. */
@@ -95,7 +95,7 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
       });
     },
 
-    async planHome(input: PlanHomeInput): Promise<HomePlan> {
+    async planHome(input: PlanHomeInput): Promise<PublishedPlan> {
       return withFailureMapping(`plan home ${input.homeId}`, async () => {
         const now = parseTime('now', input.now);
         const horizonEnd = Math.max(...input.requests.map((r) => Date.parse(r.readyBy)), now.getTime());
@@ -130,7 +130,7 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
     },
 
     /** Resumable: trials finished before a crash are read back from the last heartbeat and not run again. */
-    async searchHyperparameters(args: { target: ModelTarget; trials: number; seed: number }): Promise<SearchResult> {
+    async searchHyperparameters(args: { target: ModelTarget; trials: number; seed: number }): Promise<SearchSummary> {
       const ctx = Context.current();
       const details = ctx.info.heartbeatDetails as { completed?: TrialResult[] } | undefined;
       const completed = Array.isArray(details?.completed) ? details.completed : [];

@@ -7,7 +7,14 @@ import type {
   ModelLifecycle,
   ScheduleStore,
 } from '../ports';
-import type { DeviceCommand, DispatchResult, ForecastsChanged, HomePlan, IngestResult, ModelTarget } from '../types';
+import type {
+  DeviceCommand,
+  DispatchResult,
+  ForecastsChanged,
+  PublishedPlan,
+  IngestSummary,
+  ModelTarget,
+} from '../types';
 import { withFailureMapping } from './failures';
 import { BadInputError } from '../errors';
 
@@ -24,7 +31,7 @@ export interface IoActivityDeps {
 /** Activities for the I/O task queue: network-bound, many may run at once. */
 export function createIoActivities(deps: IoActivityDeps) {
   return {
-    async ingestCarbonIntensity(args: { region: string; now: string }): Promise<IngestResult> {
+    async ingestCarbonIntensity(args: { region: string; now: string }): Promise<IngestSummary> {
       return withFailureMapping(`ingest carbon intensity for ${args.region}`, async () => {
         const now = new Date(args.now);
         if (Number.isNaN(now.getTime())) throw new BadInputError(`now is not a time: ${args.now}`);
@@ -49,7 +56,7 @@ export function createIoActivities(deps: IoActivityDeps) {
       }));
     },
 
-    async publishSchedule(plan: HomePlan): Promise<void> {
+    async publishSchedule(plan: PublishedPlan): Promise<void> {
       await withFailureMapping(`publish schedule of ${plan.homeId} v${plan.version}`, () =>
         deps.schedules.writePlan(plan),
       );

@@ -3,7 +3,7 @@ import type { RegularSeries } from '@carbonreducer/forecast';
 import { InfluxIntensityQuery } from '@carbonreducer/intensity';
 import { loadChampion, ModelRegistry } from '@carbonreducer/models';
 import { BUCKETS, createInfluxClient, hourlyMeterPowerQuery, type InfluxSettings } from '@carbonreducer/influx';
-import type { IntensityForecaster, LoadForecaster } from '../ports';
+import type { IntensityForecastProvider, LoadForecaster } from '../ports';
 
 /** Load history handed to the model: comfortably more than its lookback (one week). */
 const HISTORY_DAYS = 8;
@@ -84,7 +84,7 @@ async function forecastSeries(
 export function createChampionIntensityForecaster(
   settings: InfluxSettings,
   registryRoot?: string,
-): IntensityForecaster {
+): IntensityForecastProvider {
   const query = new InfluxIntensityQuery({ ...settings, bucket: BUCKETS.carbonIntensity });
   const currentChampion = championCache('intensity', registryRoot);
   return {

@@ -13,7 +13,7 @@ import {
 } from '@carbonreducer/influx';
 import { Point, type InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { ForecastStore, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
-import type { HomePlan } from '../types';
+import type { PublishedPlan } from '../types';
 
 /** Where each forecast kind lives: one series per region or home, one value field. */
 const SERIES = {
@@ -135,7 +135,7 @@ export class InfluxScheduleStore implements ScheduleStore {
     this.client = createInfluxClient(settings);
   }
 
-  async writePlan(plan: HomePlan): Promise<void> {
+  async writePlan(plan: PublishedPlan): Promise<void> {
     const version = String(plan.version);
     const runs = plan.runs.map((r) =>
       new Point(PLANNED_RUN.measurement)

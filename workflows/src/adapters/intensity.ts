@@ -9,7 +9,7 @@ import {
   type IntensityWriter,
 } from '@carbonreducer/intensity';
 import type { IntensityIngestor } from '../ports';
-import type { IngestResult } from '../types';
+import type { IngestSummary } from '../types';
 
 /** The fallback chain and writer of @carbonreducer/intensity, configured from its own env (INTENSITY_SOURCES, …). */
 export async function createIntensityIngestor(options: {
@@ -22,7 +22,7 @@ export async function createIntensityIngestor(options: {
   const chain: FallbackChain = await createChainFromConfig(config, { fetch, logger: options.logger });
   const writer: IntensityWriter = options.writer ?? createInfluxWriterFromConfig(config);
   return {
-    async ingest({ region, now }): Promise<IngestResult> {
+    async ingest({ region, now }): Promise<IngestSummary> {
       if (region !== config.region.id) {
         throw new Error(`this worker ingests region ${config.region.id} (INTENSITY_REGION), not ${region}`);
       }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BadInputError } from '../errors';
 import type { ModelLifecycle } from '../ports';
-import type { SearchResult, TrainedModel } from '../types';
+import type { SearchSummary, TrainedModel } from '../types';
 import { createModelLifecycle, type ModelLifecycleOptions } from './modelLifecycle';
 import type { ThreadJob, ThreadMessage } from './modelThread.worker';
 
@@ -52,7 +52,7 @@ export function createThreadedModelLifecycle(options: Omit<ModelLifecycleOptions
 
   return {
     searchHyperparameters(args, progress) {
-      return run<SearchResult>(
+      return run<SearchSummary>(
         { method: 'search', args, completed: progress.completed },
         (m) => (m.type === 'trial' ? progress.onTrial(m.completed) : progress.heartbeat()),
         progress.signal,

@@ -11,7 +11,7 @@ import { RUN_PROFILE_STEP_MIN } from '../domain/requests';
 import { BadInputError, InfeasibleError } from '../errors';
 import type { IntensityForecast, LoadForecast, Planner } from '../ports';
 import { plannedRun } from '../plannedRun';
-import type { HomePlan, PlannedRun, RunRequest } from '../types';
+import type { PublishedPlan, PlannedRun, RunRequest } from '../types';
 
 const MIN_MS = 60_000;
 
@@ -100,7 +100,7 @@ export function createOptimizerPlanner(options: {
   const slotMin = options.slotMin ?? 30;
   const slotMs = slotMin * MIN_MS;
   return {
-    async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<HomePlan> {
+    async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<PublishedPlan> {
       if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');
       const nowMs = now.getTime();
       const earliestOf = (r: RunRequest): number =>

@@ -1,5 +1,5 @@
 import { commandIdempotencyKey } from '../ids';
-import type { CommandState, HomePlan, RunRequest } from '../types';
+import type { CommandState, PublishedPlan, RunRequest } from '../types';
 
 /**
  * The commands after a (re)plan of `requests`: commands already sent or settled are kept as they are, and so are the
@@ -7,7 +7,7 @@ import type { CommandState, HomePlan, RunRequest } from '../types';
  * re-planned requests are replaced by those of the new plan.
  */
 export function commandsAfterPlan(
-  plan: HomePlan,
+  plan: PublishedPlan,
   requests: Map<string, RunRequest>,
   previous: CommandState[],
 ): CommandState[] {

@@ -1,5 +1,5 @@
 import { baseLoadPerSlot, intensityPerSlot } from '../adapters/optimizerPlanner';
-import type { CommandState, HomePlan, RunRequest } from '../types';
+import type { CommandState, PublishedPlan, RunRequest } from '../types';
 import { commandsAfterPlan, msUntilNextEvent } from './commands';
 import { validateRunRequest } from './requests';
 
@@ -26,7 +26,7 @@ describe('validateRunRequest', () => {
 });
 
 describe('commandsAfterPlan', () => {
-  const plan = (startAt: string, version: number): HomePlan => ({
+  const plan = (startAt: string, version: number): PublishedPlan => ({
     homeId: 'h',
     version,
     plannedAt: now.toISOString(),

@@ -1,5 +1,5 @@
 import { fakePlan } from '../testing/fakePlans';
-import type { HomePlan, RunRequest } from '../types';
+import type { PublishedPlan, RunRequest } from '../types';
 import {
   homeScheduleStep,
   initialHomeSchedule,
@@ -33,7 +33,7 @@ function request(requestId: string, extra: Partial<RunRequest> = {}): RunRequest
 }
 
 /** The planner's answer: every requested run starts `offsetMin` after T0 and avoids 150 g. */
-function planFor(effect: HomeScheduleEffect | undefined, offsetMin = 60): HomePlan {
+function planFor(effect: HomeScheduleEffect | undefined, offsetMin = 60): PublishedPlan {
   if (effect?.type !== 'planHome') throw new Error(`expected a planHome effect, got ${JSON.stringify(effect)}`);
   const input = {
     homeId: 'h1',

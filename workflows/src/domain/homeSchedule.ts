@@ -4,7 +4,7 @@ import type {
   CurrentPlanView,
   DeviceCommand,
   ForecastsChanged,
-  HomePlan,
+  PublishedPlan,
   HomeWorkflowState,
   ManualStart,
   PlannedRun,
@@ -56,7 +56,7 @@ export type HomeScheduleEvent =
   /** Start a re-plan of every request not yet dispatched. */
   | { type: 'replan' }
   /** The planner's answer to the `planHome` effect. */
-  | { type: 'planned'; plan: HomePlan }
+  | { type: 'planned'; plan: PublishedPlan }
   /**
    * The planner failed after its retries. `refused`: a non-retryable failure (the requests are infeasible or invalid),
    * with the planner's `reason`; `error` is what the log shows.
@@ -78,7 +78,7 @@ export type HomeScheduleEffect =
   /** Index the workflow by this appliance (search attribute). */
   | { type: 'indexAppliance'; appliance: string }
   | { type: 'planHome'; requests: RunRequest[]; planVersion: number; now: string }
-  | { type: 'publishSchedule'; plan: HomePlan }
+  | { type: 'publishSchedule'; plan: PublishedPlan }
   | { type: 'dispatchCommand'; command: DeviceCommand }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> };
 
@@ -274,20 +274,20 @@ function onReplan(state: HomeScheduleState, now: Date): Transition {
   };
 }
 
-function onPlanned(state: HomeScheduleState, planned: HomePlan): Transition {
+function onPlanned(state: HomeScheduleState, planned: PublishedPlan): Transition {
   if (!state.planning) return { state, effects: [] }; // no plan was asked for: a stray answer
   return applyPlan(state, planned);
 }
 
 /** The plan in force after `planned`: runs already dispatched are kept, the planned requests get its commands. */
-function applyPlan(state: HomeScheduleState, planned: HomePlan): Transition {
+function applyPlan(state: HomeScheduleState, planned: PublishedPlan): Transition {
   const { version, requestIds } = state.planning!;
   const ids = new Set(requestIds);
   const { home } = state;
   const isDispatched = (requestId: string): boolean =>
     home.requests.some((r) => r.request.requestId === requestId && r.status === 'dispatched');
   const runs: PlannedRun[] = [...(home.plan?.runs ?? []).filter((run) => isDispatched(run.requestId)), ...planned.runs];
-  const plan: HomePlan = {
+  const plan: PublishedPlan = {
     ...planned,
     runs,
     avoidedEmissionsG: runs.reduce((sum, r) => sum + r.avoidedEmissionsG, 0),
@@ -406,7 +406,7 @@ function withCommand(state: HomeScheduleState, command: CommandState): HomeSched
   };
 }
 
-function emptyPlan(homeId: string, version: number, previous: HomePlan | null, now: Date): HomePlan {
+function emptyPlan(homeId: string, version: number, previous: PublishedPlan | null, now: Date): PublishedPlan {
   return {
     homeId,
     version,

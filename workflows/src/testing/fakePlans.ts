@@ -1,5 +1,5 @@
 import { plannedRun } from '../plannedRun';
-import type { HomePlan, PlanHomeInput, RunRequest } from '../types';
+import type { PublishedPlan, PlanHomeInput, RunRequest } from '../types';
 
 /**
  * A plan as the fake planners of tests and history recordings make it: each run starts where `startMs` puts it and
@@ -10,7 +10,7 @@ export function fakePlan(
   startMs: (request: RunRequest) => number,
   perRun: { emissionsG: number; baselineEmissionsG: number },
   forecastModelVersion: string,
-): HomePlan {
+): PublishedPlan {
   const runs = input.requests.map((r) =>
     plannedRun(r, startMs(r), { energyWh: (r.powerW * r.durationMin) / 60, ...perRun }),
   );

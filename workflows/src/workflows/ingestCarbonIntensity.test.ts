@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TASK_QUEUES } from '@carbonreducer/common';
 import type { createActivities } from '../activities';
 import { executeWithoutSkipping, useTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
-import type { IngestResult } from '../types';
+import type { IngestSummary } from '../types';
 import { ingestCarbonIntensityWorkflow } from './ingestCarbonIntensity';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -29,11 +29,11 @@ describe('ingestCarbonIntensityWorkflow', () => {
           pointsWritten: 2,
           from: '2026-11-27T16:00:00.000Z',
           to: '2026-11-27T16:30:00.000Z',
-        } satisfies IngestResult;
+        } satisfies IngestSummary;
       },
     };
     const result = await withWorkers(env(), activities, () =>
-      executeWithoutSkipping<IngestResult>(() =>
+      executeWithoutSkipping<IngestSummary>(() =>
         env().client.workflow.start(ingestCarbonIntensityWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: `ingest-test-${Date.now()}`,
@@ -56,7 +56,7 @@ describe('ingestCarbonIntensityWorkflow', () => {
       },
     };
     const run = withWorkers(env(), activities, () =>
-      executeWithoutSkipping<IngestResult>(() =>
+      executeWithoutSkipping<IngestSummary>(() =>
         env().client.workflow.start(ingestCarbonIntensityWorkflow, {
           taskQueue: TASK_QUEUES.io,
           workflowId: `ingest-bad-${Date.now()}`,

@@ -1,12 +1,12 @@
 import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { IngestCarbonIntensityInput, IngestResult } from '../types';
+import type { IngestCarbonIntensityInput, IngestSummary } from '../types';
 import { defaultActivity, FAILURE_TYPES } from './profiles';
 
 const { ingestCarbonIntensity } = proxyActivities<ReturnType<typeof createActivities>>(defaultActivity);
 
 /** Every 30 min (schedule): fetch the latest intensity from the configured source chain and write it to InfluxDB. */
-export async function ingestCarbonIntensityWorkflow(input: IngestCarbonIntensityInput): Promise<IngestResult> {
+export async function ingestCarbonIntensityWorkflow(input: IngestCarbonIntensityInput): Promise<IngestSummary> {
   if (!input || typeof input.region !== 'string' || input.region.trim() === '') {
     throw ApplicationFailure.create({
       type: FAILURE_TYPES.badInput,

@@ -7,7 +7,7 @@ import { fakePlan } from '../testing/fakePlans';
 import { waitFor } from '../testing/waitFor';
 import { useTimeSkippingEnv, withWorkers } from '../testing/temporalTestEnv';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { DeviceCommand, HomePlan, PlanHomeInput, RunRequest } from '../types';
+import type { DeviceCommand, PublishedPlan, PlanHomeInput, RunRequest } from '../types';
 import {
   commandAckSignal,
   currentPlanQuery,
@@ -31,7 +31,7 @@ const env = useTimeSkippingEnv('test');
  * a new forecast would), a run that cannot fit before readyBy is infeasible.
  */
 function fakeActivities() {
-  const calls = { plans: [] as PlanHomeInput[], published: [] as HomePlan[], dispatched: [] as DeviceCommand[] };
+  const calls = { plans: [] as PlanHomeInput[], published: [] as PublishedPlan[], dispatched: [] as DeviceCommand[] };
   const knobs = { offsetMin: 120 };
   const activities: Pick<Activities, 'planHome' | 'publishSchedule' | 'dispatchCommand'> = {
     async planHome(input) {

@@ -23,7 +23,7 @@ import {
   type HomeScheduleEvent,
 } from '../domain/homeSchedule';
 import { ApplianceKey, HomeIdKey } from '../ids';
-import type { DeviceCommand, HomePlan, OptimizeHomeInput, RunRequest } from '../types';
+import type { DeviceCommand, PublishedPlan, OptimizeHomeInput, RunRequest } from '../types';
 import {
   commandAckSignal,
   currentPlanQuery,
@@ -132,7 +132,7 @@ export async function optimizeHomeWorkflow(input: OptimizeHomeInput): Promise<vo
     let effects = apply({ type: 'replan' });
     const asked = effects.find((e) => e.type === 'planHome');
     if (asked) {
-      let planned: HomePlan;
+      let planned: PublishedPlan;
       try {
         planned = await planHome({
           homeId,
