@@ -3,7 +3,7 @@
  * value survives Temporal's JSON payload converter unchanged (a `Date` would arrive as a string).
  */
 import type { ModelTarget, PromotionDecision } from '@carbonreducer/forecast';
-import type { CommandAction } from '@carbonreducer/telemetry';
+import type { CommandPayload } from '@carbonreducer/telemetry';
 
 export interface IntensityForecastPoint {
   time: string;
@@ -187,16 +187,9 @@ export type { CommandAction } from '@carbonreducer/telemetry';
 export type CommandStatus = 'pending' | 'sent' | 'acked' | 'unacknowledged' | 'failed' | 'cancelled';
 
 /** A command to a device; `idempotencyKey` is the same on every retry and every replan of the same request. */
-export interface DeviceCommand {
-  idempotencyKey: string;
-  homeId: string;
-  deviceId: string;
-  appliance: string;
-  requestId: string;
-  action: CommandAction;
-  /** Planned send time (ISO). */
+export interface DeviceCommand extends Omit<CommandPayload, 'v' | 'plannedAt'> {
+  /** Planned send time (ISO): the contract's `plannedAt`. */
   at: string;
-  planVersion: number;
 }
 
 export interface CommandState extends DeviceCommand {
