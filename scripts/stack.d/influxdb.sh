@@ -144,7 +144,7 @@ influxdb_env() {
   echo "INFLUX_GRAFANA_TOKEN=${INFLUXDB_GRAFANA_TOKEN:-}"
 }
 
-INFLUXDB_ORG=carbonreducer
+INFLUX_ORG=carbonreducer
 INFLUXDB_BUCKETS=(telemetry carbon_intensity forecasts schedules)
 
 # influxdb_api METHOD PATH [JSON]: calls the HTTP API with the operator token; prints the body;
@@ -218,15 +218,15 @@ influxdb_setup() {
   allowed=$(curl -fsS --max-time 5 "$(influxdb_url)/api/v2/setup" | jq -r .allowed) ||
     die "influxdb: GET /api/v2/setup failed"
   if [[ $allowed == true ]]; then
-    log "influxdb: first run: creating org $INFLUXDB_ORG, user admin and the operator token"
+    log "influxdb: first run: creating org $INFLUX_ORG, user admin and the operator token"
     influxdb_api POST /api/v2/setup "$(jq -nc --arg p "$INFLUXDB_ADMIN_PASSWORD" --arg t "$INFLUXDB_ADMIN_TOKEN" \
-      --arg o "$INFLUXDB_ORG" '{username: "admin", password: $p, org: $o, bucket: "telemetry", token: $t}')" \
+      --arg o "$INFLUX_ORG" '{username: "admin", password: $p, org: $o, bucket: "telemetry", token: $t}')" \
       >/dev/null || die "influxdb: POST /api/v2/setup failed"
   fi
 
-  org_id=$(influxdb_api GET "/api/v2/orgs?org=$INFLUXDB_ORG" | jq -r '.orgs[0].id // empty') ||
+  org_id=$(influxdb_api GET "/api/v2/orgs?org=$INFLUX_ORG" | jq -r '.orgs[0].id // empty') ||
     die "influxdb: the operator token in $STACK_SECRETS is not accepted: the data in $STACK_STATE/influxdb was set up with other secrets (remove that folder to start afresh)"
-  [[ -n $org_id ]] || die "influxdb: org $INFLUXDB_ORG not found"
+  [[ -n $org_id ]] || die "influxdb: org $INFLUX_ORG not found"
 
   local write_telemetry='[]' rw_all='[]' read_all='[]' perm buckets
   # One listing (a name filter answers 404 for a missing bucket, indistinguishable from a wrong path).

@@ -1,7 +1,7 @@
 import type { Logger } from '@carbonreducer/common';
 import { InfluxDB, setLogger, type Point, type WritePrecisionType } from '@influxdata/influxdb-client';
 
-/** Where and as whom to reach InfluxDB (the service's config module fills it from INFLUXDB_URL, INFLUXDB_TOKEN, …). */
+/** Where and as whom to reach InfluxDB (the service's config module fills it from INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG). */
 export interface InfluxSettings {
   url: string;
   token: string;
