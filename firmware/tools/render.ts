@@ -5,4 +5,7 @@ import { renderCppContract, renderEncodingFixtures } from './cppContract';
 
 const root = join(__dirname, '..');
 writeFileSync(join(root, 'core', 'include', 'cr', 'contract_generated.h'), renderCppContract());
-writeFileSync(join(root, 'test', 'fixtures', 'encoding.json'), JSON.stringify(renderEncodingFixtures(), null, 2) + '\n');
+writeFileSync(
+  join(root, 'test', 'fixtures', 'encoding.json'),
+  JSON.stringify(renderEncodingFixtures(), null, 2) + '\n',
+);
