@@ -14,11 +14,18 @@ import type {
 } from '../core/types';
 
 /**
- * HiGHS options of the native solver, chosen by measurement (libs/optimizer/README.md, "Native HiGHS"): none. The
- * WebAssembly build's switches (feasibility jump and the sub-MIP heuristics off) made the native 1.16 build slower
- * on the slowest homes of both benchmark families; HiGHS' defaults, one thread, are kept.
+ * HiGHS options of the native solver, chosen by measurement (libs/optimizer/README.md, "Native HiGHS"): the same as
+ * the WebAssembly build's. Feasibility jump and the sub-MIP heuristics (RINS, RENS, root reduced cost) off: in two
+ * interleaved rounds on 300 benchmark homes, HiGHS 1.16's defaults took 22.9–23.6 s of CPU (p99 1.3 s) against
+ * 12.5–12.9 s (p99 0.57–0.66 s) with them off; on 200 peer-class homes 13.5 s against 11.1 s. Sub-MIPs off alone
+ * (feasibility jump on) was in between on the peer family (11.2 s, p99 0.40 s).
  */
-export const DEFAULT_NATIVE_HIGHS_OPTIONS: Readonly<Record<string, string | number | boolean>> = {};
+export const DEFAULT_NATIVE_HIGHS_OPTIONS: Readonly<Record<string, string | number | boolean>> = {
+  mip_heuristic_run_feasibility_jump: false,
+  mip_heuristic_run_rins: false,
+  mip_heuristic_run_rens: false,
+  mip_heuristic_run_root_reduced_cost: false,
+};
 
 // kHighsModelStatus codes of the HiGHS C API.
 const MODEL_STATUS: Record<number, string> = {
