@@ -97,6 +97,7 @@ export async function influxOutage(scale: Scale, log: Log): Promise<FaultResult>
   const client = await device(settings, 'influx');
   try {
     const streaming = readings.publish(client, scale.ratePerS * (scale.outageS + 20), scale.ratePerS);
+    streaming.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
     await sleep(5000);
     await stack('down', 'influxdb');
     log(`${name}: InfluxDB down for ${scale.outageS} s at ${scale.ratePerS} readings/s`);
@@ -130,6 +131,7 @@ export async function telegrafSigkill(scale: Scale, log: Log): Promise<FaultResu
   try {
     const downS = scale.name === 'long' ? 60 : 5;
     const streaming = readings.publish(client, scale.ratePerS * (downS + 25), scale.ratePerS);
+    streaming.catch(() => undefined); // awaited below
     await sleep(8000);
     await killServer('telegraf');
     log(`${name}: telegraf killed after ${readings.sent} readings; down for ${downS} s`);
@@ -305,6 +307,7 @@ async function gatewayReplay(
   try {
     await stack('down', 'mosquitto');
     const live = home.readings.publish(home.device, liveRatePerS * (outageS + 40), liveRatePerS, 50);
+    live.catch(() => undefined); // awaited below
     await sleep(outageS * 1000);
     const buffered = (await home.status())?.bufferedRecords ?? 0;
     log(`${name}: ${buffered} records buffered after ${outageS} s without the central broker; bringing it back`);
