@@ -38,7 +38,7 @@ step() {
 step lint 10m npm run lint
 step typecheck 10m npm run typecheck
 mkdir -p .stack
-rm -f .stack/jest-unit.json .stack/jest-integration.json .stack/go-test/telegraf.json
+rm -f .stack/firmware-test/summary.json .stack/jest-unit.json .stack/jest-integration.json .stack/go-test/telegraf.json
 # --forceExit (unit and integration): a handle left open after Jest has printed its summary must not hang CI; the
 # time-skipping helpers stop their workers themselves (workflows/src/testing/temporalTestEnv.ts).
 step "unit tests" 25m npm run test:unit -- --forceExit --json --outputFile=.stack/jest-unit.json
@@ -47,6 +47,9 @@ step "unit tests" 25m npm run test:unit -- --forceExit --json --outputFile=.stac
 mkdir -p .stack/go-test
 step "go tests (telegraf processor and patches)" 10m bash -c 'provisioning/telegraf/build.sh --test >"$0"' \
   "$REPO_ROOT/.stack/go-test/telegraf.json"
+# Firmware (C++): CMake/Ninja build, GoogleTest via ctest, libFuzzer for 30 s; counts in the closing line. Before the
+# integration tests, whose virtual-device test then finds the build warm.
+step "firmware tests (C++ core, fuzz)" 15m bash firmware/scripts/test.sh "$REPO_ROOT/.stack/firmware-test"
 step "integration tests" 30m npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
 
 # One closing line for every test run, in the plain `N passed, N failed` form CI reads. A report that is missing
@@ -73,6 +76,10 @@ node -e '
     // A package that fails without a failing test did not build or crashed: one failure.
     failed += goFailed || (packageFailed ? 1 : 0);
   }
+  // Firmware (firmware/scripts/test.sh): gtest cases, ctest, typecheck and the fuzz run, summed there.
+  const fw = ".stack/firmware-test/summary.json";
+  if (!fs.existsSync(fw)) { failed++; console.error(`[test] no report ${fw}`); }
+  else { const r = JSON.parse(fs.readFileSync(fw, "utf8")); passed += r.passed; failed += r.failed; skipped += r.skipped; }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' .stack/jest-unit.json .stack/jest-integration.json
 
