@@ -1,9 +1,6 @@
-import { simulatedHomeIds } from '@carbonreducer/common';
+import { DAY_MS, MINUTE_MS, simulatedHomeIds } from '@carbonreducer/common';
 import type { HouseholdSeries } from '@carbonreducer/datasets';
 import type { DeviceKind } from '@carbonreducer/telemetry';
-
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
 
 /** Which column of a REFIT / UK-DALE household file each virtual device replays. */
 export interface DeviceColumn {

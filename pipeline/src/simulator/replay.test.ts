@@ -1,7 +1,8 @@
 import { validateMessage } from '@carbonreducer/telemetry';
 import type { HouseholdSeries } from '@carbonreducer/datasets';
 import { parseDurationMin, parseSimulatorArgs, UsageError } from './args';
-import { indexSource, MINUTE_MS, planHomes, powerAt, DEVICE_COLUMNS } from './homes';
+import { MINUTE_MS } from '@carbonreducer/common';
+import { indexSource, planHomes, powerAt, DEVICE_COLUMNS } from './homes';
 import { runReplay, type Publisher } from './replay';
 
 const t0 = Date.UTC(2014, 2, 1);

@@ -6,7 +6,8 @@ import {
   telemetryTopic,
   type Reading,
 } from '@carbonreducer/telemetry';
-import { DEVICE_COLUMNS, MINUTE_MS, powerAt, type DeviceColumn, type VirtualHome } from './homes';
+import { MINUTE_MS } from '@carbonreducer/common';
+import { DEVICE_COLUMNS, powerAt, type DeviceColumn, type VirtualHome } from './homes';
 
 /** Where replayed messages go (MQTT in the CLI); resolves when the broker acknowledged the message (QoS 1). */
 export interface Publisher {

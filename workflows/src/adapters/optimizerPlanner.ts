@@ -1,3 +1,4 @@
+import { MINUTE_MS } from '@carbonreducer/common';
 import {
   InvalidRequestError,
   NoPlanError,
@@ -12,8 +13,6 @@ import { BadInputError, InfeasibleError } from '../errors';
 import type { IntensityForecast, LoadForecast, Planner } from '../ports';
 import { plannedRun } from '../plannedRun';
 import type { PublishedPlan, PlannedRun, RunRequest } from '../types';
-
-const MIN_MS = 60_000;
 
 /**
  * Mean intensity (gCO2/kWh) of each slot of a grid, time-weighted over the forecast points it overlaps (each point
@@ -59,7 +58,7 @@ function meanPerSlot(
 ): number[] {
   const sorted = [...points].sort((a, b) => a.t - b.t);
   const mean = sorted.reduce((s, p) => s + p.v, 0) / sorted.length;
-  const defaultStepMs = sorted.length > 1 ? (sorted.at(-1)!.t - sorted[0]!.t) / (sorted.length - 1) : 30 * MIN_MS;
+  const defaultStepMs = sorted.length > 1 ? (sorted.at(-1)!.t - sorted[0]!.t) / (sorted.length - 1) : 30 * MINUTE_MS;
   const out: number[] = [];
   for (let s = 0; s < slotCount; s++) {
     const a = gridStartMs + s * slotMs;
@@ -98,7 +97,7 @@ export function createOptimizerPlanner(options: {
   timeLimitSec?: number;
 }): Planner {
   const slotMin = options.slotMin ?? 30;
-  const slotMs = slotMin * MIN_MS;
+  const slotMs = slotMin * MINUTE_MS;
   return {
     async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<PublishedPlan> {
       if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');

@@ -1,7 +1,5 @@
-import { wallClockAsUtc, wallClockToInstant } from '@carbonreducer/common';
+import { MINUTE_MS, wallClockAsUtc, wallClockToInstant } from '@carbonreducer/common';
 import type { RunRequest } from '../types';
-
-const MIN_MS = 60_000;
 
 /** Offset of a time zone from UTC at an instant, ms (Europe/London in summer: +3 600 000). */
 export function zoneOffsetMs(instantMs: number, timeZone: string): number {
@@ -59,7 +57,7 @@ export function summariseCycle(
   }
   const startMs = timeMs[first] as number;
   const spanMs = (timeMs[last + 1] as number) - startMs;
-  const durationMin = Math.ceil(spanMs / MIN_MS);
+  const durationMin = Math.ceil(spanMs / MINUTE_MS);
   const energyWmsPerMin = new Array<number>(durationMin).fill(0);
   let energyWms = 0;
   for (let i = first; i <= last; i++) {
@@ -68,8 +66,8 @@ export function summariseCycle(
     const b = (timeMs[i + 1] as number) - startMs;
     energyWms += p * (b - a);
     // Spread the sample's energy over the minutes it overlaps.
-    for (let m = Math.floor(a / MIN_MS); m < durationMin && m * MIN_MS < b; m++) {
-      const overlapMs = Math.min(b, (m + 1) * MIN_MS) - Math.max(a, m * MIN_MS);
+    for (let m = Math.floor(a / MINUTE_MS); m < durationMin && m * MINUTE_MS < b; m++) {
+      const overlapMs = Math.min(b, (m + 1) * MINUTE_MS) - Math.max(a, m * MINUTE_MS);
       if (overlapMs > 0) energyWmsPerMin[m] = (energyWmsPerMin[m] as number) + p * overlapMs;
     }
   }
@@ -77,7 +75,7 @@ export function summariseCycle(
     appliance,
     durationMin,
     powerW: Math.round(energyWms / spanMs),
-    profileW: energyWmsPerMin.map((e) => Math.round((e / MIN_MS) * 10) / 10),
+    profileW: energyWmsPerMin.map((e) => Math.round((e / MINUTE_MS) * 10) / 10),
   };
 }
 
@@ -98,7 +96,7 @@ export interface BootstrapRequestOptions {
 export function bootstrapRequests(options: BootstrapRequestOptions): RunRequest[] {
   return options.cycles.map(({ cycle, deviceId, readyBy }) => {
     const readyByMs = nextLocalTime(
-      options.nowMs + options.minFlexMs + cycle.durationMin * MIN_MS,
+      options.nowMs + options.minFlexMs + cycle.durationMin * MINUTE_MS,
       readyBy.hh,
       readyBy.mm,
       options.timeZone,
