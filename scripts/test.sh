@@ -47,6 +47,11 @@ step "unit tests" 25m npm run test:unit -- --forceExit --json --outputFile=.stac
 mkdir -p .stack/go-test
 step "go tests (telegraf processor and patches)" 10m bash -c 'provisioning/telegraf/build.sh --test >"$0"' \
   "$REPO_ROOT/.stack/go-test/telegraf.json"
+# The Keycloak provider's JUnit tests (identity/keycloak-sms-otp, Maven Surefire; JDK 21+ as the stack picks it);
+# their Surefire XML reports count in the closing line.
+rm -rf identity/keycloak-sms-otp/target/surefire-reports
+step "java tests (keycloak provider)" 10m bash -c '. scripts/stack.d/_java.sh && cd identity/keycloak-sms-otp &&
+  JAVA_HOME=$CR_JAVA_HOME nice mvn -B -q test'
 # Firmware (C++): CMake/Ninja build, GoogleTest via ctest, libFuzzer for 30 s; counts in the closing line. Before the
 # integration tests, whose virtual-device test then finds the build warm.
 step "firmware tests (C++ core, fuzz)" 15m bash firmware/scripts/test.sh "$REPO_ROOT/.stack/firmware-test"
@@ -75,6 +80,16 @@ node -e '
     }
     // A package that fails without a failing test did not build or crashed: one failure.
     failed += goFailed || (packageFailed ? 1 : 0);
+  }
+  // Maven Surefire XML (Keycloak provider): one <testsuite tests failures errors skipped> per test class.
+  const surefire = "identity/keycloak-sms-otp/target/surefire-reports";
+  const suites = fs.existsSync(surefire) ? fs.readdirSync(surefire).filter((f) => /^TEST-.*\.xml$/.test(f)) : [];
+  if (suites.length === 0) { failed++; console.error(`[test] no reports in ${surefire}`); }
+  for (const f of suites) {
+    const head = /<testsuite\b[^>]*>/.exec(fs.readFileSync(`${surefire}/${f}`, "utf8"))?.[0] ?? "";
+    const n = (k) => Number(new RegExp(`\\b${k}="(\\d+)"`).exec(head)?.[1] ?? 0);
+    passed += n("tests") - n("failures") - n("errors") - n("skipped");
+    failed += n("failures") + n("errors"); skipped += n("skipped");
   }
   // Firmware (firmware/scripts/test.sh): gtest cases, ctest, typecheck and the fuzz run, summed there.
   const fw = ".stack/firmware-test/summary.json";

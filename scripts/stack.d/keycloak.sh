@@ -59,6 +59,10 @@ keycloak_install() {
     rm -rf "$home" && mv "$home.tmp" "$home"
   fi
   jar=$(keycloak_provider_build)
+  # docker-compose.yml mounts the same JAR from the source folder's target/ (git-ignored).
+  mkdir -p "$REPO_ROOT/$KEYCLOAK_PROVIDER_SRC/target"
+  cmp -s "$jar" "$REPO_ROOT/$KEYCLOAK_PROVIDER_SRC/target/carbonreducer-keycloak-sms-otp.jar" ||
+    cp "$jar" "$REPO_ROOT/$KEYCLOAK_PROVIDER_SRC/target/carbonreducer-keycloak-sms-otp.jar"
   # Installed already (same JAR): nothing to do. Otherwise replace ours in providers/ and re-augment.
   [[ -f $home/providers/.carbonreducer-provider && $(cat "$home/providers/.carbonreducer-provider") == "$jar" ]] && return 0
   rm -f "$home"/providers/carbonreducer-*.jar "$home/providers/.carbonreducer-provider"

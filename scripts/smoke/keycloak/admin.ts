@@ -34,9 +34,15 @@ export class KeycloakAdmin {
   private async token(): Promise<string> {
     const response = await fetch(`${this.baseUrl}/realms/master/protocol/openid-connect/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: this.adminPassword }),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: 'admin-cli',
+        username: 'admin',
+        password: this.adminPassword,
+      }),
     });
-    if (!response.ok) throw new Error(`Keycloak admin login failed: HTTP ${response.status} (KEYCLOAK_ADMIN_PASSWORD?)`);
+    if (!response.ok)
+      throw new Error(`Keycloak admin login failed: HTTP ${response.status} (KEYCLOAK_ADMIN_PASSWORD?)`);
     return ((await response.json()) as { access_token: string }).access_token;
   }
 
@@ -56,7 +62,9 @@ export class KeycloakAdmin {
     const username = `${spec.prefix}-${randomBytes(4).toString('hex')}`;
     const password = randomBytes(18).toString('base64url');
     // Base32 alphabet, so the same string is the raw secret for Keycloak and readable by any authenticator app.
-    const totpSecret = spec.totp ? Array.from(randomBytes(32), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('') : undefined;
+    const totpSecret = spec.totp
+      ? Array.from(randomBytes(32), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('')
+      : undefined;
     const credentials: unknown[] = [{ type: 'password', value: password, temporary: false }];
     if (totpSecret) {
       credentials.push({
@@ -91,7 +99,10 @@ export class KeycloakAdmin {
         },
       ],
     });
-    const found = await this.request<Array<{ id: string }>>('GET', `/users?username=${encodeURIComponent(username)}&exact=true`);
+    const found = await this.request<Array<{ id: string }>>(
+      'GET',
+      `/users?username=${encodeURIComponent(username)}&exact=true`,
+    );
     const id = found[0]?.id;
     if (!id) throw new Error(`user ${username} not found after import`);
     return { id, username, password, totpSecret, phone: spec.phone };
@@ -107,7 +118,10 @@ export class KeycloakAdmin {
   }
 
   async credentialData(user: TestUser, type: string): Promise<string | undefined> {
-    const credentials = await this.request<Array<{ type: string; credentialData?: string }>>('GET', `/users/${user.id}/credentials`);
+    const credentials = await this.request<Array<{ type: string; credentialData?: string }>>(
+      'GET',
+      `/users/${user.id}/credentials`,
+    );
     return credentials.find((c) => c.type === type)?.credentialData;
   }
 

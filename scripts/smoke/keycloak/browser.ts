@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../stackEnv';
+import { repoRoot } from '@carbonreducer/stack-env';
 
 /** Debian's Chromium (installed by scripts/stack.d/keycloak.sh keycloak_install). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -59,6 +59,8 @@ export async function launchBrowser(): Promise<LoginBrowser> {
         async shot(label) {
           step += 1;
           const path = join(dir, `${String(step).padStart(2, '0')}-${label}.png`);
+          // The theme's web fonts render text only once loaded (font-display: block).
+          await page.evaluate('document.fonts.ready.then(() => undefined)');
           await page.screenshot({ path, fullPage: true });
           return path;
         },

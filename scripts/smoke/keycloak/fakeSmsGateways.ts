@@ -27,7 +27,8 @@ export interface FakeSmsCredentials {
 }
 
 /** How the server answers the next requests: normally, slowly (timeouts), or with a server error. */
-export type FakeSmsBehaviour = { kind: 'normal' } | { kind: 'delay'; delayMs: number } | { kind: 'error'; status: number };
+export type FakeSmsBehaviour =
+  { kind: 'normal' } | { kind: 'delay'; delayMs: number } | { kind: 'error'; status: number };
 
 export interface FakeSmsGateways {
   /** Base URL (http://127.0.0.1:port) for both APIs. */
@@ -68,9 +69,15 @@ export async function startFakeSmsGateways(credentials: FakeSmsCredentials): Pro
   };
 
   const twilio = (request: IncomingMessage, response: ServerResponse, accountSid: string, body: string): void => {
-    const expected = 'Basic ' + Buffer.from(`${credentials.twilioAccountSid}:${credentials.twilioAuthToken}`).toString('base64');
+    const expected =
+      'Basic ' + Buffer.from(`${credentials.twilioAccountSid}:${credentials.twilioAuthToken}`).toString('base64');
     if (request.headers.authorization !== expected || accountSid !== credentials.twilioAccountSid) {
-      json(response, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+      json(response, 401, {
+        code: 20003,
+        message: 'Authenticate',
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+        status: 401,
+      });
       return;
     }
     const form = new URLSearchParams(body);
@@ -122,11 +129,15 @@ export async function startFakeSmsGateways(credentials: FakeSmsCredentials): Pro
       json(response, 422, { errors: [{ code: 9, description: 'no valid JSON body', parameter: null }] });
       return;
     }
-    const recipients = (Array.isArray(fields.recipients) ? fields.recipients : String(fields.recipients ?? '').split(','))
+    const recipients = (
+      Array.isArray(fields.recipients) ? fields.recipients : String(fields.recipients ?? '').split(',')
+    )
       .map((r) => String(r).trim())
       .filter((r) => r !== '');
     if (recipients.length === 0 || recipients.some((r) => !/^[1-9][0-9]{7,14}$/.test(r))) {
-      json(response, 422, { errors: [{ code: 9, description: 'no (correct) recipients found', parameter: 'recipients' }] });
+      json(response, 422, {
+        errors: [{ code: 9, description: 'no (correct) recipients found', parameter: 'recipients' }],
+      });
       return;
     }
     if (typeof fields.originator !== 'string' || fields.originator === '') {
@@ -140,7 +151,13 @@ export async function startFakeSmsGateways(credentials: FakeSmsCredentials): Pro
     const id = randomBytes(16).toString('hex');
     const now = new Date().toISOString();
     for (const recipient of recipients) {
-      record({ gateway: 'messagebird', to: `+${recipient}`, from: fields.originator, body: fields.body, receivedAtMs: Date.now() });
+      record({
+        gateway: 'messagebird',
+        to: `+${recipient}`,
+        from: fields.originator,
+        body: fields.body,
+        receivedAtMs: Date.now(),
+      });
     }
     json(response, 201, {
       id,
@@ -163,14 +180,16 @@ export async function startFakeSmsGateways(credentials: FakeSmsCredentials): Pro
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
-      if (behaviour.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, (behaviour as { delayMs: number }).delayMs));
+      if (behaviour.kind === 'delay')
+        await new Promise((resolve) => setTimeout(resolve, (behaviour as { delayMs: number }).delayMs));
       if (behaviour.kind === 'error') {
         json(response, behaviour.status, { code: 20500, message: 'Internal Server Error', status: behaviour.status });
         return;
       }
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       const twilioPath = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
-      if (request.method === 'POST' && twilioPath) twilio(request, response, decodeURIComponent(twilioPath[1] ?? ''), body);
+      if (request.method === 'POST' && twilioPath)
+        twilio(request, response, decodeURIComponent(twilioPath[1] ?? ''), body);
       else if (request.method === 'POST' && path === '/messages') messageBird(request, response, body);
       else json(response, 404, { code: 20404, message: `no route ${request.method} ${path}`, status: 404 });
     })().catch((error: unknown) => {

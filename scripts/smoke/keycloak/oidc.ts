@@ -47,8 +47,14 @@ export function authorizeUrl(
   return `${issuer}/protocol/openid-connect/auth?${params.toString()}`;
 }
 
-export async function tokenRequest(issuer: string, form: Record<string, string>): Promise<{ status: number; body: TokenResponse }> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/token`, { method: 'POST', body: new URLSearchParams(form) });
+export async function tokenRequest(
+  issuer: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: TokenResponse }> {
+  const response = await fetch(`${issuer}/protocol/openid-connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+  });
   return { status: response.status, body: (await response.json()) as TokenResponse };
 }
 

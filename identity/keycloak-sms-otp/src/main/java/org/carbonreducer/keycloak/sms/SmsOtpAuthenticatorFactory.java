@@ -73,7 +73,7 @@ public final class SmsOtpAuthenticatorFactory implements AuthenticatorFactory {
         .property()
         .name(SmsOtpConfig.TTL_SECONDS)
         .label("Time to live (s)")
-        .helpText("How long a code is accepted after it was sent (30-3600 s).")
+        .helpText("How long a code is accepted after it was sent (10-3600 s).")
         .type(ProviderConfigProperty.INTEGER_TYPE)
         .defaultValue(d.ttlSeconds())
         .add()

@@ -60,7 +60,7 @@ public record SmsOtpConfig(
 
   public SmsOtpConfig {
     requireRange(CODE_LENGTH, codeLength, 4, 10);
-    requireRange(TTL_SECONDS, ttlSeconds, 30, 3600);
+    requireRange(TTL_SECONDS, ttlSeconds, 10, 3600);
     requireRange(MAX_ATTEMPTS, maxAttempts, 1, 10);
     requireRange(RESEND_COOLDOWN_SECONDS, resendCooldownSeconds, 0, 3600);
     requireRange(TIMEOUT_MILLIS, timeoutMillis, 100, 60_000);
