@@ -383,6 +383,14 @@ export class SolveSession {
     result: SolverResult,
     proved?: { gap: number },
   ): HomePlan {
+    let fellBack = false;
+    if (!hasPlan(result)) {
+      // Stopped (time limit) without any plan: the plan that runs nothing movable, within the fuse by construction.
+      const idle = this.idlePlan();
+      if (idle) {
+        [built, result, fellBack] = [idle.built, idle.result, true];
+      }
+    }
     const t0 = this.clock();
     const final: SolverResult = { ...result, solveTimeMs: this.totalMs };
     if (proved) {
@@ -390,6 +398,7 @@ export class SolveSession {
       final.mipGap = proved.gap;
     }
     const plan = parsePlanIn(this.ctx, built.index, final);
+    if (fellBack) plan.model.fallback = 'idle';
     plan.model.solves = this.solves;
     plan.model.method = method;
     if (this.first) plan.model.first = this.first;
@@ -397,6 +406,37 @@ export class SolveSession {
     this.timing.parseMs = this.clock() - t0;
     if (this.options.clock) plan.timing = this.timing;
     return plan;
+  }
+
+  /**
+   * The fallback when the solver stopped without any plan: every free cycle left out, the EV and the battery idle,
+   * the heat pump (continuous) planned by an LP. Within the fuse and every hard rule; `explain` says which cycles the
+   * solver did not place. Null when even that LP fails (or the solver takes text only).
+   */
+  private idlePlan(): Run | null {
+    if (!this.solver.solveProblem) return null;
+    const base = this.build({});
+    const free: Record<number, null> = {};
+    base.index.devices.forEach((ix, i) => {
+      if (ix.kind === 'cycle' && ix.fixedStartSlot === null) free[i] = null;
+    });
+    const held = holdCycles(base, free);
+    const at = columnPositions(held.problem.columnNames);
+    const colUpper = Float64Array.from(held.problem.colUpper);
+    const colLower = Float64Array.from(held.problem.colLower);
+    const idle = (name: string | null) => {
+      const j = name === null ? undefined : at.get(name);
+      if (j !== undefined) colLower[j] = colUpper[j] = 0;
+    };
+    for (const ix of held.index.devices) {
+      if (ix.kind === 'ev') ix.energy.forEach(idle);
+      else if (ix.kind === 'battery') [...ix.charge, ...ix.discharge].forEach(idle);
+    }
+    const lp = this.runBuilt({ ...held, problem: { ...held.problem, colLower, colUpper } }, this.solveOptions, {
+      lp: true,
+    });
+    if (lp.result.status !== 'optimal') return null;
+    return { built: lp.built, result: { ...lp.result, status: 'time_limit', mipGap: null, dualBound: null } };
   }
 
   /**

@@ -346,6 +346,65 @@ describe('explanations when the request cannot be met', () => {
     expect(checkPlan(req, plan, T0)).toEqual([]);
   });
 
+  it('time limit before any plan: falls back to running nothing movable, within the fuse, and says so', () => {
+    // As HiGHS at its time limit before its first incumbent: no plan for any model that can still place a cycle.
+    const stalled: MilpSolver = {
+      name: 'stalled',
+      solve: () => {
+        throw new Error('not used: the array interface is there');
+      },
+      solveProblem(problem, options) {
+        const open = problem.columnNames.some((c, j) => /^c\d+_/.test(c) && (problem.colUpper[j] as number) > 0);
+        if (!open) return solver.solveProblem!(problem, options);
+        return {
+          status: 'time_limit',
+          rawStatus: 'timeLimit',
+          objective: null,
+          columns: {},
+          mipGap: null,
+          dualBound: null,
+          solveTimeMs: 1,
+        };
+      },
+    };
+    const n = 12;
+    const req = home({
+      slotMin: 60,
+      slotCount: n,
+      importLimitW: 3500,
+      baseLoadW: new Array<number>(n).fill(500),
+      devices: [
+        cycle(),
+        {
+          kind: 'ev',
+          id: 'car',
+          label: 'car',
+          availableFromMs: T0,
+          departureMs: T0 + 10 * H,
+          energyNeededWh: 6000,
+          minPowerW: 1400,
+          maxPowerW: 3000,
+          onOff: true,
+        },
+      ],
+    });
+    const plan = solveHome(req, T0, stalled);
+    expect(plan.status).toBe('feasible');
+    expect(plan.model.fallback).toBe('idle');
+    expect(plan.model.solver).toBe('stalled');
+    expect(plan.devices.map((d) => d.energyWh)).toEqual([0, 0]);
+    expect(Math.max(...plan.importW)).toBeLessThanOrEqual(3500);
+    // Every hard rule holds but one: a cycle that fits was left out, as the explanation says.
+    expect(checkPlan(req, plan, T0).map((v) => v.rule)).toEqual(['cycle.unscheduled']);
+    expect(plan.explanations.map((e) => [e.deviceId, e.constraint])).toEqual([
+      ['dw', 'not_scheduled'],
+      ['car', 'ev_energy'],
+    ]);
+    expect(plan.explanations[0]?.message).toBe(
+      'the dishwasher was not planned: the solver stopped at its time limit before placing it',
+    );
+  });
+
   it('base load above the fuse: the import limit gives way, named with the overload', () => {
     const req = home({ slotMin: 60, slotCount: 3, importLimitW: 3000, baseLoadW: [1000, 4200, 1000] });
     const plan = solveHome(req, T0, solver);

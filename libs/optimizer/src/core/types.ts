@@ -352,6 +352,11 @@ export interface HomePlan {
     held?: 'dive' | 'mip';
     /** The solver that made the plan (`MilpSolver.name`), e.g. `highs-native 1.16.0`. */
     solver?: string;
+    /**
+     * `idle`: the solver stopped at its time limit without any plan, so this is the fallback that runs nothing
+     * movable (free cycles left out, EV and battery idle; within the fuse); `explanations` name the cycles left out.
+     */
+    fallback?: 'idle';
   };
   /** Where the time went, ms, summed over all solves: writing the model, the solver's phases, reading the plan. */
   timing?: PlanTiming;
