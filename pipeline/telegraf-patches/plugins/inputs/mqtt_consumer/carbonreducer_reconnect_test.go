@@ -299,6 +299,59 @@ func TestCarbonreducerSubscribesAddedTopicOnExistingSession(t *testing.T) {
 	waitDistinct(t, acc, 5, 5*time.Second, "on the added topic")
 }
 
+// gatedAcc holds every metric the plugin adds until the gate opens, as Telegraf does while it starts (the agent takes
+// metrics from inputs only once every plugin has started).
+type gatedAcc struct {
+	*outputAcc
+	gate chan struct{}
+}
+
+func (a *gatedAcc) WithTracking(int) telegraf.TrackingAccumulator { return a }
+func (a *gatedAcc) AddTrackingMetricGroup(group []telegraf.Metric) telegraf.TrackingID {
+	<-a.gate
+	return a.outputAcc.AddTrackingMetricGroup(group)
+}
+
+// Start returns although the session it finds is full of queued messages that cannot be handed on yet.
+func TestCarbonreducerStartsWithAFullPersistentSession(t *testing.T) {
+	b := newBroker(t)
+	first := startConsumer(t, b, newOutputAcc())
+	first.Stop()
+	publish(t, b, 0, 5*window) // queued for the session while the plugin is away
+	acc := &gatedAcc{outputAcc: newOutputAcc(), gate: make(chan struct{})}
+	m := newMQTTConsumer(func(o *mqtt.ClientOptions) client { return mqtt.NewClient(o) })
+	m.Servers = []string{b.url()}
+	m.Topics = []string{"test/#"}
+	m.QoS = 1
+	m.PersistentSession = true
+	m.ClientID = "carbonreducer-reconnect-test"
+	m.MaxUndeliveredMessages = window
+	m.ConnectionTimeout = config.Duration(2 * time.Second)
+	m.Log = testLogger{t}
+	p := &value.Parser{MetricName: "m", DataType: "string"}
+	if err := p.Init(); err != nil {
+		t.Fatal(err)
+	}
+	m.SetParser(p)
+	if err := m.Init(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Start(acc) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(acc.gate)
+		t.Fatal("Start hung: it waited for the SUBACK behind the session's queued messages")
+	}
+	t.Cleanup(m.Stop)
+	close(acc.gate)
+	waitDistinct(t, acc.outputAcc, 5*window, 10*time.Second, "queued in the session")
+}
+
 func waitFor(t *testing.T, ok func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
