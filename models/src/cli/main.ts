@@ -55,12 +55,15 @@ async function main(argv: string[]): Promise<void> {
   if (args.plot !== undefined || !args.json) {
     const path = resolve(args.plot ?? `backtest-${args.target}.png`);
     const file = path.endsWith('.png') ? path : `${path}.png`;
+    const svgFile = file.replace(/\.png$/, '.svg');
+    const plot = await plotBacktest(outcome, undefined, args.target === 'intensity' ? args.model : 'gbm');
     try {
-      await writeFile(file, plotBacktest(outcome, undefined, args.target === 'intensity' ? args.model : 'gbm'));
+      await writeFile(file, plot.png);
+      await writeFile(svgFile, plot.svg);
     } catch (err) {
       throw new Error(`cannot write the plot to ${file}`, { cause: err });
     }
-    process.stderr.write(`plot written to ${file}\n`);
+    process.stderr.write(`plot written to ${file} and ${svgFile}\n`);
   }
 }
 

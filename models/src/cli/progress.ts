@@ -1,6 +1,8 @@
+import { SingleBar } from 'cli-progress';
+
 /**
- * Progress on stderr: a redrawn bar when stderr is a terminal, plain lines otherwise (logs, CI), so stdout stays
- * clean for --json.
+ * Progress of a long run on stderr (cli-progress): a bar when stderr is a terminal, nothing otherwise (logs, CI,
+ * pipes), so stdout stays exactly the result (--json) and logs stay readable.
  */
 export interface Progress {
   update(done: number, total: number, label: string): void;
@@ -8,30 +10,29 @@ export interface Progress {
 }
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
-  const tty = stream.isTTY === true;
-  let lastLine = '';
-  let lastLabel = '';
-  let lastPct = -1;
+  if (quiet || stream.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  const bar = new SingleBar({
+    stream,
+    format: '{label} [{bar}] {value}/{total}',
+    barsize: 30,
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  let started = false;
   return {
     update(done, total, label) {
-      if (quiet) return;
-      const frac = total > 0 ? Math.min(1, done / total) : 0;
-      if (tty) {
-        const width = 30;
-        const fill = Math.round(frac * width);
-        const line = `${label.padEnd(28)} [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${total}`;
-        stream.write(`\r${line.padEnd(lastLine.length)}`);
-        lastLine = line;
+      const payload = { label: label.padEnd(28) };
+      if (!started) {
+        bar.start(total, done, payload);
+        started = true;
       } else {
-        const pct = Math.floor(frac * 10);
-        if (label !== lastLabel || pct !== lastPct) stream.write(`${label}: ${done}/${total}\n`);
-        lastLabel = label;
-        lastPct = pct;
+        bar.setTotal(total);
+        bar.update(done, payload);
       }
     },
     done() {
-      if (tty && lastLine !== '') stream.write('\n');
-      lastLine = '';
+      if (started) bar.stop();
+      started = false;
     },
   };
 }

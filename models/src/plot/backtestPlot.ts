@@ -1,147 +1,141 @@
+import { DAY_MS } from '@carbonreducer/common';
 import { valueEndingAt } from '@carbonreducer/forecast';
+import type { TopLevelSpec } from 'vega-lite';
 import type { BacktestOutcome } from '../backtest';
-import { Canvas, type Rgb } from './canvas';
+import { renderVegaLite } from './vega';
 
-const BLUE: Rgb = [31, 119, 180];
-const GREY: Rgb = [150, 150, 150];
-const ORANGE: Rgb = [230, 120, 20];
-const GREEN: Rgb = [44, 160, 44];
-const BLACK: Rgb = [0, 0, 0];
+const COLORS = { actual: '#000000', model: '#1f77b4', operator: '#e6781e', naive: '#969696', knn: '#2ca02c' };
 
-function niceTicks(lo: number, hi: number, n = 5): number[] {
-  const span = hi - lo || 1;
-  const raw = span / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Math.round(v * 1e6) / 1e6);
-  return out;
+const ATTRIBUTION = {
+  intensity: 'Data: NESO Carbon Intensity API (CC BY 4.0); Electricity Maps (attribution required).',
+  load: 'Data: REFIT / UK-DALE household power (CC BY 4.0), as prepared by the DeviceScope project (Apache-2.0).',
+} as const;
+
+interface SeriesRow {
+  time: string;
+  series: string;
+  value: number;
 }
 
-/**
- * Two panels: forecast vs actual with the 80 % interval over the first week of the test period (for one horizon),
- * and MAE by horizon for the model and its baselines.
- */
-export function plotBacktest(outcome: BacktestOutcome, horizonLabel?: string, modelName = 'gbm'): Buffer {
-  const W = 1000;
-  const H = 640;
-  const c = new Canvas(W, H);
+interface BandRow {
+  time: string;
+  lower: number;
+  upper: number;
+}
+
+/** The rows of the two panels: the first 7 test days of one horizon, and MAE by horizon per model. */
+export function backtestPlotData(
+  outcome: BacktestOutcome,
+  horizonLabel?: string,
+  modelName = 'gbm',
+): { label: string; series: SeriesRow[]; band: BandRow[]; mae: { horizon: string; model: string; mae: number }[] } {
   const { report, run } = outcome;
   const label = horizonLabel ?? (report.target === 'intensity' ? '4h' : 'day-ahead');
   const hz = run.horizons.find((h) => h.label === label) ?? run.horizons[0];
-  const unit = report.target === 'intensity' ? 'GCO2/KWH' : 'KWH PER HOUR';
-  c.text(20, 10, `${report.target.toUpperCase()} BACKTEST - ${report.model.toUpperCase()} - ${unit}`, BLACK, 2);
-
-  // Panel 1: first 7 days of targets of the chosen horizon.
-  const recs = (hz?.records ?? []).filter(
-    (r) => Number.isFinite(r.actual) && r.forecasts[modelName] && Number.isFinite(r.forecasts[modelName].point),
-  );
+  const recs = (hz?.records ?? [])
+    .filter((r) => Number.isFinite(r.actual) && Number.isFinite(r.forecasts[modelName]?.point))
+    .sort((a, b) => a.targetEndMs - b.targetEndMs);
   const t0 = recs[0]?.targetEndMs ?? 0;
-  const week = recs.filter((r) => r.targetEndMs < t0 + 7 * 86_400_000).sort((a, b) => a.targetEndMs - b.targetEndMs);
-  const px = { x: 70, y: 50, w: W - 100, h: 290 };
-  c.text(
-    px.x,
-    px.y - 14,
-    `FORECAST ${label.toUpperCase()}${label.endsWith('ahead') ? '' : ' AHEAD'} VS ACTUAL, FIRST 7 TEST DAYS (BAND: 80% INTERVAL)`,
-    BLACK,
-  );
-  if (week.length > 1) {
-    const t1 = (week[week.length - 1] as (typeof week)[number]).targetEndMs;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of week) {
-      const f = r.forecasts[modelName] as { point: number; lower: number; upper: number };
-      lo = Math.min(lo, r.actual, f.lower);
-      hi = Math.max(hi, r.actual, f.upper);
+  const week = recs.filter((r) => r.targetEndMs < t0 + 7 * DAY_MS);
+  const series: SeriesRow[] = [];
+  const band: BandRow[] = [];
+  const op = outcome.operator;
+  for (const r of week) {
+    const time = new Date(r.targetEndMs).toISOString();
+    const f = r.forecasts[modelName] as { point: number; lower: number; upper: number };
+    series.push(
+      { time, series: 'actual', value: r.actual },
+      { time, series: `model (${report.model})`, value: f.point },
+    );
+    if (op) {
+      const v = valueEndingAt(op, r.targetEndMs);
+      if (Number.isFinite(v)) series.push({ time, series: 'operator forecast', value: v });
     }
-    const X = (t: number): number => px.x + ((t - t0) / Math.max(1, t1 - t0)) * px.w;
-    const Y = (v: number): number => px.y + px.h - ((v - lo) / Math.max(1e-9, hi - lo)) * px.h;
-    for (const v of niceTicks(lo, hi)) {
-      c.line(px.x, Y(v), px.x + px.w, Y(v), [230, 230, 230]);
-      c.text(5, Y(v) - 3, String(v), BLACK);
-    }
-    for (let d = 0; d <= 7; d++) {
-      const t = Math.ceil(t0 / 86_400_000) * 86_400_000 + d * 86_400_000;
-      if (t > t1) break;
-      c.line(X(t), px.y, X(t), px.y + px.h, [230, 230, 230]);
-      c.text(X(t) - 15, px.y + px.h + 6, new Date(t).toISOString().slice(5, 10), BLACK);
-    }
-    // Interval band, column by column.
-    for (let i = 0; i + 1 < week.length; i++) {
-      const a = week[i] as (typeof week)[number];
-      const b = week[i + 1] as (typeof week)[number];
-      const fa = a.forecasts[modelName] as { lower: number; upper: number };
-      const fb = b.forecasts[modelName] as { lower: number; upper: number };
-      for (let x = Math.round(X(a.targetEndMs)); x <= Math.round(X(b.targetEndMs)); x++) {
-        const s = (x - X(a.targetEndMs)) / Math.max(1e-9, X(b.targetEndMs) - X(a.targetEndMs));
-        c.vband(x, Y(fa.upper + (fb.upper - fa.upper) * s), Y(fa.lower + (fb.lower - fa.lower) * s), BLUE, 0.18);
-      }
-    }
-    const series = (get: (r: (typeof week)[number]) => number, color: Rgb, width: number): void => {
-      for (let i = 0; i + 1 < week.length; i++) {
-        const a = week[i] as (typeof week)[number];
-        const b = week[i + 1] as (typeof week)[number];
-        const va = get(a);
-        const vb = get(b);
-        if (Number.isFinite(va) && Number.isFinite(vb))
-          c.line(X(a.targetEndMs), Y(va), X(b.targetEndMs), Y(vb), color, width);
-      }
-    };
-    const op = outcome.operator;
-    if (op) series((r) => valueEndingAt(op, r.targetEndMs), ORANGE, 1);
-    series((r) => r.actual, BLACK, 2);
-    series((r) => (r.forecasts[modelName] as { point: number }).point, BLUE, 2);
+    band.push({ time, lower: f.lower, upper: f.upper });
   }
-  c.line(px.x, px.y + px.h, px.x + px.w, px.y + px.h, BLACK);
-  c.line(px.x, px.y, px.x, px.y + px.h, BLACK);
-  let lx = px.x;
-  lx = legend(c, lx, px.y + px.h + 22, BLACK, 'ACTUAL');
-  lx = legend(c, lx, px.y + px.h + 22, BLUE, 'MODEL');
-  if (outcome.operator) legend(c, lx, px.y + px.h + 22, ORANGE, 'OPERATOR FORECAST');
-
-  // Panel 2: MAE by horizon.
-  const pb = { x: 70, y: 420, w: W - 100, h: 170 };
-  c.text(pb.x, pb.y - 16, 'MAE BY HORIZON', BLACK);
-  const bars = report.horizons.map((h) => [
-    { v: h.mae, col: BLUE },
-    { v: h.seasonalNaiveMae, col: GREY },
-    ...(h.operatorMae !== null ? [{ v: h.operatorMae, col: ORANGE }] : []),
-    ...(h.knnMae !== null ? [{ v: h.knnMae, col: GREEN }] : []),
+  const mae = report.horizons.flatMap((h) => [
+    { horizon: h.h, model: `model (${report.model})`, mae: h.mae },
+    { horizon: h.h, model: 'seasonal naive', mae: h.seasonalNaiveMae },
+    ...(h.operatorMae !== null ? [{ horizon: h.h, model: 'operator', mae: h.operatorMae }] : []),
+    ...(h.knnMae !== null ? [{ horizon: h.h, model: 'KNN', mae: h.knnMae }] : []),
   ]);
-  const maxV = Math.max(1e-9, ...bars.flat().map((b) => (Number.isFinite(b.v) ? b.v : 0)));
-  const group = pb.w / Math.max(1, bars.length);
-  for (const v of niceTicks(0, maxV, 4)) {
-    const y = pb.y + pb.h - (v / maxV) * pb.h;
-    c.line(pb.x, y, pb.x + pb.w, y, [230, 230, 230]);
-    c.text(5, y - 3, String(v), BLACK);
-  }
-  bars.forEach((g, i) => {
-    const bw = (group * 0.8) / g.length;
-    g.forEach((b, j) => {
-      if (!Number.isFinite(b.v)) return;
-      const h = (b.v / maxV) * pb.h;
-      c.fillRect(pb.x + i * group + group * 0.1 + j * bw, pb.y + pb.h - h, bw - 2, h, b.col);
-    });
-    c.text(pb.x + i * group + group * 0.3, pb.y + pb.h + 6, (report.horizons[i]?.h ?? '').toUpperCase(), BLACK);
-  });
-  c.line(pb.x, pb.y + pb.h, pb.x + pb.w, pb.y + pb.h, BLACK);
-  lx = pb.x;
-  lx = legend(c, lx, H - 24, BLUE, 'MODEL');
-  lx = legend(c, lx, H - 24, GREY, 'SEASONAL NAIVE');
-  if (report.target === 'intensity') lx = legend(c, lx, H - 24, ORANGE, 'OPERATOR');
-  else lx = legend(c, lx, H - 24, GREEN, 'KNN');
-  c.text(
-    lx + 10,
-    H - 24,
-    report.target === 'intensity'
-      ? 'DATA: NESO CARBON INTENSITY API (CC BY 4.0), ELECTRICITY MAPS'
-      : 'DATA: REFIT / UK-DALE (CC BY 4.0) VIA DEVICESCOPE',
-    GREY,
-  );
-  return c.toBuffer();
+  return { label, series, band, mae: mae.filter((m) => Number.isFinite(m.mae)) };
 }
 
-function legend(c: Canvas, x: number, y: number, col: Rgb, text: string): number {
-  c.fillRect(x, y, 14, 7, col);
-  return c.text(x + 20, y, text) + 20;
+/** The Vega-Lite spec of the backtest plot: forecast vs actual with the 80 % band, and error by horizon. */
+export function backtestPlotSpec(outcome: BacktestOutcome, horizonLabel?: string, modelName = 'gbm'): TopLevelSpec {
+  const { report } = outcome;
+  const data = backtestPlotData(outcome, horizonLabel, modelName);
+  const unit = report.target === 'intensity' ? 'gCO2/kWh' : 'kWh per hour';
+  const ahead = data.label.endsWith('ahead') ? data.label : `${data.label} ahead`;
+  const seriesNames = [...new Set(data.series.map((s) => s.series))];
+  const seriesColors = seriesNames.map((s) =>
+    s === 'actual' ? COLORS.actual : s.startsWith('model') ? COLORS.model : COLORS.operator,
+  );
+  const maeModels = [...new Set(data.mae.map((m) => m.model))];
+  const maeColors = maeModels.map((m) =>
+    m.startsWith('model') ? COLORS.model : m === 'operator' ? COLORS.operator : m === 'KNN' ? COLORS.knn : COLORS.naive,
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `${report.target === 'intensity' ? 'Carbon intensity' : 'Household load'} backtest — ${report.model}, ${report.points} origins`,
+      subtitle: ATTRIBUTION[report.target],
+    },
+    vconcat: [
+      {
+        title: `Forecast ${ahead} vs actual, first 7 test days (band: 80 % interval)`,
+        width: 880,
+        height: 280,
+        layer: [
+          {
+            data: { values: data.band },
+            mark: { type: 'area', opacity: 0.18, color: COLORS.model },
+            encoding: {
+              x: { field: 'time', type: 'temporal', title: 'target time (UTC)' },
+              y: { field: 'lower', type: 'quantitative', title: unit, scale: { zero: false } },
+              y2: { field: 'upper' },
+            },
+          },
+          {
+            data: { values: data.series },
+            mark: { type: 'line', strokeWidth: 1.6 },
+            encoding: {
+              x: { field: 'time', type: 'temporal' },
+              y: { field: 'value', type: 'quantitative' },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: null,
+                scale: { domain: seriesNames, range: seriesColors },
+              },
+            },
+          },
+        ],
+      },
+      {
+        title: 'Mean absolute error by horizon',
+        width: 880,
+        height: 170,
+        data: { values: data.mae },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'horizon', type: 'nominal', sort: null, title: 'horizon' },
+          xOffset: { field: 'model', type: 'nominal', sort: maeModels },
+          y: { field: 'mae', type: 'quantitative', title: `MAE (${unit})` },
+          color: { field: 'model', type: 'nominal', title: null, scale: { domain: maeModels, range: maeColors } },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** The backtest plot as PNG (and SVG), drawn from the spec with a real type face, units and legends. */
+export async function plotBacktest(
+  outcome: BacktestOutcome,
+  horizonLabel?: string,
+  modelName = 'gbm',
+): Promise<{ png: Buffer; svg: string }> {
+  return renderVegaLite(backtestPlotSpec(outcome, horizonLabel, modelName));
 }
