@@ -25,6 +25,17 @@ const roots = [
 ].filter((root) => existsSync(join(__dirname, root.replace('<rootDir>/', ''))));
 const ignore = ['/node_modules/', '/dist/', '/.config/'];
 
+// Grafana plugins run under their scaffold's Jest config (jsdom, Grafana's ESM packages transformed), as unit tests.
+const grafanaPluginDirs = ['carbonreducer-schedule-panel', 'carbonreducer-datasource', 'carbonreducer-app'].filter((d) =>
+  existsSync(join(__dirname, 'grafana-plugins', d, 'jest.config.js')),
+);
+const grafanaPlugins = grafanaPluginDirs.map((d) => ({
+  ...require(join(__dirname, 'grafana-plugins', d, 'jest.config.js')),
+  displayName: 'unit',
+  rootDir: join(__dirname, 'grafana-plugins', d),
+}));
+const grafanaIgnore = grafanaPluginDirs.map((d) => `/grafana-plugins/${d}/`);
+
 /** @type {import('jest').Config} */
 module.exports = {
   // A global option (Jest ignores it inside `projects`): real servers and a loaded 2-core machine need room.
@@ -35,7 +46,7 @@ module.exports = {
       displayName: 'unit',
       roots,
       testMatch: ['**/*.test.ts', '**/*.test.tsx'],
-      testPathIgnorePatterns: [...ignore, '\\.int\\.test\\.tsx?$'],
+      testPathIgnorePatterns: [...ignore, ...grafanaIgnore, '\\.int\\.test\\.tsx?$'],
       transform: { '^.+\\.(t|j)sx?$': swc },
       testEnvironment: 'node',
     },
@@ -47,5 +58,6 @@ module.exports = {
       transform: { '^.+\\.(t|j)sx?$': swc },
       testEnvironment: 'node',
     },
+    ...grafanaPlugins,
   ],
 };

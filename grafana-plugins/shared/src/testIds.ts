@@ -1,0 +1,51 @@
+/** Test ids, one module for unit tests (Testing Library) and the browser tests (playwright-core). */
+export const testIds = {
+  schedulePanel: {
+    root: 'cr-schedule-panel',
+    svg: 'cr-schedule-svg',
+    nowLine: 'cr-schedule-now',
+    bestWindow: 'cr-schedule-best-window',
+    band: 'cr-schedule-band',
+    forecastLine: 'cr-schedule-forecast',
+    run: (requestId: string) => `cr-schedule-run-${requestId}`,
+    runAny: 'cr-schedule-run-',
+  },
+  app: {
+    homes: { page: 'cr-app-homes', row: (homeId: string) => `cr-app-home-${homeId}` },
+    plan: {
+      page: 'cr-app-plan',
+      drawn: 'cr-app-plan-drawn',
+      run: (requestId: string) => `cr-app-plan-run-${requestId}`,
+      explanation: (requestId: string) => `cr-app-plan-why-${requestId}`,
+      requestForm: 'cr-app-plan-request',
+      requestAppliance: 'cr-app-plan-request-appliance',
+      requestDevice: 'cr-app-plan-request-device',
+      requestDuration: 'cr-app-plan-request-duration',
+      requestPower: 'cr-app-plan-request-power',
+      requestReadyBy: 'cr-app-plan-request-readyby',
+      requestSubmit: 'cr-app-plan-request-submit',
+      actionStatus: 'cr-app-plan-action-status',
+      startNow: (requestId: string) => `cr-app-plan-start-now-${requestId}`,
+      cancel: (requestId: string) => `cr-app-plan-cancel-${requestId}`,
+      pin: (requestId: string) => `cr-app-plan-pin-${requestId}`,
+    },
+    tradeoff: { page: 'cr-app-tradeoff', unavailable: 'cr-app-tradeoff-unavailable' },
+    savings: {
+      page: 'cr-app-savings',
+      row: (start: string) => `cr-app-savings-${start}`,
+      leaderboard: 'cr-app-leaderboard',
+    },
+    settings: {
+      page: 'cr-app-settings',
+      co2Price: 'cr-app-settings-co2-price',
+      save: 'cr-app-settings-save',
+      saved: 'cr-app-settings-saved',
+      accountLink: 'cr-app-settings-account',
+    },
+    error: 'cr-app-error',
+  },
+  datasource: {
+    queryType: 'cr-ds-query-type',
+    homeId: 'cr-ds-home-id',
+  },
+} as const;
