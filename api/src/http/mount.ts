@@ -65,7 +65,9 @@ export function mountRoutes(app: express.Express, routes: readonly AnyRoute[], d
     chain.push(
       wrap(async (req, res) => {
         const ctx = res.locals.ctx as Ctx;
+        // Authorisation right after the path: a caller refused a home learns nothing from its query or body checks.
         const params = check(r.params, req.params, 'params');
+        await authorise(r, ctx, params as Record<string, unknown> | undefined, deps, resolver);
         const query = check(r.query, req.query, 'query');
         const body =
           r.body?.kind === 'json'
@@ -73,7 +75,6 @@ export function mountRoutes(app: express.Express, routes: readonly AnyRoute[], d
             : r.body
               ? String(req.body ?? '')
               : undefined;
-        await authorise(r, ctx, params as Record<string, unknown> | undefined, deps, resolver);
         const result = await r.handler({
           params,
           query,
