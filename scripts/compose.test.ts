@@ -72,7 +72,7 @@ describe('docker-compose.yml', () => {
     const built = Object.entries(compose.services).filter(
       ([name, service]) => service.build !== undefined && name !== 'telegraf',
     );
-    expect(built.map(([name]) => name).sort()).toEqual(['simulator', 'worker']);
+    expect(built.map(([name]) => name).sort()).toEqual(['api', 'simulator', 'worker']);
     expect(compose.services.telegraf?.build).toMatchObject({ dockerfile: 'provisioning/telegraf/Dockerfile' });
     expect(existsSync(join(repoRoot, 'provisioning', 'telegraf', 'Dockerfile'))).toBe(true);
   });

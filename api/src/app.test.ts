@@ -110,6 +110,26 @@ describe('API app (in-memory stores)', () => {
     expect(list.body.homes.map((h: { homeId: string }) => h.homeId)).toEqual(['home-a']);
   });
 
+  it('a refused home is refused before its body is read: 404 whatever the body, never a validation error', async () => {
+    const { app } = setup();
+    const owner = await tokenFor('owner-a', ['homeowner']);
+    for (const body of ['{}', '{"deviceId":"x","kind":"plug"}', '{"bogus":1}']) {
+      const res = await request(app)
+        .post('/api/auth/homes/home-b/devices')
+        .set('Authorization', owner)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(404);
+      expect(res.body).toMatchObject({ code: 'home_not_found', field: 'params.homeId' });
+    }
+    const own = await request(app)
+      .post('/api/auth/homes/home-a/devices')
+      .set('Authorization', owner)
+      .send({})
+      .expect(422);
+    expect(own.body.field).toBe('body.deviceId');
+  });
+
   it('analysts see pseudonyms only, read by pseudonym, cannot use raw ids and cannot write', async () => {
     const { app, deps } = setup();
     const analyst = await tokenFor('an-1', ['analyst']);
