@@ -22,6 +22,7 @@ const roots = [
   '<rootDir>/firmware',
   '<rootDir>/grafana-plugins',
   '<rootDir>/api',
+  '<rootDir>/cli',
 ].filter((root) => existsSync(join(__dirname, root.replace('<rootDir>/', ''))));
 const ignore = ['/node_modules/', '/dist/', '/.config/'];
 

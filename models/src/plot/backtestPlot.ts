@@ -120,7 +120,7 @@ export function backtestPlotSpec(outcome: BacktestOutcome, horizonLabel?: string
         data: { values: data.mae },
         mark: 'bar',
         encoding: {
-          x: { field: 'horizon', type: 'nominal', sort: null, title: 'horizon' },
+          x: { field: 'horizon', type: 'nominal', sort: null, title: 'horizon', axis: { labelAngle: 0 } },
           xOffset: { field: 'model', type: 'nominal', sort: maeModels },
           y: { field: 'mae', type: 'quantitative', title: `MAE (${unit})` },
           color: { field: 'model', type: 'nominal', title: null, scale: { domain: maeModels, range: maeColors } },
