@@ -4,3 +4,4 @@ export * from './errors';
 export * from './prng';
 export * from './time';
 export * from './homes';
+export * from './slots';

@@ -1,9 +1,8 @@
+import type { Slot } from '@carbonreducer/common';
 import { DatasetParseError, csvLines, optionalNumber, parseUtcTimestamp, splitCsvLine } from './csv';
 
 /** One settlement period of grid carbon intensity, gCO2/kWh. */
-export interface IntensityRecord {
-  fromMs: number;
-  toMs: number;
+export interface IntensityRecord extends Slot {
   actualGPerKWh: number | null;
   /** The operator's published forecast for this slot (NESO files only); a benchmark, never a model input. */
   forecastGPerKWh: number | null;

@@ -1,11 +1,12 @@
+import type { Slot } from '@carbonreducer/common';
+import type { RejectedPoint } from './screen';
+
 /**
  * One slot of grid carbon intensity, gCO2(eq)/kWh, from one source.
  * `issuedAtMs` is when a forecast was issued (ms since epoch, UTC): null for actuals, and null for forecasts whose
  * issue time is unknown (the NESO CSV's `forecast` column), which are benchmarks, never model inputs.
  */
-export interface IntensityPoint {
-  fromMs: number;
-  toMs: number;
+export interface IntensityPoint extends Slot {
   intensityGPerKWh: number;
   kind: 'actual' | 'forecast';
   issuedAtMs: number | null;
@@ -63,6 +64,8 @@ export interface CarbonIntensitySource {
 /** Stores intensity points (the InfluxDB implementation writes the `carbon_intensity` bucket). */
 export interface IntensityWriter {
   write(points: IntensityPoint[], region: IntensityRegion): Promise<void>;
+  /** Records refused points, counted by source and reason (`intensity_rejects`); optional for test writers. */
+  writeRejects?(rejected: RejectedPoint[], region: IntensityRegion, nowMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
