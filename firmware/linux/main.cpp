@@ -1,5 +1,5 @@
 // cr_virtual_device: the firmware core as a Linux process, a real device for the integration tests.
-//   cr_virtual_device --config FILE --data DIR [--sntp-delay-ms N] [--load-w W] [--standby-w W]
+//   cr_virtual_device --config FILE --data DIR [--sntp-delay-ms N] [--load-w W] [--standby-w W] [--burst N]
 // FILE holds provisioning lines (key=value, as the ESP32's serial console takes them). DIR holds the flash files.
 // stdin takes `button` (a press) and `quit`; stdout gets one JSON line per event.
 #include <mosquitto.h>
@@ -123,6 +123,8 @@ int main(int argc, char** argv) {
   std::string configPath, dataDir;
   int64_t sntpDelayMs = 0;
   double loadW = 2000, standbyW = 0.8;
+  // --burst N: N readings 1 ms apart before connecting (a backlog as after an outage, for the replay benchmark).
+  int64_t burst = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--config") configPath = argv[i + 1];
@@ -130,6 +132,7 @@ int main(int argc, char** argv) {
     else if (a == "--sntp-delay-ms") sntpDelayMs = std::atoll(argv[i + 1]);
     else if (a == "--load-w") loadW = std::atof(argv[i + 1]);
     else if (a == "--standby-w") standbyW = std::atof(argv[i + 1]);
+    else if (a == "--burst") burst = std::atoll(argv[i + 1]);
   }
   if (configPath.empty() || dataDir.empty()) {
     std::fprintf(stderr, "usage: %s --config FILE --data DIR [--sntp-delay-ms N] [--load-w W] [--standby-w W]\n",
@@ -166,6 +169,18 @@ int main(int argc, char** argv) {
   app.device = &device;
   if (!device.begin()) return 1;
 
+  for (int64_t i = 0; i < burst; i++) {
+    cr::Reading r;
+    r.set(cr::Field::powerW, static_cast<double>(i % 3000));
+    device.addReading(config.kind, r);
+    usleep(1100);
+  }
+  if (burst > 0) {
+    char detail[64];
+    cr::Writer w(detail, sizeof detail);
+    w.raw("buffered=").integer(device.buffered());
+    emit("burst_done", detail);
+  }
   signal(SIGTERM, onSignal);
   signal(SIGINT, onSignal);
   mosquitto_lib_init();
