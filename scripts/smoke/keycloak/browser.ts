@@ -59,7 +59,9 @@ export async function launchBrowser(): Promise<LoginBrowser> {
         async shot(label) {
           step += 1;
           const path = join(dir, `${String(step).padStart(2, '0')}-${label}.png`);
-          // The theme's web fonts render text only once loaded (font-display: block).
+          // The theme's web fonts (each weight fetched when first used) render text only once loaded: wait for the
+          // page's requests to settle, then for the fonts.
+          await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
           await page.evaluate('document.fonts.ready.then(() => undefined)');
           await page.screenshot({ path, fullPage: true });
           return path;
