@@ -192,6 +192,7 @@ interface GatewayStatusJson {
   forwardedPerS: number;
   receivedPerS: number;
   connected: boolean;
+  lastReplay?: { records: number; durationMs: number; perS: number };
 }
 
 /** A home behind an edge gateway: its own Mosquitto, the gateway process, a device publishing to the home broker. */
@@ -269,13 +270,13 @@ class Home {
     }
   }
 
-  /** Waits until the gateway's buffer holds at most `records` (or the timeout). */
+  /** Waits until the gateway's buffer holds at most `records` (or the timeout), polling every 5 ms. */
   async bufferAtMost(records: number, timeoutMs: number): Promise<GatewayStatusJson | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await this.status();
       if ((s && s.bufferedRecords <= records) || Date.now() > deadline) return s;
-      await sleep(20);
+      await sleep(5);
     }
   }
 
@@ -302,8 +303,8 @@ async function gatewayReplay(
   const home = await Home.open(settings, name.split('-')[1] ?? 'gw');
   const stored = storedCounter(settings, home.readings);
   // A home sends far less than the central stack takes: the live rate behind one gateway.
-  const liveRatePerS = scale.name === 'long' ? 100 : 50;
-  const outageS = scale.name === 'long' ? 120 : 20;
+  const liveRatePerS = scale.name === 'long' ? 200 : 100;
+  const outageS = scale.name === 'long' ? 120 : 30;
   try {
     await stack('down', 'mosquitto');
     const live = home.readings.publish(home.device, liveRatePerS * (outageS + 40), liveRatePerS, 50);
@@ -311,30 +312,36 @@ async function gatewayReplay(
     await sleep(outageS * 1000);
     const buffered = (await home.status())?.bufferedRecords ?? 0;
     log(`${name}: ${buffered} records buffered after ${outageS} s without the central broker; bringing it back`);
+    // Watched from before the broker is back: a replay takes about a second, less than `stack up` itself.
+    const third = home.bufferAtMost(Math.floor((buffered * 2) / 3), 60_000);
     await stack('up', 'mosquitto');
-    const replayStart = Date.now();
-    const forwardedAtStart = (await home.status())?.forwarded ?? 0;
-    // Mid-replay: a third of the buffer through.
-    const mid = await home.bufferAtMost(Math.floor((buffered * 2) / 3), 60_000);
-    const replayedS = (Date.now() - replayStart) / 1000;
-    const replayRatePerS = mid ? (mid.forwarded - forwardedAtStart) / Math.max(replayedS, 0.001) : 0;
+    const mid = await third;
     await duringReplay(home);
     const faultEndMs = Date.now();
     await live;
     log(`${name}: ${home.readings.sent} published; waiting for them in InfluxDB`);
     const done = await awaitStored(stored, home.readings.sent, faultEndMs, scale.recoverTimeoutS * 1000);
     const drained = await home.bufferAtMost(0, 30_000);
+    // The gateway's own measure of its last replay (after the fault: the resumed one).
+    const replay = drained?.lastReplay;
     return result(name, home.readings.sent, done.count, done.recoverS, {
       buffered,
+      bufferAtFault: mid?.bufferedRecords ?? -1,
       liveRatePerS,
-      replayRatePerS: Math.round(replayRatePerS),
-      replayOverLive: Math.round((replayRatePerS / liveRatePerS) * 10) / 10,
+      replayedRecords: replay?.records ?? 0,
+      replayRatePerS: replay?.perS ?? 0,
+      replayOverLive: Math.round(((replay?.perS ?? 0) / liveRatePerS) * 10) / 10,
       bufferLeft: drained?.bufferedRecords ?? -1,
     });
   } finally {
     await stack('up', 'mosquitto').catch(() => undefined);
     await home.close();
   }
+}
+
+/** A central broker outage and nothing else: how fast the gateway replays its buffer while live readings go on. */
+export function gatewayReplayRate(scale: Scale, log: Log): Promise<FaultResult> {
+  return gatewayReplay('gateway-replay', scale, log, async () => undefined);
 }
 
 /** The gateway killed with SIGKILL while it replays its buffer, then started again. */
@@ -359,6 +366,7 @@ export const EXPERIMENTS = {
   'broker-restart-window-full': brokerRestartWindowFull,
   'influxdb-outage': influxOutage,
   'telegraf-sigkill': telegrafSigkill,
+  'gateway-replay': gatewayReplayRate,
   'gateway-sigkill-mid-replay': gatewaySigkillMidReplay,
   'broker-restart-during-replay': brokerRestartDuringReplay,
 } as const;

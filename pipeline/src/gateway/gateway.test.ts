@@ -176,4 +176,21 @@ describe('Gateway', () => {
     expect(gw.status(10_000).receivedPerS).toBe(0);
     queue.close();
   });
+
+  it('reports the replay of its buffer after a connect: records, duration, rate', async () => {
+    const queue = DiskQueue.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    const client = new FakeClient();
+    const gw = new Gateway(queue, async () => client as unknown as MqttClient, options, log);
+    const topic = telemetryTopic('h1', 'meter', 'main');
+    for (let i = 0; i < 20; i++) gw.accept(topic, encodeReading({ tsMs: nowMs - 1000 + i, powerW: i }), false);
+    expect(gw.status().lastReplay).toBeUndefined();
+    gw.start();
+    for (let i = 0; i < 100 && queue.pending().records > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    // Live readings after the replay do not count into it.
+    gw.accept(topic, encodeReading({ tsMs: nowMs - 10, powerW: 99 }), false);
+    for (let i = 0; i < 100 && queue.pending().records > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await gw.stop();
+    queue.close();
+    expect(gw.status().lastReplay).toEqual({ records: 20, durationMs: 1, perS: 20_000 });
+  });
 });

@@ -44,6 +44,8 @@ export interface GatewayStats {
   connected: boolean;
   /** Attempts to connect to the central broker since start (one per `retryMs` at most while it is unreachable). */
   connectAttempts: number;
+  /** The last replay of a buffer after a (re)connect: records, how long until all were confirmed, records per s. */
+  lastReplay?: { records: number; durationMs: number; perS: number };
 }
 
 /** What an operator sees of a gateway (its status endpoint): buffer depth and rates over the last `windowMs`. */
@@ -85,6 +87,8 @@ export class Gateway {
   private heartbeat: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
   private sampler: NodeJS.Timeout | undefined;
+  /** The buffer found at the last connect, until it is all confirmed. */
+  private replay: { records: number; atMs: number; forwardedAtStart: number } | undefined;
   private client: MqttClient | undefined;
 
   constructor(
@@ -262,7 +266,13 @@ export class Gateway {
       }
       this.client = client;
       this.stats.connected = true;
-      this.log.info('connected to the central broker: forwarding the buffer in order', this.queue.pending());
+      const backlog = this.queue.pending();
+      this.log.info('connected to the central broker: forwarding the buffer in order', backlog);
+      // The backlog is confirmed first (forwarding is in order): it is replayed once that many more are confirmed.
+      this.replay =
+        backlog.records > 0
+          ? { records: backlog.records, atMs: this.options.now(), forwardedAtStart: this.stats.forwarded }
+          : undefined;
       try {
         await this.forwardOver(client);
       } finally {
@@ -276,6 +286,13 @@ export class Gateway {
         await this.sleep(this.options.retryMs);
       }
     }
+  }
+
+  private replayed(replay: { records: number; atMs: number }): void {
+    const durationMs = Math.max(1, this.options.now() - replay.atMs);
+    const perS = Math.round((replay.records / durationMs) * 1000);
+    this.stats.lastReplay = { records: replay.records, durationMs, perS };
+    this.log.info('replayed the buffer', this.stats.lastReplay);
   }
 
   /** Publishes from the acknowledged position on, in order, until the connection drops or the gateway stops. */
@@ -315,6 +332,10 @@ export class Gateway {
             if (err || closed) return;
             entry.done = true;
             this.stats.forwarded++;
+            if (this.replay && this.stats.forwarded - this.replay.forwardedAtStart >= this.replay.records) {
+              this.replayed(this.replay);
+              this.replay = undefined;
+            }
             // Acknowledge the longest finished prefix: the cursor only ever covers records the broker confirmed.
             let last: QueuePosition | undefined;
             while (inflight.length > 0 && (inflight[0] as { done: boolean }).done) {
