@@ -50,6 +50,21 @@ TEST(GoldenFixtures, SameResultsAsTheTypeScriptAndGoValidators) {
   }
 }
 
+TEST(TrimFixtures, TrimmedAsTelegrafAndTheTypeScriptValidator) {
+  Doc fx(crtest::readRepoFile("libs/telemetry/fixtures/trim.json"));
+  ASSERT_TRUE(fx.ok) << "libs/telemetry/fixtures/trim.json missing or not JSON";
+  const uint32_t cases = fx.get(0, "cases");
+  ASSERT_GT(fx.doc.at(cases).size, 5u);
+  for (uint32_t n = 0; n < fx.doc.at(cases).size; n++) {
+    const uint32_t c = fx.doc.element(cases, n);
+    SCOPED_TRACE(fx.str(fx.get(c, "name")));
+    const std::string in = fx.str(fx.get(c, "input"));
+    size_t a = 0, b = 0;
+    trimPayload(in.data(), in.size(), &a, &b);
+    EXPECT_EQ(in.substr(a, b - a), fx.str(fx.get(c, "trimmed")));
+  }
+}
+
 TEST(Validator, DetailsAsTheTypeScriptValidatorWritesThem) {
   EXPECT_STREQ(validate("carbonreducer/h/telemetry/meter/m", "{\"v\":2,\"ts\":1,\"powerW\":1}")->rejects[0].detail, "v=2");
   EXPECT_STREQ(validate("carbonreducer/h/telemetry/meter/m", "{\"ts\":1}")->rejects[0].detail, "v=null");

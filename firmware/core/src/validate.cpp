@@ -216,6 +216,38 @@ void validateReading(const Ctx& c, uint32_t obj, Kind kind) {
 
 }  // namespace
 
+namespace {
+bool goSpace(uint32_t cp) {
+  return cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' || cp == '\r' || cp == ' ' || cp == 0x85 ||
+         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+}  // namespace
+
+void trimPayload(const char* s, size_t n, size_t* start, size_t* end) {
+  size_t a = 0, b = n;
+  while (a < b && s[a] == '\0') a++;
+  while (b > a && s[b - 1] == '\0') b--;
+  for (;;) {
+    if (a >= b) break;
+    size_t used = 1;
+    const uint32_t cp = utf8Decode(s + a, b - a, &used);
+    if (!goSpace(cp)) break;
+    a += used;
+  }
+  while (b > a) {
+    // Step back to the start of the last UTF-8 sequence.
+    size_t k = b - 1;
+    while (k > a && (static_cast<uint8_t>(s[k]) & 0xC0) == 0x80 && b - k < 4) k--;
+    size_t used = 1;
+    const uint32_t cp = utf8Decode(s + k, b - k, &used);
+    if (k + used != b || !goSpace(cp)) break;
+    b = k;
+  }
+  *start = a;
+  *end = b;
+}
+
 size_t firstCharsBytes(const char* s, size_t len, size_t n) {
   size_t end = 0;
   for (size_t count = 0; count < n && end < len; count++) {
@@ -279,11 +311,8 @@ void stringifyJson(const JsonDoc& doc, uint32_t i, Writer& w) {
 void validateMessage(const char* topic, size_t topicLen, const char* payload, size_t payloadLen, int64_t receivedAtMs,
                      JsonToken* pool, uint32_t poolSize, ValidationResult* out) {
   *out = ValidationResult{};
-  // Trim as Telegraf's value parser does: spaces, controls and NULs at both ends.
-  const auto ws = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f' || ch == '\0'; };
   size_t start = 0, end = payloadLen;
-  while (start < end && ws(payload[start])) start++;
-  while (end > start && ws(payload[end - 1])) end--;
+  trimPayload(payload, payloadLen, &start, &end);
   const char* text = payload + start;
   const size_t len = end - start;
   char detail[128];

@@ -40,6 +40,12 @@ struct ValidationResult {
 void validateMessage(const char* topic, size_t topicLen, const char* payload, size_t payloadLen, int64_t receivedAtMs,
                      JsonToken* pool, uint32_t poolSize, ValidationResult* out);
 
+/**
+ * Trims as Telegraf's value parser does before validation (libs/telemetry trimPayload): NULs at both ends first,
+ * then Unicode White_Space (Go's unicode.IsSpace) at both ends. Returns the kept range [*start, *end).
+ */
+void trimPayload(const char* s, size_t n, size_t* start, size_t* end);
+
 /** The first `n` characters (code points) of UTF-8 `s`, as byte length. */
 size_t firstCharsBytes(const char* s, size_t len, size_t n);
 
