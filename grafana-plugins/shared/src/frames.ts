@@ -5,6 +5,6 @@ export const FRAMES = spec.frames;
 export const UNITS = spec.units;
 export type FrameKind = keyof typeof FRAMES;
 
-/** Which query types the data source answers; the Go side has the same list (frames_test.go checks it). */
-export const QUERY_TYPES = ['telemetry', 'intensity', 'loadForecast', 'plan', 'savings', 'forecastAccuracy'] as const;
-export type QueryType = (typeof QUERY_TYPES)[number];
+/** Query types the data source answers (the Go side's QueryTypes is checked against frames.json). */
+export const QUERY_TYPES = spec.queryTypes as readonly QueryType[];
+export type QueryType = 'telemetry' | 'intensity' | 'loadForecast' | 'plan' | 'savings' | 'forecastAccuracy';
