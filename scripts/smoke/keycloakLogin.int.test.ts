@@ -298,6 +298,12 @@ describe('Keycloak login pages in a browser (scripts/stack up keycloak)', () => 
     await s.shot('gateway-timeout');
     expect(await pageText(s.page)).toContain('The text message service did not answer in time.');
     sms.setBehaviour({ kind: 'normal' });
+    // Operators see the refusals counted by reason (Keycloak's user-event metrics on the management port).
+    const metrics = await (await fetch(`http://${host}:${stack.port('KEYCLOAK_MANAGEMENT_PORT')}/metrics`)).text();
+    for (const reason of ['sms_send_unavailable', 'sms_send_timeout']) {
+      const counted = new RegExp(`keycloak_user_events_total\\{[^}]*error="${reason}"[^}]*\\} ([0-9.]+)`).exec(metrics);
+      expect([reason, Number(counted?.[1] ?? 0) >= 1]).toEqual([reason, true]);
+    }
     const before = sms.sent.length;
     await Promise.all([s.page.waitForLoadState('load'), s.page.click('#kc-sms-otp-resend')]);
     const message = await sms.waitForMessage(u.phone ?? '', before);

@@ -69,7 +69,8 @@ keycloak_install() {
   cp "$jar" "$home/providers/carbonreducer-keycloak-sms-otp.jar"
   log "kc.sh build (provider $(basename "$jar"))"
   JAVA_HOME=$CR_JAVA_HOME JAVA_OPTS_APPEND='--add-opens=java.base/java.lang=ALL-UNNAMED' \
-    nice "$home/bin/kc.sh" build --db=dev-file --health-enabled=true >>"$CR_CACHE/logs/keycloak-install.log" 2>&1 ||
+    nice "$home/bin/kc.sh" build --db=dev-file --health-enabled=true --metrics-enabled=true \
+    --features=user-event-metrics >>"$CR_CACHE/logs/keycloak-install.log" 2>&1 ||
     die "keycloak: kc.sh build failed with the provider (log: $CR_CACHE/logs/keycloak-install.log)"
   echo "$jar" >"$home/providers/.carbonreducer-provider"
 }
@@ -109,7 +110,8 @@ keycloak_run() {
   export KEYCLOAK_TEST_CLIENT_ENABLED=true
   exec "$CR_CACHE/keycloak-$KEYCLOAK_VERSION/bin/kc.sh" start-dev \
     --http-host=127.0.0.1 --http-port="$KEYCLOAK_PORT" --http-management-port="$KEYCLOAK_MANAGEMENT_PORT" \
-    --health-enabled=true --import-realm \
+    --health-enabled=true --metrics-enabled=true --features=user-event-metrics --event-metrics-user-enabled=true \
+    --import-realm \
     --db=dev-file --db-url="jdbc:h2:file:$STACK_STATE/keycloak/h2/keycloakdb;NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE"
 }
 
@@ -179,4 +181,8 @@ keycloak_env() {
   echo "KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT"
   echo "KEYCLOAK_REALM=carbonreducer"
   echo "KEYCLOAK_ISSUER=http://127.0.0.1:$KEYCLOAK_PORT/realms/carbonreducer"
+  # What the API checks in a user's access token (provisioning/keycloak/README.md).
+  echo "KEYCLOAK_AUDIENCE=carbonreducer-api"
+  echo "KEYCLOAK_MFA_ACR=mfa"
+  echo "KEYCLOAK_METRICS_URL=http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT/metrics"
 }

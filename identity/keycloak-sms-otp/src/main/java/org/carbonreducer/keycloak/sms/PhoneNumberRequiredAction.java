@@ -115,6 +115,7 @@ public final class PhoneNumberRequiredAction implements RequiredActionProvider {
       context.challenge(codePage(context, config, sent).setInfo("smsOtpSent", PhoneNumbers.mask(phone)).createForm(TEMPLATE));
     } catch (SmsException e) {
       SmsSender.logFailure(phone, e);
+      context.getEvent().clone().user(context.getUser()).error(SmsSender.eventError(e));
       failedPage(context, previous, phone, SmsSender.messageKey(e));
     } catch (RuntimeException e) {
       LOG.errorf(e, "sms-otp: unexpected failure sending to %s", PhoneNumbers.mask(phone));

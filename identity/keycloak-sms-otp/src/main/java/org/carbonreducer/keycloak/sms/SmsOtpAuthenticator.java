@@ -107,7 +107,8 @@ public final class SmsOtpAuthenticator implements Authenticator {
           page(context, config, sent).setInfo("smsOtpSent", PhoneNumbers.mask(phone)).createForm(TEMPLATE));
     } catch (SmsException e) {
       SmsSender.logFailure(phone, e);
-      context.getEvent().user(context.getUser()).detail("sms_failure", e.reason().name()).error("sms_send_failed");
+      // One event error per reason: counted by Keycloak's user-event metrics (keycloak_user_events_total{error=...}).
+      context.getEvent().clone().user(context.getUser()).error(SmsSender.eventError(e));
       // A failed send keeps the earlier code (if any) and allows an immediate retry.
       if (previous != null) SessionNotes.save(context.getAuthenticationSession(), previous);
       context.challenge(

@@ -40,6 +40,11 @@ final class SmsSender {
     };
   }
 
+  /** The event error (and metrics tag) for a failure: sms_send_timeout, sms_send_unavailable, ... */
+  static String eventError(SmsException e) {
+    return "sms_send_" + e.reason().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   static void logFailure(String phoneE164, SmsException e) {
     LOG.warnf("sms-otp: sending to %s failed (%s): %s", PhoneNumbers.mask(phoneE164), e.reason(), e.getMessage());
   }

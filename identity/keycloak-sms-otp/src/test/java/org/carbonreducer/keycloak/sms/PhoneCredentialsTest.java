@@ -20,5 +20,6 @@ class PhoneCredentialsTest {
     assertEquals("smsOtpSendUnavailable", SmsSender.messageKey(new SmsException(SmsException.Reason.UNAVAILABLE, "x")));
     assertEquals("smsOtpSendRejected", SmsSender.messageKey(new SmsException(SmsException.Reason.REJECTED, "x")));
     assertEquals("smsOtpSendMisconfigured", SmsSender.messageKey(new SmsException(SmsException.Reason.MISCONFIGURED, "x")));
+    assertEquals("sms_send_timeout", SmsSender.eventError(new SmsException(SmsException.Reason.TIMEOUT, "x")));
   }
 }
