@@ -112,8 +112,24 @@ function modelTypeOf(outcome: BacktestOutcome): ModelType {
   throw new Error(`registerOutcome: unknown model ${outcome.report.model}`);
 }
 
+/**
+ * How much history the served model reads (its feature windows): `lookbackSteps` slots end at the origin for the
+ * point forecast; the online band recalibration replays `calibrationSteps` more origins before it.
+ */
+export interface ServingHistory {
+  stepMs: number;
+  lookbackSteps: number;
+  calibrationSteps: number;
+  /** History for the point forecast to equal the backtest's: lookback × step. */
+  pointsMs: number;
+  /** History for the bands too (lookback plus the calibration replay). */
+  bandsMs: number;
+}
+
 export interface LoadedForecaster {
   meta: ModelMetadata;
+  /** The history the model reads, from its feature windows. */
+  history: ServingHistory;
   /** Unit of the forecasts: gCO2/kWh for intensity, kWh per hour for load. */
   unit: 'gCO2/kWh' | 'kWh';
   /**
@@ -186,8 +202,17 @@ export async function serveModel(stored: StoredModel): Promise<LoadedForecaster>
   const calibrated = withOnlineCalibration(forecaster, { ...online, leadKey: (k) => nearestHorizon(keys, k) });
   const maxKey = Math.max(...keys);
   const trainedUntilMs = Date.parse(meta.trainingWindow.to);
+  const lookbackSteps = forecaster.lookbackSteps;
+  const calibrationSteps = Math.max(online.windowSize, (online.minLeadsPerWindow ?? 0) * maxKey) + maxKey;
   return {
     meta,
+    history: {
+      stepMs,
+      lookbackSteps,
+      calibrationSteps,
+      pointsMs: lookbackSteps * stepMs,
+      bandsMs: (lookbackSteps + calibrationSteps) * stepMs,
+    },
     unit: meta.target === 'intensity' ? 'gCO2/kWh' : 'kWh',
     async forecast(history, nowMs, horizonMs = 48 * 3_600_000) {
       if (history.stepMs !== stepMs) {

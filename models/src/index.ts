@@ -1,5 +1,5 @@
 export { trainAndRegister, registerOutcome, loadChampion, serveModel, servedForecaster } from './api';
-export type { LoadedForecaster, TrainAndRegisterOptions, TrainAndRegisterResult } from './api';
+export type { LoadedForecaster, ServingHistory, TrainAndRegisterOptions, TrainAndRegisterResult } from './api';
 export { backtestIntensity, backtestLoad, DEFAULT_INTENSITY_PARAMS, DEFAULT_LOAD_PARAMS, LOAD_STEPS } from './backtest';
 export type { BacktestOptions, BacktestOutcome, BacktestReport } from './backtest';
 export { ModelRegistry, DEFAULT_REGISTRY_ROOT, backtestScore, hashSeries, sha256 } from './registry';

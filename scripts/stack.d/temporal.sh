@@ -1,5 +1,5 @@
 # Temporal dev server (Temporal CLI `server start-dev`, SQLite, Web UI included), built with `go install`.
-# Namespace `carbonreducer` with search attributes HomeId, Appliance, ModelVersion (all Keyword).
+# Namespace `carbonreducer` with search attributes HomeId, Appliance, ModelVersion, ForecastServedBy (all Keyword).
 
 temporal_home() { echo "$CR_CACHE/temporal-cli-$TEMPORAL_CLI_VERSION"; }
 
@@ -42,7 +42,7 @@ temporal_setup() {
   temporal_cli operator namespace describe --namespace carbonreducer >/dev/null 2>&1 ||
     temporal_cli operator namespace create --namespace carbonreducer >/dev/null
   existing=$(temporal_cli operator search-attribute list --namespace carbonreducer -o json)
-  for name in HomeId Appliance ModelVersion; do
+  for name in HomeId Appliance ModelVersion ForecastServedBy; do
     if ! grep -q "\"$name\"" <<<"$existing"; then
       temporal_cli operator search-attribute create --namespace carbonreducer --name "$name" --type Keyword >/dev/null
       log "temporal: search attribute $name (Keyword) registered"

@@ -61,6 +61,21 @@ const activities: Activities = {
       pointsWritten: 144,
     };
   },
+  async planIntensityBackfill({ now }) {
+    return {
+      enabled: true,
+      from: new Date(Date.parse(now) - 8 * 24 * HOUR).toISOString(),
+      to: now,
+      missingSlots: 0,
+      chunks: [],
+    };
+  },
+  async backfillIntensityChunk({ from, to }) {
+    return { from, to, source: 'file', pointsWritten: 0, rejected: {} };
+  },
+  async scoreIntensityForecasts() {
+    return [];
+  },
   async listHomes() {
     return homes;
   },

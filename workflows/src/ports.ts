@@ -2,8 +2,13 @@
  * What the activities need from the rest of CarbonReducer, as small interfaces. The worker wires the real
  * implementations (src/adapters, @carbonreducer/* libraries); unit tests pass fakes.
  */
+import type { StoredForecastPoint } from './domain/accuracy';
 import type {
+  AccuracyScore,
+  BackfillChunkResult,
   BacktestResult,
+  FallbackReason,
+  ServedBy,
   DeviceCommand,
   DispatchResult,
   ForecastsChanged,
@@ -21,25 +26,52 @@ import type {
 export interface IntensityIngestor {
   /** Fetches the latest actuals and forecast through the source chain, writes them, says which source answered. */
   ingest(args: { region: string; now: Date }): Promise<IngestSummary>;
+  /** Backfill settings (INTENSITY_BACKFILL, INTENSITY_BACKFILL_CHUNK_H). */
+  readonly backfill: { enabled: boolean; chunkMs: number };
+  /** Ranges [from, to) of half-hour slots in the window that have no stored actual, oldest first. */
+  missingActuals(args: { region: string; from: Date; to: Date }): Promise<{ fromMs: number; toMs: number }[]>;
+  /** Fetches the actuals of one chunk of the past through the source chain and writes them (idempotent). */
+  backfillChunk(args: { region: string; from: Date; to: Date; now: Date }): Promise<BackfillChunkResult>;
 }
 
-export interface IntensityForecast {
+/** Who served a forecast: the server of most of its points, why the champion did not, and in words. */
+export interface Serving {
+  servedBy: ServedBy;
+  fallbackReason: FallbackReason;
+  detail: string;
+}
+
+export interface IntensityForecast extends Partial<Serving> {
   region: string;
   issuedAt: string;
   modelVersion: string;
   points: IntensityForecastPoint[];
 }
 
-export interface LoadForecast {
+export interface LoadForecast extends Partial<Serving> {
   homeId: string;
   issuedAt: string;
   modelVersion: string;
-  points: { time: string; powerW: number }[];
+  points: { time: string; powerW: number; servedBy?: ServedBy; fallbackReason?: FallbackReason }[];
+}
+
+/** History the served intensity model reads (from the champion's feature windows), ms before the origin. */
+export interface HistoryNeeds {
+  stepMs: number;
+  /** For the point forecast (the lookback). */
+  pointsMs: number;
+  /** For the point forecast and the online-recalibrated bands. */
+  bandsMs: number;
 }
 
 export interface IntensityForecastProvider {
-  /** The champion model's forecast of the next `horizonH` hours from recent history up to `issuedAt`. */
+  /**
+   * The forecast of the next `horizonH` hours from the history up to `issuedAt`: the champion's when its inputs are
+   * complete and fresh, otherwise the next forecaster in the declared order (every point says which and why).
+   */
   forecast(args: { region: string; issuedAt: Date; horizonH: number }): Promise<IntensityForecast>;
+  /** How far back the champion's features read (the backfill fetches at least this). */
+  historyNeeds(): Promise<HistoryNeeds>;
 }
 
 export interface LoadForecaster {
@@ -49,10 +81,30 @@ export interface LoadForecaster {
 export interface ForecastStore {
   writeIntensityForecast(forecast: IntensityForecast): Promise<void>;
   writeLoadForecasts(forecasts: LoadForecast[]): Promise<void>;
+  /** One `forecast_serving` point per issued forecast. */
+  writeServing(records: ServingRecord[]): Promise<void>;
   /** The most recently issued intensity forecast with slots in [from, to), or null when there is none. */
   latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null>;
   /** The most recently issued load forecast of a home with slots in [from, to), or null when there is none. */
   latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null>;
+}
+
+/** Per issued forecast: who served it (the `forecast_serving` measurement, which counts fallbacks). */
+export interface ServingRecord extends Serving {
+  kind: 'intensity' | 'load';
+  /** Region (intensity) or home id (load). */
+  key: string;
+  issuedAt: string;
+  points: number;
+}
+
+export interface AccuracyStore {
+  /** Intensity forecasts with slots ending in (from, to] issued up to 48 h before, and the actuals of those slots. */
+  scoringData(args: { region: string; fromMs: number; toMs: number }): Promise<{
+    forecasts: StoredForecastPoint[];
+    actuals: { timeMs: number; value: number }[];
+  }>;
+  writeScores(args: { region: string; nowMs: number; scores: AccuracyScore[] }): Promise<void>;
 }
 
 export interface ScheduleStore {

@@ -12,7 +12,7 @@ import { loadConfig } from './config';
 import { scheduleIds, workflowIds } from './ids';
 import type { ModelTarget } from './types';
 
-/** The schedules of the service: ingest every 30 min, forecast hourly, retrain weekly (per model target). */
+/** The schedules of the service: ingest every 30 min, forecast and score hourly, retrain weekly (per model target). */
 export function scheduleDefinitions(region: string): ScheduleOptions[] {
   const retrain = (target: ModelTarget, hour: number): ScheduleOptions => ({
     scheduleId: scheduleIds.retrain(target),
@@ -53,6 +53,19 @@ export function scheduleDefinitions(region: string): ScheduleOptions[] {
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       memo: { description: `48 h intensity forecast of ${region} and load forecasts of every home, hourly` },
+    },
+    {
+      scheduleId: scheduleIds.scoreForecasts(region),
+      spec: { intervals: [{ every: '1 hour', offset: '10 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'scoreForecastsWorkflow',
+        workflowId: workflowIds.scoreForecasts(region),
+        taskQueue: TASK_QUEUES.io,
+        args: [{ region }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { description: `Live accuracy of the ${region} intensity forecasts (MAE, coverage per horizon), hourly` },
     },
     retrain('intensity', 2),
     retrain('load', 3),

@@ -5,14 +5,88 @@
 import type { ModelTarget, PromotionDecision } from '@carbonreducer/forecast';
 import type { CommandPayload } from '@carbonreducer/telemetry';
 
+/**
+ * Which forecaster produced a point, in the declared fallback order: the champion model, the source's own published
+ * forecast (intensity only), seasonal naive (the same slot a day earlier), persistence (the last value), flat (no
+ * history at all: every slot the same, so a plan claims no savings).
+ */
+export type ServedBy = 'champion' | 'source_forecast' | 'seasonal_naive' | 'persistence' | 'flat';
+/** Why the champion did not serve a point (`none` when it did). */
+export type FallbackReason =
+  'none' | 'no_history' | 'stale_history' | 'incomplete_history' | 'champion_unavailable' | 'champion_failed';
+
 export interface IntensityForecastPoint {
   time: string;
   intensityGPerKWh: number;
+  /** 80 % band (gCO2/kWh), when the forecaster gives one. */
+  lowerGPerKWh?: number;
+  upperGPerKWh?: number;
+  /** Absent on forecasts written before points were tagged. */
+  servedBy?: ServedBy;
+  fallbackReason?: FallbackReason;
 }
 
 export interface IngestCarbonIntensityInput {
   /** Grid region, e.g. `GB`. */
   region: string;
+  /** Wall clock of the run (ISO); default the workflow's start time. Drives a replayed file source in tests. */
+  now?: string;
+}
+
+/** Live accuracy of one served model at one horizon over one rolling window. */
+export interface AccuracyScore {
+  /** `24h` or `7d`: slots that ended within it. */
+  window: string;
+  servedBy: string;
+  /** Lead from issue to the end of the slot, as the backtest labels it (`30m` … `48h`). */
+  horizon: string;
+  maeGPerKWh: number;
+  /** Share of actuals inside the 80 % band; null when the forecasts had no band. */
+  coverage80: number | null;
+  points: number;
+}
+
+export interface ScoreForecastsInput {
+  region: string;
+  /** Scoring time (ISO); default the workflow's start time. */
+  now?: string;
+}
+
+export interface BackfillInput {
+  region: string;
+  /** Backfill up to this time (ISO); default the workflow's start time. */
+  now?: string;
+}
+
+/** What the backfill planned from the champion's feature windows and the actuals already stored. */
+export interface BackfillPlan {
+  enabled: boolean;
+  /** The history the served models read: [from, to). */
+  from: string;
+  to: string;
+  missingSlots: number;
+  chunks: { from: string; to: string }[];
+}
+
+export interface BackfillChunkResult {
+  from: string;
+  to: string;
+  source: string;
+  pointsWritten: number;
+  /** Points refused, by reason (never written). */
+  rejected: Record<string, number>;
+}
+
+export interface BackfillSummary {
+  region: string;
+  enabled: boolean;
+  from: string;
+  to: string;
+  missingSlotsBefore: number;
+  chunks: BackfillChunkResult[];
+  pointsWritten: number;
+  /** Chunks no source could answer (e.g. a source outage): tried again by the next run. */
+  failedChunks: { from: string; to: string; error: string }[];
 }
 
 export interface SourceAttempt {
@@ -28,6 +102,10 @@ export interface IngestSummary {
   /** Every source tried, in order, with the error of those that failed. */
   attempts: SourceAttempt[];
   pointsWritten: number;
+  /** Points refused one by one (never written), by reason; absent in results recorded before screening. */
+  rejected?: Record<string, number>;
+  /** The backfill run after the ingest (absent when none ran). */
+  backfill?: BackfillSummary;
   /** First and last slot written (ISO), absent when the source returned nothing new. */
   from?: string;
   to?: string;
@@ -48,6 +126,11 @@ export interface IntensityForecastResult {
   issuedAt: string;
   modelVersion: string;
   pointsWritten: number;
+  /** Who served most of the points and why the champion did not (absent in results recorded before tagging). */
+  servedBy?: ServedBy;
+  fallbackReason?: FallbackReason;
+  /** Points per forecaster. */
+  pointsByServer?: Partial<Record<ServedBy, number>>;
 }
 
 export interface LoadForecastBatchResult {
@@ -55,6 +138,8 @@ export interface LoadForecastBatchResult {
   modelVersion: string;
   homesForecast: string[];
   failed: { homeId: string; error: string }[];
+  /** Homes per forecaster that served most of their points (absent in results recorded before tagging). */
+  homesByServer?: Partial<Record<ServedBy, number>>;
 }
 
 export interface ForecastResult {
@@ -65,6 +150,12 @@ export interface ForecastResult {
   homesForecast: number;
   homesFailed: { homeId: string; error: string }[];
   homesNotified: number;
+  /** The backfill run before forecasting (absent when none ran). */
+  backfill?: BackfillSummary;
+  intensityServedBy?: ServedBy;
+  intensityFallbackReason?: FallbackReason;
+  /** Homes per forecaster that served their load forecast. */
+  loadServedBy?: Partial<Record<ServedBy, number>>;
 }
 
 export type { ModelTarget } from '@carbonreducer/forecast';
@@ -176,6 +267,11 @@ export interface PublishedPlan {
   plannedAt: string;
   forecastIssuedAt: string | null;
   forecastModelVersion: string | null;
+  /** Who served the intensity forecast the plan was made from (`champion` when its inputs were complete) and why not. */
+  forecastServedBy?: ServedBy;
+  forecastFallbackReason?: FallbackReason;
+  /** Who served the home's load forecast (its base load); absent when the home had none. */
+  loadServedBy?: ServedBy;
   runs: PlannedRun[];
   /** Planned power per slot (W), for dashboards. */
   slots: { time: string; powerW: number }[];

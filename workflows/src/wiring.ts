@@ -6,7 +6,7 @@ import type { ActivityDeps } from './activities';
 import { createChampionIntensityForecaster, createChampionLoadForecaster } from './adapters/forecasting';
 import { PostgresHomeRegistry } from './adapters/homes';
 import { TemporalHomeNotifier } from './adapters/temporalNotifier';
-import { InfluxForecastStore, InfluxScheduleStore } from './adapters/influx';
+import { InfluxAccuracyStore, InfluxForecastStore, InfluxScheduleStore } from './adapters/influx';
 import { createIntensityIngestor } from './adapters/intensity';
 import { createThreadedModelLifecycle } from './adapters/modelThread';
 import { MqttCommandPublisher } from './adapters/mqtt';
@@ -33,6 +33,7 @@ export async function createActivityDeps(options: {
   const solver = await createHighsSolver();
   const homes = new PostgresHomeRegistry({ connectionString: config.postgresUrl });
   const registryRoot = config.modelRegistryDir;
+  const intensityForecaster = createChampionIntensityForecaster(config.influx, registryRoot);
   return {
     ingestor: await createIntensityIngestor({
       // One vocabulary: the ingestor reads the same INFLUX_* settings the worker validated.
@@ -45,7 +46,8 @@ export async function createActivityDeps(options: {
     schedules: new InfluxScheduleStore(config.influx),
     commands: new MqttCommandPublisher(options.mqtt, logger.child({ component: 'dispatch' })),
     forecasts: new InfluxForecastStore(config.influx),
-    intensityForecaster: createChampionIntensityForecaster(config.influx, registryRoot),
+    intensityForecaster,
+    accuracy: new InfluxAccuracyStore(config.influx),
     loadForecaster: createChampionLoadForecaster(config.influx, registryRoot),
     planner: createOptimizerPlanner({ solver, slotMin: config.planSlotMin }),
     models:

@@ -25,17 +25,51 @@ export const INTENSITY = {
   unknownIssue: 'unknown',
 } as const;
 
+/** `carbon_intensity`: points a source answered with that were refused (never written), per source and reason. */
+export const INTENSITY_REJECTS = {
+  measurement: 'intensity_rejects',
+  tags: { region: 'region', source: 'source', reason: 'reason' },
+  fields: { count: 'count', detail: 'detail' },
+} as const;
+
+/**
+ * Which forecaster produced a forecast point (`served_by`: `champion`, `source_forecast`, `seasonal_naive`,
+ * `persistence`, `flat`) and why the ones before it in the declared order were not used (`fallback_reason`,
+ * `none` for the champion).
+ */
+export const SERVING_TAGS = { servedBy: 'served_by', fallbackReason: 'fallback_reason' } as const;
+
 /** Forecasts bucket: one series per issue (`issued_at`), so a later issue never overwrites an earlier one. */
 export const INTENSITY_FORECAST = {
   measurement: 'intensity_forecast',
-  tags: { region: 'region', modelVersion: 'model_version', issuedAt: 'issued_at' },
-  fields: { intensity: 'intensity_g_per_kwh' },
+  tags: { region: 'region', modelVersion: 'model_version', issuedAt: 'issued_at', ...SERVING_TAGS },
+  fields: { intensity: 'intensity_g_per_kwh', lower: 'lower_g_per_kwh', upper: 'upper_g_per_kwh' },
 } as const;
 
 export const LOAD_FORECAST = {
   measurement: 'load_forecast',
-  tags: { homeId: 'home_id', modelVersion: 'model_version', issuedAt: 'issued_at' },
+  tags: { homeId: 'home_id', modelVersion: 'model_version', issuedAt: 'issued_at', ...SERVING_TAGS },
   fields: { power: 'power_w' },
+} as const;
+
+/**
+ * Forecasts bucket, one point per issued forecast (at its issue time): who served it and why; `fallback` is 1 when it
+ * was not the champion, so `sum(fallback)` counts fallbacks.
+ */
+export const FORECAST_SERVING = {
+  measurement: 'forecast_serving',
+  tags: { kind: 'kind', key: 'key', ...SERVING_TAGS },
+  fields: { points: 'points', fallback: 'fallback', detail: 'detail' },
+} as const;
+
+/**
+ * Forecasts bucket: live accuracy of the intensity forecasts, scored hourly against the actuals that have arrived,
+ * per served model and horizon, over a rolling window (`24h`, `7d`); time = scoring time.
+ */
+export const FORECAST_ACCURACY = {
+  measurement: 'forecast_accuracy',
+  tags: { region: 'region', servedBy: 'served_by', horizon: 'horizon', window: 'window' },
+  fields: { mae: 'mae_g_per_kwh', coverage80: 'coverage80', points: 'points' },
 } as const;
 
 /** Schedules bucket: one point per planned run at its start. */
@@ -140,12 +174,27 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
     readBy: 'intensity forecaster, retraining, API, dashboards, alerting',
   },
   {
+    bucket: BUCKETS.carbonIntensity,
+    measurement: INTENSITY_REJECTS.measurement,
+    tags: Object.values(INTENSITY_REJECTS.tags),
+    fields: [
+      { name: INTENSITY_REJECTS.fields.count, unit: 'count', type: 'integer' },
+      { name: INTENSITY_REJECTS.fields.detail, unit: '–', type: 'string' },
+    ],
+    writtenBy: 'ingest and backfill (libs/intensity)',
+    readBy: 'operations dashboard, alerting',
+  },
+  {
     bucket: BUCKETS.forecasts,
     measurement: INTENSITY_FORECAST.measurement,
     tags: Object.values(INTENSITY_FORECAST.tags),
-    fields: [{ name: INTENSITY_FORECAST.fields.intensity, unit: 'gCO2/kWh', type: 'float' }],
+    fields: [
+      { name: INTENSITY_FORECAST.fields.intensity, unit: 'gCO2/kWh', type: 'float' },
+      { name: INTENSITY_FORECAST.fields.lower, unit: 'gCO2/kWh', type: 'float' },
+      { name: INTENSITY_FORECAST.fields.upper, unit: 'gCO2/kWh', type: 'float' },
+    ],
     writtenBy: 'forecast workflow',
-    readBy: 'optimize workflow, API, dashboards',
+    readBy: 'optimize workflow, forecast scoring, API, dashboards',
   },
   {
     bucket: BUCKETS.forecasts,
@@ -154,6 +203,30 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
     fields: [{ name: LOAD_FORECAST.fields.power, unit: 'W', type: 'float' }],
     writtenBy: 'forecast workflow',
     readBy: 'optimize workflow, API, dashboards',
+  },
+  {
+    bucket: BUCKETS.forecasts,
+    measurement: FORECAST_SERVING.measurement,
+    tags: Object.values(FORECAST_SERVING.tags),
+    fields: [
+      { name: FORECAST_SERVING.fields.points, unit: 'count', type: 'integer' },
+      { name: FORECAST_SERVING.fields.fallback, unit: '0/1', type: 'integer' },
+      { name: FORECAST_SERVING.fields.detail, unit: '–', type: 'string' },
+    ],
+    writtenBy: 'forecast workflow',
+    readBy: 'operations dashboard, alerting (fallback counts)',
+  },
+  {
+    bucket: BUCKETS.forecasts,
+    measurement: FORECAST_ACCURACY.measurement,
+    tags: Object.values(FORECAST_ACCURACY.tags),
+    fields: [
+      { name: FORECAST_ACCURACY.fields.mae, unit: 'gCO2/kWh', type: 'float' },
+      { name: FORECAST_ACCURACY.fields.coverage80, unit: 'share', type: 'float' },
+      { name: FORECAST_ACCURACY.fields.points, unit: 'count', type: 'integer' },
+    ],
+    writtenBy: 'score-forecasts workflow (hourly)',
+    readBy: 'forecasting dashboard, alerting, API',
   },
   {
     bucket: BUCKETS.schedules,

@@ -31,6 +31,9 @@ export interface ForecastRow {
   _value: number;
   issued_at: string;
   model_version: string;
+  /** Absent on points written before forecasts were tagged with who served them. */
+  served_by?: string;
+  fallback_reason?: string;
 }
 
 export type ForecastKind = 'intensity' | 'load';
@@ -50,7 +53,35 @@ export function forecastRowsQuery(
   |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
   |> filter(fn: (r) => r._measurement == ${s.measurement} and r[${s.tag}] == ${args.key} and r._field == ${s.field})
   |> group()
-  |> keep(columns: ["_time", "_value", "issued_at", "model_version"])`;
+  |> keep(columns: ["_time", "_value", "issued_at", "model_version", "served_by", "fallback_reason"])`;
+}
+
+export interface IntensityForecastIssueRow {
+  _time: string;
+  issued_at: string;
+  served_by?: string;
+  intensity_g_per_kwh: number;
+  lower_g_per_kwh?: number;
+  upper_g_per_kwh?: number;
+}
+
+/**
+ * Rows (`IntensityForecastIssueRow`, pivoted) of every issue of a region's intensity forecast with slots in the window
+ * and issued in [issuedFromMs, issuedToMs): what the live scoring compares with the actuals.
+ */
+export function intensityForecastIssuesQuery(
+  bucket: string,
+  args: TimeWindow & { regionId: string; issuedFromMs: number; issuedToMs: number },
+): ParameterizedQuery {
+  const issuedFrom = new Date(args.issuedFromMs).toISOString();
+  const issuedTo = new Date(args.issuedToMs).toISOString();
+  return flux`from(bucket: ${bucket})
+  |> range(start: ${at(args.startMs)}, stop: ${at(args.stopMs)})
+  |> filter(fn: (r) => r._measurement == ${INTENSITY_FORECAST.measurement} and r.region == ${args.regionId})
+  |> filter(fn: (r) => r.issued_at >= ${issuedFrom} and r.issued_at < ${issuedTo})
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> group()
+  |> keep(columns: ["_time", "issued_at", "served_by", "intensity_g_per_kwh", "lower_g_per_kwh", "upper_g_per_kwh"])`;
 }
 
 /** Rows `_time` (window end), `_value` (mean W): one home's metered power as hourly means. */

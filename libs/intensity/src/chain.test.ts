@@ -58,7 +58,7 @@ describe('FallbackChain', () => {
     expect(result.source).toBe('file');
     expect(result.skipped.map((s) => s.reason)).toEqual([
       'neso: answered with no actual points for the requested period',
-      'electricitymaps: point 0 (2023-03-01T00:00:00.000Z) has intensity NaN',
+      'electricitymaps: every one of 1 actual points was refused (not_finite: 2023-03-01T00:00:00.000Z: intensity NaN)',
       'watttime: point 0 (2023-03-01T00:00:00.000Z) is a forecast, expected actual',
     ]);
   });

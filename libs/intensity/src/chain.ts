@@ -1,5 +1,6 @@
 import { errorMessage, silentLogger, type Logger } from '@carbonreducer/common';
 import { IntensitySourceError, NoDataError, SourceHttpError, SourceNetworkError } from './errors';
+import { countRejects, screenPoints, type RejectedPoint } from './screen';
 import type { ActualsRequest, CarbonIntensitySource, ForecastRequest, IntensityPoint } from './types';
 
 export interface SkippedSource {
@@ -26,6 +27,8 @@ export interface ChainResult {
   /** Name of the source that answered. */
   source: string;
   points: IntensityPoint[];
+  /** Points of its answer refused one by one (holes are not points: the backfill asks for them again). */
+  rejected: RejectedPoint[];
   /** Sources tried before it (or passed over by their circuit breaker), in order, with why. */
   skipped: SkippedSource[];
 }
@@ -119,10 +122,12 @@ export class FallbackChain {
         continue;
       }
       try {
-        const points = await call(source);
-        checkPoints(source.name, kind, points);
+        const { accepted, rejected } = checkPoints(source.name, kind, await call(source));
+        if (rejected.length > 0) {
+          this.logger.warn('carbon-intensity points refused', { source: source.name, kind, ...countRejects(rejected) });
+        }
         this.recordSuccess(source.name);
-        return { source: source.name, points, skipped };
+        return { source: source.name, points: accepted, rejected, skipped };
       } catch (err) {
         const reason = errorMessage(err);
         skipped.push({ source: source.name, kind, reason, transient: isTransientSourceError(err) });
@@ -147,17 +152,32 @@ export class FallbackChain {
   }
 }
 
-function checkPoints(source: string, kind: 'actual' | 'forecast', points: IntensityPoint[]): void {
+/**
+ * A point labelled with the wrong kind or source is a bug of the source: the whole answer is refused (the next source
+ * is asked). Bad values (NaN, negative, absurd, duplicate or out-of-order slots) are refused point by point; an
+ * answer with nothing left is refused whole, naming why.
+ */
+function checkPoints(
+  source: string,
+  kind: 'actual' | 'forecast',
+  points: IntensityPoint[],
+): { accepted: IntensityPoint[]; rejected: RejectedPoint[] } {
   if (points.length === 0) throw new NoDataError(source, `answered with no ${kind} points for the requested period`);
   points.forEach((p, i) => {
     const bad = (what: string): never => {
       throw new IntensitySourceError(source, `point ${i} (${new Date(p.fromMs).toISOString()}) ${what}`);
     };
-    if (!Number.isFinite(p.fromMs) || !Number.isFinite(p.toMs) || p.toMs <= p.fromMs)
-      bad('has an empty or invalid slot');
-    if (!Number.isFinite(p.intensityGPerKWh) || p.intensityGPerKWh < 0) bad(`has intensity ${p.intensityGPerKWh}`);
     if (p.kind !== kind) bad(`is a ${p.kind}, expected ${kind}`);
     if (p.source !== source) bad(`is labelled ${p.source}`);
     if (kind === 'actual' && p.issuedAtMs !== null) bad('is an actual with an issue time');
   });
+  const screened = screenPoints(points);
+  if (screened.accepted.length === 0) {
+    const first = screened.rejected[0];
+    throw new IntensitySourceError(
+      source,
+      `every one of ${points.length} ${kind} points was refused (${first?.reason}: ${first?.detail})`,
+    );
+  }
+  return screened;
 }

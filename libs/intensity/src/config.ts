@@ -17,6 +17,8 @@ export interface IntensityConfig {
   /** Actuals fetched for the last N hours, forecast horizon in hours. */
   actualsHours: number;
   forecastHours: number;
+  /** Backfill of missing actuals for the history the served models read (off: only the last `actualsHours`). */
+  backfill: { enabled: boolean; chunkHours: number };
   influx: { url: string; org: string; token: string; bucket: string } | null;
 }
 
@@ -65,6 +67,7 @@ function url(env: Env, key: string): string | undefined {
  * - `INTENSITY_FILES` (comma-separated, relative to `$CARBONREDUCER_DATA`), `INTENSITY_FILE_REPLAY` (default true)
  * - `INTENSITY_HTTP_TIMEOUT_MS` (10000), `INTENSITY_HTTP_RETRIES` (3), `INTENSITY_ACTUALS_HOURS` (24),
  *   `INTENSITY_FORECAST_HOURS` (48)
+ * - `INTENSITY_BACKFILL` (default true), `INTENSITY_BACKFILL_CHUNK_H` (hours per backfill request, default 48)
  * - `INFLUX_URL`, `INFLUX_TOKEN`, `INFLUX_ORG` (default carbonreducer), `INFLUX_BUCKET` (default carbon_intensity):
  *   all optional together, but a URL without a token is an error
  */
@@ -141,6 +144,13 @@ export function loadIntensityConfig(env: Env = process.env): IntensityConfig {
       }
     : null;
 
+  const backfillRaw = (value(env, 'INTENSITY_BACKFILL') ?? 'true').toLowerCase();
+  if (backfillRaw !== 'true' && backfillRaw !== 'false') {
+    throw new IntensityConfigError(`INTENSITY_BACKFILL=${backfillRaw} must be true or false`);
+  }
+  const chunkHours = positiveInt(env, 'INTENSITY_BACKFILL_CHUNK_H', 48, 24 * 14);
+  if (chunkHours < 1) throw new IntensityConfigError('INTENSITY_BACKFILL_CHUNK_H must be at least 1');
+
   const nesoUrl = url(env, 'NESO_BASE_URL');
   return {
     sources: typed,
@@ -155,6 +165,7 @@ export function loadIntensityConfig(env: Env = process.env): IntensityConfig {
     file: { files, replay: replayRaw === 'true' },
     actualsHours: positiveInt(env, 'INTENSITY_ACTUALS_HOURS', 24, 24 * 10),
     forecastHours: positiveInt(env, 'INTENSITY_FORECAST_HOURS', 48, 72),
+    backfill: { enabled: backfillRaw === 'true', chunkHours },
     influx,
   };
 }

@@ -10,3 +10,4 @@ export * from './influx';
 export * from './config';
 export * from './ingest';
 export * from './factory';
+export * from './screen';

@@ -2,11 +2,13 @@ import {
   BUCKETS,
   createInfluxClient,
   INTENSITY,
+  INTENSITY_REJECTS,
   intensityPointsQuery,
   writePoints,
   type InfluxSettings,
 } from '@carbonreducer/influx';
 import { Point, type InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
+import { type RejectedPoint } from './screen';
 import type { IntensityPoint, IntensityQuery, IntensityRegion, IntensityWriter, StoredIntensityPoint } from './types';
 
 export interface InfluxConnection extends InfluxSettings {
@@ -39,6 +41,25 @@ export function toInfluxPoints(points: IntensityPoint[], region: IntensityRegion
   });
 }
 
+/** `intensity_rejects` points: one per source and reason, counting the refused points. */
+export function toRejectPoints(rejected: RejectedPoint[], region: IntensityRegion, nowMs: number): Point[] {
+  const groups = new Map<string, RejectedPoint[]>();
+  for (const r of rejected) {
+    const key = `${r.source}\u0000${r.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0] as RejectedPoint;
+    return new Point(INTENSITY_REJECTS.measurement)
+      .tag(INTENSITY_REJECTS.tags.region, region.id)
+      .tag(INTENSITY_REJECTS.tags.source, first.source)
+      .tag(INTENSITY_REJECTS.tags.reason, first.reason)
+      .intField(INTENSITY_REJECTS.fields.count, group.length)
+      .stringField(INTENSITY_REJECTS.fields.detail, first.detail)
+      .timestamp(new Date(nowMs));
+  });
+}
+
 /** Writes intensity points to InfluxDB 2 (`carbon_intensity` bucket). */
 export class InfluxIntensityWriter implements IntensityWriter {
   private readonly client: InfluxDB;
@@ -55,6 +76,16 @@ export class InfluxIntensityWriter implements IntensityWriter {
       { org: this.connection.org, bucket: this.bucket, precision: 's' },
       toInfluxPoints(points, region),
       'carbon-intensity',
+    );
+  }
+
+  /** One point per source and reason at `nowMs`: how many points were refused, and the first one's detail. */
+  async writeRejects(rejected: RejectedPoint[], region: IntensityRegion, nowMs: number): Promise<void> {
+    await writePoints(
+      this.client,
+      { org: this.connection.org, bucket: this.bucket, precision: 'ms' },
+      toRejectPoints(rejected, region, nowMs),
+      'carbon-intensity reject',
     );
   }
 

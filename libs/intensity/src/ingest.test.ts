@@ -56,6 +56,7 @@ describe('ingestCarbonIntensity', () => {
       source: { actuals: 'file', forecast: 'file' },
       actualPoints: 4,
       forecastPoints: 3,
+      rejected: expect.objectContaining({ absurd: 0, duplicate: 0 }),
       skipped: [
         expect.objectContaining({ source: 'neso', kind: 'actual', reason: expect.stringContaining('HTTP 599') }),
         expect.objectContaining({ source: 'neso', kind: 'forecast', reason: expect.stringContaining('HTTP 599') }),

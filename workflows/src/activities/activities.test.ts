@@ -36,11 +36,12 @@ function computeDeps(overrides: Partial<ComputeActivityDeps>): ComputeActivityDe
     throw new Error('unused');
   };
   return {
-    intensityForecaster: { forecast: unused },
+    intensityForecaster: { forecast: unused, historyNeeds: unused },
     loadForecaster: { forecast: unused },
     forecasts: {
       writeIntensityForecast: unused,
       writeLoadForecasts: unused,
+      writeServing: unused,
       latestIntensityForecast: unused,
       latestLoadForecast: async () => null,
     },
@@ -185,7 +186,17 @@ describe('dispatchCommand', () => {
   it('passes the command to the publisher and reports whether it was published', async () => {
     const published: string[] = [];
     const deps: IoActivityDeps = {
-      ingestor: { ingest: async () => Promise.reject(new Error('unused')) },
+      ingestor: {
+        ingest: async () => Promise.reject(new Error('unused')),
+        backfill: { enabled: false, chunkMs: 1 },
+        missingActuals: async () => Promise.reject(new Error('unused')),
+        backfillChunk: async () => Promise.reject(new Error('unused')),
+      },
+      intensityForecaster: { historyNeeds: async () => Promise.reject(new Error('unused')) },
+      accuracy: {
+        scoringData: async () => Promise.reject(new Error('unused')),
+        writeScores: async () => Promise.reject(new Error('unused')),
+      },
       homes: { listHomes: async () => [] },
       notifier: { forecastsChanged: async () => Promise.reject(new Error('unused')) },
       schedules: { writePlan: async () => undefined },

@@ -19,10 +19,12 @@ import type {
   ModelTarget,
   PlanHomeInput,
   SearchSummary,
+  ServedBy,
   TrainedModel,
   TrialResult,
 } from '../types';
 import { withFailureMapping } from './failures';
+import { servingSummary } from '../domain/serving';
 
 export interface ComputeActivityDeps {
   intensityForecaster: IntensityForecastProvider;
@@ -59,11 +61,36 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
           horizonH: args.horizonH,
         });
         await deps.forecasts.writeIntensityForecast(forecast);
+        const summary = servingSummary(forecast.points);
+        const servedBy = forecast.servedBy ?? summary.servedBy;
+        const fallbackReason = forecast.fallbackReason ?? 'none';
+        await deps.forecasts.writeServing([
+          {
+            kind: 'intensity',
+            key: args.region,
+            issuedAt: forecast.issuedAt,
+            points: forecast.points.length,
+            servedBy,
+            fallbackReason,
+            detail: forecast.detail ?? '',
+          },
+        ]);
+        if (servedBy !== 'champion') {
+          deps.logger.warn('intensity forecast served by a fallback', {
+            region: args.region,
+            servedBy,
+            fallbackReason,
+            detail: forecast.detail,
+          });
+        }
         return {
           region: args.region,
           issuedAt: forecast.issuedAt,
           modelVersion: forecast.modelVersion,
           pointsWritten: forecast.points.length,
+          servedBy,
+          fallbackReason,
+          pointsByServer: summary.counts,
         };
       });
     },
@@ -89,9 +116,33 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
           }
           Context.current().heartbeat({ done: forecasts.length + failed.length });
         }
-        if (forecasts.length > 0) await deps.forecasts.writeLoadForecasts(forecasts);
+        if (forecasts.length > 0) {
+          await deps.forecasts.writeLoadForecasts(forecasts);
+          await deps.forecasts.writeServing(
+            forecasts.map((f) => ({
+              kind: 'load' as const,
+              key: f.homeId,
+              issuedAt: f.issuedAt,
+              points: f.points.length,
+              servedBy: f.servedBy ?? servingSummary(f.points).servedBy,
+              fallbackReason: f.fallbackReason ?? 'none',
+              detail: f.detail ?? '',
+            })),
+          );
+        }
         if (failed.length > 0) deps.logger.warn('load forecast failed for some homes', { failed });
-        return { issuedAt: args.issuedAt, modelVersion, homesForecast: forecasts.map((f) => f.homeId), failed };
+        const homesByServer: Partial<Record<ServedBy, number>> = {};
+        for (const f of forecasts) {
+          const s = f.servedBy ?? 'champion';
+          homesByServer[s] = (homesByServer[s] ?? 0) + 1;
+        }
+        return {
+          issuedAt: args.issuedAt,
+          modelVersion,
+          homesForecast: forecasts.map((f) => f.homeId),
+          failed,
+          homesByServer,
+        };
       });
     },
 
@@ -117,7 +168,7 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
         if (!loadForecast) {
           deps.logger.warn('no load forecast for the home: planning with 0 W base load', { homeId: input.homeId });
         }
-        return deps.planner.plan({
+        const plan = await deps.planner.plan({
           homeId: input.homeId,
           requests: input.requests,
           forecast,
@@ -126,6 +177,13 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
           now,
           planVersion: input.planVersion,
         });
+        // Which forecaster the plan's intensity and base load came from, so the plan says whether it is full-input.
+        return {
+          ...plan,
+          ...(forecast.servedBy ? { forecastServedBy: forecast.servedBy } : {}),
+          ...(forecast.fallbackReason ? { forecastFallbackReason: forecast.fallbackReason } : {}),
+          ...(loadForecast?.servedBy ? { loadServedBy: loadForecast.servedBy } : {}),
+        };
       });
     },
 

@@ -1,13 +1,20 @@
-import type { Logger } from '@carbonreducer/common';
+import { DAY_MS, type Logger } from '@carbonreducer/common';
+import { chunkRanges } from '@carbonreducer/intensity';
 import type {
+  AccuracyStore,
   CommandPublisher,
   HomeDirectory,
   HomeNotifier,
+  IntensityForecastProvider,
   IntensityIngestor,
   ModelLifecycle,
   ScheduleStore,
 } from '../ports';
+import { scoreForecasts, type ScoringWindow } from '../domain/accuracy';
 import type {
+  AccuracyScore,
+  BackfillChunkResult,
+  BackfillPlan,
   DeviceCommand,
   DispatchResult,
   ForecastsChanged,
@@ -18,8 +25,16 @@ import type {
 import { withFailureMapping } from './failures';
 import { BadInputError } from '../errors';
 
+/** The backfill reaches at least this far back whatever the champion reads (the issue's floor), and at most 35 days. */
+export const MIN_BACKFILL_MS = 8 * DAY_MS;
+export const MAX_BACKFILL_MS = 35 * DAY_MS;
+
 export interface IoActivityDeps {
   ingestor: IntensityIngestor;
+  /** The champion's feature windows: how far back the backfill must reach. */
+  intensityForecaster: Pick<IntensityForecastProvider, 'historyNeeds'>;
+  /** Stored forecasts and actuals for the live scoring, and where the scores go. */
+  accuracy: AccuracyStore;
   homes: HomeDirectory;
   notifier: HomeNotifier;
   schedules: ScheduleStore;
@@ -42,6 +57,66 @@ export function createIoActivities(deps: IoActivityDeps) {
           points: result.pointsWritten,
         });
         return result;
+      });
+    },
+
+    /**
+     * Which chunks of the history the served models read are missing from the store: the champion's lookback and band
+     * replay (at least 8 days, at most 35), on the half-hour grid, split into INTENSITY_BACKFILL_CHUNK_H chunks.
+     */
+    async planIntensityBackfill(args: { region: string; now: string }): Promise<BackfillPlan> {
+      return withFailureMapping(`plan the intensity backfill of ${args.region}`, async () => {
+        const now = new Date(args.now);
+        if (Number.isNaN(now.getTime())) throw new BadInputError(`now is not a time: ${args.now}`);
+        const needs = await deps.intensityForecaster.historyNeeds();
+        const reachMs = Math.min(MAX_BACKFILL_MS, Math.max(MIN_BACKFILL_MS, needs.bandsMs));
+        const toMs = Math.floor(now.getTime() / needs.stepMs) * needs.stepMs;
+        const from = new Date(toMs - reachMs);
+        const to = new Date(toMs);
+        const base = { from: from.toISOString(), to: to.toISOString() };
+        if (!deps.ingestor.backfill.enabled) return { enabled: false, ...base, missingSlots: 0, chunks: [] };
+        const missing = await deps.ingestor.missingActuals({ region: args.region, from, to });
+        const missingSlots = missing.reduce((n, r) => n + (r.toMs - r.fromMs) / needs.stepMs, 0);
+        const chunks = chunkRanges(missing, deps.ingestor.backfill.chunkMs).map((c) => ({
+          from: new Date(c.fromMs).toISOString(),
+          to: new Date(c.toMs).toISOString(),
+        }));
+        return { enabled: true, ...base, missingSlots, chunks };
+      });
+    },
+
+    async backfillIntensityChunk(args: {
+      region: string;
+      from: string;
+      to: string;
+      now: string;
+    }): Promise<BackfillChunkResult> {
+      return withFailureMapping(`backfill intensity of ${args.region} ${args.from}..${args.to}`, async () => {
+        const r = await deps.ingestor.backfillChunk({
+          region: args.region,
+          from: new Date(args.from),
+          to: new Date(args.to),
+          now: new Date(args.now),
+        });
+        deps.logger.info('intensity backfilled', { region: args.region, ...r });
+        return r;
+      });
+    },
+
+    /** Scores the forecasts issued up to 48 h before each arrived actual, per horizon and served model, and stores it. */
+    async scoreIntensityForecasts(args: { region: string; now: string }): Promise<AccuracyScore[]> {
+      return withFailureMapping(`score the intensity forecasts of ${args.region}`, async () => {
+        const nowMs = Date.parse(args.now);
+        if (!Number.isFinite(nowMs)) throw new BadInputError(`now is not a time: ${args.now}`);
+        const windows: ScoringWindow[] = [
+          { label: '24h', ms: DAY_MS },
+          { label: '7d', ms: 7 * DAY_MS },
+        ];
+        const longest = Math.max(...windows.map((w) => w.ms));
+        const data = await deps.accuracy.scoringData({ region: args.region, fromMs: nowMs - longest, toMs: nowMs });
+        const scores = scoreForecasts({ ...data, nowMs, windows });
+        await deps.accuracy.writeScores({ region: args.region, nowMs, scores });
+        return scores;
       });
     },
 

@@ -1,8 +1,15 @@
+import { HALF_HOUR_MS, HOUR_MS } from '@carbonreducer/common';
+import { InfluxIntensityQuery } from '@carbonreducer/intensity';
 import {
   BUCKETS,
   createInfluxClient,
+  FORECAST_ACCURACY,
+  FORECAST_SERVING,
   forecastRowsQuery,
   INTENSITY_FORECAST,
+  intensityForecastIssuesQuery,
+  SERVING_TAGS,
+  type IntensityForecastIssueRow,
   LOAD_FORECAST,
   PLANNED_POWER,
   PLANNED_RUN,
@@ -12,8 +19,17 @@ import {
   type InfluxSettings,
 } from '@carbonreducer/influx';
 import { Point, type InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
-import type { ForecastStore, IntensityForecast, LoadForecast, ScheduleStore } from '../ports';
-import type { PublishedPlan } from '../types';
+import { servingSummary } from '../domain/serving';
+import type { StoredForecastPoint } from '../domain/accuracy';
+import type {
+  AccuracyStore,
+  ForecastStore,
+  IntensityForecast,
+  LoadForecast,
+  ScheduleStore,
+  ServingRecord,
+} from '../ports';
+import type { AccuracyScore, FallbackReason, PublishedPlan, ServedBy } from '../types';
 
 /** Where each forecast kind lives: one series per region or home, one value field. */
 const SERIES = {
@@ -42,17 +58,35 @@ export class InfluxForecastStore implements ForecastStore {
   }
 
   async writeIntensityForecast(forecast: IntensityForecast): Promise<void> {
-    const points = forecast.points.map((p) =>
-      this.forecastPoint(SERIES.intensity, forecast.region, forecast, p.intensityGPerKWh, p.time),
-    );
+    const points = forecast.points.map((p) => {
+      const point = this.forecastPoint(SERIES.intensity, forecast.region, forecast, p.intensityGPerKWh, p.time, p);
+      if (p.lowerGPerKWh !== undefined) point.floatField(INTENSITY_FORECAST.fields.lower, p.lowerGPerKWh);
+      if (p.upperGPerKWh !== undefined) point.floatField(INTENSITY_FORECAST.fields.upper, p.upperGPerKWh);
+      return point;
+    });
     await writePoints(this.client, this.target(), points, 'intensity forecast');
   }
 
   async writeLoadForecasts(forecasts: LoadForecast[]): Promise<void> {
     const points = forecasts.flatMap((f) =>
-      f.points.map((p) => this.forecastPoint(SERIES.load, f.homeId, f, p.powerW, p.time)),
+      f.points.map((p) => this.forecastPoint(SERIES.load, f.homeId, f, p.powerW, p.time, p)),
     );
     await writePoints(this.client, this.target(), points, 'load forecast');
+  }
+
+  async writeServing(records: ServingRecord[]): Promise<void> {
+    const points = records.map((r) =>
+      new Point(FORECAST_SERVING.measurement)
+        .tag(FORECAST_SERVING.tags.kind, r.kind)
+        .tag(FORECAST_SERVING.tags.key, r.key)
+        .tag(FORECAST_SERVING.tags.servedBy, r.servedBy)
+        .tag(FORECAST_SERVING.tags.fallbackReason, r.fallbackReason)
+        .intField(FORECAST_SERVING.fields.points, r.points)
+        .intField(FORECAST_SERVING.fields.fallback, r.servedBy === 'champion' ? 0 : 1)
+        .stringField(FORECAST_SERVING.fields.detail, r.detail.slice(0, 500))
+        .timestamp(new Date(r.issuedAt)),
+    );
+    await writePoints(this.client, this.target(), points, 'forecast serving');
   }
 
   async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
@@ -61,7 +95,7 @@ export class InfluxForecastStore implements ForecastStore {
       latest && {
         ...latest,
         region: args.region,
-        points: latest.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value })),
+        points: latest.points.map((p) => ({ time: p.time, intensityGPerKWh: p.value, ...p.serving })),
       }
     );
   }
@@ -72,7 +106,7 @@ export class InfluxForecastStore implements ForecastStore {
       latest && {
         ...latest,
         homeId: args.homeId,
-        points: latest.points.map((p) => ({ time: p.time, powerW: p.value })),
+        points: latest.points.map((p) => ({ time: p.time, powerW: p.value, ...p.serving })),
       }
     );
   }
@@ -83,11 +117,14 @@ export class InfluxForecastStore implements ForecastStore {
     issue: { modelVersion: string; issuedAt: string },
     value: number,
     time: string,
+    serving: { servedBy?: ServedBy; fallbackReason?: FallbackReason },
   ): Point {
     return new Point(series.measurement)
       .tag(series.tag, tagValue)
       .tag(INTENSITY_FORECAST.tags.modelVersion, issue.modelVersion)
       .tag(INTENSITY_FORECAST.tags.issuedAt, issue.issuedAt)
+      .tag(SERVING_TAGS.servedBy, serving.servedBy ?? 'champion')
+      .tag(SERVING_TAGS.fallbackReason, serving.fallbackReason ?? 'none')
       .floatField(series.field, value)
       .timestamp(new Date(time));
   }
@@ -98,7 +135,17 @@ export class InfluxForecastStore implements ForecastStore {
     key: string,
     window: { from: Date; to: Date },
     what: string,
-  ): Promise<{ issuedAt: string; modelVersion: string; points: { time: string; value: number }[] } | null> {
+  ): Promise<{
+    issuedAt: string;
+    modelVersion: string;
+    servedBy?: ServedBy;
+    fallbackReason?: FallbackReason;
+    points: {
+      time: string;
+      value: number;
+      serving: { servedBy?: ServedBy; fallbackReason?: FallbackReason };
+    }[];
+  } | null> {
     const query = forecastRowsQuery(this.bucket, {
       kind,
       key,
@@ -117,11 +164,90 @@ export class InfluxForecastStore implements ForecastStore {
     const ofLatest = rows
       .filter((r) => r.issued_at === issuedAt)
       .sort((a, b) => Date.parse(a._time) - Date.parse(b._time));
+    const points = ofLatest.map((r) => ({
+      time: new Date(r._time).toISOString(),
+      value: Number(r._value),
+      serving:
+        r.served_by === undefined || r.served_by === null
+          ? {}
+          : {
+              servedBy: r.served_by as ServedBy,
+              fallbackReason: (r.fallback_reason ?? 'none') as FallbackReason,
+            },
+    }));
+    const tagged = points.filter((p) => p.serving.servedBy !== undefined);
+    const summary = tagged.length > 0 ? servingSummary(tagged.map((p) => p.serving)) : null;
+    const primary = summary && tagged.find((p) => p.serving.servedBy === summary.servedBy);
     return {
       issuedAt,
       modelVersion: ofLatest[0]?.model_version ?? 'unknown',
-      points: ofLatest.map((r) => ({ time: new Date(r._time).toISOString(), value: Number(r._value) })),
+      ...(primary ? primary.serving : {}),
+      points,
     };
+  }
+}
+
+/** Stored intensity forecasts and actuals for the live scoring; scores go to `forecast_accuracy`. */
+export class InfluxAccuracyStore implements AccuracyStore {
+  private readonly client: InfluxDB;
+  private readonly queryApi: QueryApi;
+  private readonly actuals: InfluxIntensityQuery;
+
+  constructor(private readonly settings: InfluxSettings) {
+    this.client = createInfluxClient(settings);
+    this.queryApi = this.client.getQueryApi(settings.org);
+    this.actuals = new InfluxIntensityQuery({ ...settings, bucket: BUCKETS.carbonIntensity });
+  }
+
+  async scoringData(args: { region: string; fromMs: number; toMs: number }) {
+    // Slots ending in (from, to] start in [from − 30 min, to − 30 min); issues up to 48 h (+ a slot) before.
+    const startMs = args.fromMs - HALF_HOUR_MS;
+    const query = intensityForecastIssuesQuery(BUCKETS.forecasts, {
+      regionId: args.region,
+      startMs,
+      stopMs: args.toMs,
+      issuedFromMs: startMs - 48 * HOUR_MS,
+      issuedToMs: args.toMs,
+    });
+    let rows: IntensityForecastIssueRow[];
+    try {
+      rows = await this.queryApi.collectRows<IntensityForecastIssueRow>(query);
+    } catch (err) {
+      throw new Error(`reading the intensity forecasts of ${args.region} for scoring failed`, { cause: err });
+    }
+    const forecasts: StoredForecastPoint[] = rows.map((r) => ({
+      issuedAtMs: Date.parse(r.issued_at),
+      slotMs: Date.parse(r._time),
+      servedBy: r.served_by ?? 'champion',
+      value: Number(r.intensity_g_per_kwh),
+      ...(typeof r.lower_g_per_kwh === 'number' ? { lower: r.lower_g_per_kwh } : {}),
+      ...(typeof r.upper_g_per_kwh === 'number' ? { upper: r.upper_g_per_kwh } : {}),
+    }));
+    const actuals = (
+      await this.actuals.recentActuals({ regionId: args.region, sinceMs: startMs, untilMs: args.toMs })
+    ).map((p) => ({ timeMs: p.fromMs, value: p.intensityGPerKWh }));
+    return { forecasts, actuals };
+  }
+
+  async writeScores(args: { region: string; nowMs: number; scores: AccuracyScore[] }): Promise<void> {
+    const points = args.scores.map((s) => {
+      const p = new Point(FORECAST_ACCURACY.measurement)
+        .tag(FORECAST_ACCURACY.tags.region, args.region)
+        .tag(FORECAST_ACCURACY.tags.servedBy, s.servedBy)
+        .tag(FORECAST_ACCURACY.tags.horizon, s.horizon)
+        .tag(FORECAST_ACCURACY.tags.window, s.window)
+        .floatField(FORECAST_ACCURACY.fields.mae, s.maeGPerKWh)
+        .intField(FORECAST_ACCURACY.fields.points, s.points)
+        .timestamp(new Date(args.nowMs));
+      if (s.coverage80 !== null) p.floatField(FORECAST_ACCURACY.fields.coverage80, s.coverage80);
+      return p;
+    });
+    await writePoints(
+      this.client,
+      { org: this.settings.org, bucket: BUCKETS.forecasts, precision: 's' },
+      points,
+      'forecast accuracy',
+    );
   }
 }
 

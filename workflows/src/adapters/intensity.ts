@@ -1,6 +1,10 @@
-import type { Logger } from '@carbonreducer/common';
+import { HALF_HOUR_MS, HOUR_MS, type Logger } from '@carbonreducer/common';
 import {
+  backfillActuals,
   createChainFromConfig,
+  createInfluxQueryFromConfig,
+  missingRanges,
+  type IntensityQuery,
   createInfluxWriterFromConfig,
   ingestCarbonIntensity,
   loadIntensityConfig,
@@ -17,15 +21,55 @@ export async function createIntensityIngestor(options: {
   logger: Logger;
   /** Where points go; default the InfluxDB writer the env configures (tests record instead). */
   writer?: IntensityWriter;
+  /** Where stored actuals are read back; default the InfluxDB query the env configures. */
+  query?: IntensityQuery;
 }): Promise<IntensityIngestor> {
   const config: IntensityConfig = loadIntensityConfig(options.env);
   const chain: FallbackChain = await createChainFromConfig(config, { fetch, logger: options.logger });
   const writer: IntensityWriter = options.writer ?? createInfluxWriterFromConfig(config);
+  let query = options.query;
+  const checkRegion = (region: string): void => {
+    if (region !== config.region.id) {
+      throw new Error(`this worker ingests region ${config.region.id} (INTENSITY_REGION), not ${region}`);
+    }
+  };
   return {
+    backfill: { enabled: config.backfill.enabled, chunkMs: config.backfill.chunkHours * HOUR_MS },
+
+    async missingActuals({ region, from, to }) {
+      checkRegion(region);
+      query ??= createInfluxQueryFromConfig(config);
+      const stored = await query.recentActuals({ regionId: region, sinceMs: from.getTime(), untilMs: to.getTime() });
+      return missingRanges(
+        stored.map((p) => p.fromMs),
+        from.getTime(),
+        to.getTime(),
+        HALF_HOUR_MS,
+      );
+    },
+
+    async backfillChunk({ region, from, to, now }) {
+      checkRegion(region);
+      const r = await backfillActuals({
+        chain,
+        writer,
+        region: config.region,
+        fromMs: from.getTime(),
+        toMs: to.getTime(),
+        nowMs: now.getTime(),
+        logger: options.logger,
+      });
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        source: r.source,
+        pointsWritten: r.pointsWritten,
+        rejected: nonZero(r.rejected),
+      };
+    },
+
     async ingest({ region, now }): Promise<IngestSummary> {
-      if (region !== config.region.id) {
-        throw new Error(`this worker ingests region ${config.region.id} (INTENSITY_REGION), not ${region}`);
-      }
+      checkRegion(region);
       const r = await ingestCarbonIntensity({
         chain,
         writer,
@@ -47,7 +91,12 @@ export async function createIntensityIngestor(options: {
             : { source, ok };
         }),
         pointsWritten: r.actualPoints + r.forecastPoints,
+        rejected: nonZero(r.rejected),
       };
     },
   };
+}
+
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }

@@ -1,8 +1,8 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ApplianceKey, HomeIdKey, ModelVersionKey } from '../ids';
+import { ApplianceKey, ForecastServedByKey, HomeIdKey, ModelVersionKey } from '../ids';
 
-/** Creates `namespace` with the HomeId/Appliance/ModelVersion search attributes if missing, and waits until usable. */
+/** Creates `namespace` with the HomeId/Appliance/ModelVersion/ForecastServedBy search attributes if missing, and waits until usable. */
 export async function ensureNamespace(connection: Connection, namespace: string, timeoutMs = 60_000): Promise<void> {
   try {
     await connection.workflowService.describeNamespace({ namespace });
@@ -27,7 +27,7 @@ export async function ensureNamespace(connection: Connection, namespace: string,
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  const missing = [HomeIdKey, ApplianceKey, ModelVersionKey].filter((k) => !keys.includes(k.name));
+  const missing = [HomeIdKey, ApplianceKey, ModelVersionKey, ForecastServedByKey].filter((k) => !keys.includes(k.name));
   if (missing.length > 0) {
     await connection.operatorService.addSearchAttributes({
       namespace,

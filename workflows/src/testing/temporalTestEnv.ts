@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { TASK_QUEUES } from '@carbonreducer/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ApplianceKey, HomeIdKey, ModelVersionKey } from '../ids';
+import { ApplianceKey, ForecastServedByKey, HomeIdKey, ModelVersionKey } from '../ids';
 import {
   bundleWorkflowCode,
   Runtime,
@@ -117,7 +117,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment &
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
     searchAttributes: Object.fromEntries(
-      [HomeIdKey, ApplianceKey, ModelVersionKey].map((k) => [
+      [HomeIdKey, ApplianceKey, ModelVersionKey, ForecastServedByKey].map((k) => [
         k.name,
         temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
       ]),

@@ -8,8 +8,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { ModelVersionKey, workflowIds } from '../ids';
-import type { ForecastInput, ForecastResult, LoadForecastBatchResult } from '../types';
+import { ForecastServedByKey, ModelVersionKey, workflowIds } from '../ids';
+import type { BackfillSummary, ForecastInput, ForecastResult, LoadForecastBatchResult, ServedBy } from '../types';
+import { backfillIntensityHistory } from './backfill';
 import { forecastsChangedSignal } from './definitions';
 import { computeActivity, defaultActivity, FAILURE_TYPES } from './profiles';
 
@@ -19,6 +20,8 @@ const { forecastIntensity, forecastHomeLoads } = proxyActivities<Activities>(com
 
 /** Patch id: homes are notified by activities instead of workflow signals. */
 const NOTIFY_BY_ACTIVITY = 'notify-homes-by-activity';
+/** Patch id: the history is backfilled before forecasting, and the result says who served the forecast. */
+export const HISTORY_BEFORE_FORECAST = 'history-before-forecast';
 
 /**
  * Hourly (schedule): the region's 48 h intensity forecast, then every home's load forecast in batches, all written to
@@ -43,8 +46,16 @@ export async function forecastWorkflow(input: ForecastInput): Promise<ForecastRe
   }
   const issuedAt = input.issuedAt ?? new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS).toISOString();
 
+  // The champion's inputs first: on a first start or after a gap, forecasting from 24 h of actuals would serve a
+  // model whose features reach a week back with a third of them missing.
+  const withHistory = patched(HISTORY_BEFORE_FORECAST);
+  let backfill: BackfillSummary | undefined;
+  if (withHistory) backfill = await backfillIntensityHistory(input.region, issuedAt);
   const intensity = await forecastIntensity({ region: input.region, issuedAt, horizonH });
   upsertSearchAttributes([{ key: ModelVersionKey, value: intensity.modelVersion }]);
+  if (withHistory) {
+    upsertSearchAttributes([{ key: ForecastServedByKey, value: intensity.servedBy ?? 'champion' }]);
+  }
 
   const homeIds = await listHomes({ region: input.region });
   const batches: string[][] = [];
@@ -88,6 +99,24 @@ export async function forecastWorkflow(input: ForecastInput): Promise<ForecastRe
     homesFailed,
     homesNotified,
   };
-  log.info('forecasts written', { ...result, homesFailed: homesFailed.length });
+  if (withHistory) {
+    const loadServedBy: Partial<Record<ServedBy, number>> = {};
+    for (const r of results) {
+      for (const [k, n] of Object.entries(r.homesByServer ?? {}) as [ServedBy, number][]) {
+        loadServedBy[k] = (loadServedBy[k] ?? 0) + n;
+      }
+    }
+    Object.assign(result, {
+      ...(backfill ? { backfill } : {}),
+      intensityServedBy: intensity.servedBy ?? 'champion',
+      intensityFallbackReason: intensity.fallbackReason ?? 'none',
+      loadServedBy,
+    });
+  }
+  log.info('forecasts written', {
+    ...result,
+    homesFailed: homesFailed.length,
+    backfill: backfill && { chunks: backfill.chunks.length, pointsWritten: backfill.pointsWritten },
+  });
   return result;
 }

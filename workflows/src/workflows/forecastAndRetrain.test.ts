@@ -17,12 +17,34 @@ describe('forecastWorkflow', () => {
     const notifyBatches: string[][] = [];
     const homes = Array.from({ length: 7 }, (_, i) => `h${i}`);
     const notifier = new TemporalHomeNotifier(env().client, createJsonLogger({ level: 'error' }));
+    const order: string[] = [];
     const activities: Pick<
       Activities,
-      'forecastIntensity' | 'listHomes' | 'forecastHomeLoads' | 'notifyForecastsChanged'
+      | 'forecastIntensity'
+      | 'listHomes'
+      | 'forecastHomeLoads'
+      | 'notifyForecastsChanged'
+      | 'planIntensityBackfill'
+      | 'backfillIntensityChunk'
     > = {
+      async planIntensityBackfill({ now }) {
+        order.push('plan-backfill');
+        return { enabled: true, from: now, to: now, missingSlots: 2, chunks: [{ from: now, to: now }] };
+      },
+      async backfillIntensityChunk({ from, to }) {
+        order.push('backfill');
+        return { from, to, source: 'file', pointsWritten: 2, rejected: {} };
+      },
       async forecastIntensity({ region, issuedAt }) {
-        return { region, issuedAt, modelVersion: 'intensity-v7', pointsWritten: 96 };
+        order.push('forecast');
+        return {
+          region,
+          issuedAt,
+          modelVersion: 'seasonal_naive',
+          pointsWritten: 96,
+          servedBy: 'seasonal_naive',
+          fallbackReason: 'stale_history',
+        };
       },
       async listHomes() {
         return homes;
@@ -30,7 +52,14 @@ describe('forecastWorkflow', () => {
       async forecastHomeLoads({ homeIds, issuedAt }) {
         batches.push(homeIds);
         const failed = homeIds.includes('h5') ? [{ homeId: 'h5', error: 'no telemetry' }] : [];
-        return { issuedAt, modelVersion: 'load-v3', homesForecast: homeIds.filter((h) => h !== 'h5'), failed };
+        const homesForecast = homeIds.filter((h) => h !== 'h5');
+        return {
+          issuedAt,
+          modelVersion: 'load-v3',
+          homesForecast,
+          failed,
+          homesByServer: { flat: homesForecast.length },
+        };
       },
       async notifyForecastsChanged({ homeIds, change }) {
         notifyBatches.push(homeIds);
@@ -66,6 +95,16 @@ describe('forecastWorkflow', () => {
       signalled.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'forecastsChanged'),
     ).toHaveLength(1);
     expect(result.loadModelVersion).toBe('load-v3');
+    // History first, then the forecast; the result and the search attributes say who served it and why.
+    expect(order).toEqual(['plan-backfill', 'backfill', 'forecast']);
+    expect(result.backfill?.pointsWritten).toBe(2);
+    expect(result).toMatchObject({
+      intensityServedBy: 'seasonal_naive',
+      intensityFallbackReason: 'stale_history',
+      loadServedBy: { flat: 6 },
+    });
+    const described = await env().client.workflow.getHandle('forecast-batches').describe();
+    expect(described.searchAttributes.ForecastServedBy).toEqual(['seasonal_naive']);
   });
 });
 

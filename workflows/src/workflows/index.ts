@@ -3,3 +3,5 @@ export * from './ingestCarbonIntensity';
 export * from './forecast';
 export * from './retrainModels';
 export * from './optimizeHome';
+export * from './backfill';
+export * from './scoreForecasts';

@@ -15,7 +15,26 @@ const env = useTimeSkippingEnv('file', 60_000);
 describe('ingestCarbonIntensityWorkflow', () => {
   it('retries a failing ingest and returns which source answered', async () => {
     const calls: { region: string; now: string }[] = [];
-    const activities: Pick<Activities, 'ingestCarbonIntensity'> = {
+    const chunks: string[] = [];
+    const activities: Pick<Activities, 'ingestCarbonIntensity' | 'planIntensityBackfill' | 'backfillIntensityChunk'> = {
+      async planIntensityBackfill({ now }) {
+        return {
+          enabled: true,
+          from: '2026-11-19T16:00:00.000Z',
+          to: now,
+          missingSlots: 192,
+          chunks: [
+            { from: '2026-11-19T16:00:00.000Z', to: '2026-11-21T16:00:00.000Z' },
+            { from: '2026-11-21T16:00:00.000Z', to: '2026-11-23T16:00:00.000Z' },
+          ],
+        };
+      },
+      async backfillIntensityChunk({ from, to }) {
+        chunks.push(from);
+        // The second chunk's source is down: reported, the backfill goes on and the ingest still succeeds.
+        if (chunks.length > 1) throw ApplicationFailure.nonRetryable('no carbon-intensity source answered', 'Source');
+        return { from, to, source: 'file', pointsWritten: 96, rejected: { absurd: 1 } };
+      },
       async ingestCarbonIntensity(args) {
         calls.push(args);
         if (calls.length < 3) throw new Error('ECONNRESET from the source API');
@@ -45,6 +64,15 @@ describe('ingestCarbonIntensityWorkflow', () => {
     expect(calls.every((c) => c.region === 'GB' && !Number.isNaN(Date.parse(c.now)))).toBe(true);
     expect(result.source).toBe('electricitymaps');
     expect(result.attempts.map((a) => a.ok)).toEqual([false, true]);
+    // Then the history the models read is backfilled chunk by chunk (each chunk an activity: progress in history).
+    expect(chunks).toEqual(['2026-11-19T16:00:00.000Z', '2026-11-21T16:00:00.000Z']);
+    expect(result.backfill).toMatchObject({
+      enabled: true,
+      missingSlotsBefore: 192,
+      pointsWritten: 96,
+      chunks: [{ from: '2026-11-19T16:00:00.000Z', rejected: { absurd: 1 } }],
+      failedChunks: [{ from: '2026-11-21T16:00:00.000Z' }],
+    });
   });
 
   it('fails without retrying when the region is missing', async () => {
