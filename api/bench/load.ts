@@ -7,7 +7,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { BUCKETS, INTENSITY_FORECAST, createInfluxClient, writePoints } from '@carbonreducer/influx';
 import { repoRoot, withStackDefaults } from '@carbonreducer/stack-env';
+import { Point } from '@influxdata/influxdb-client';
 import { Client as PgClient } from 'pg';
 import { createTokenVerifier, remoteKeys } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
@@ -17,6 +19,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PORT = Number(process.env.BENCH_API_PORT ?? 8391);
 const HOME = process.env.BENCH_HOME ?? 'sim-001';
+const REGION = 'ZZBENCH';
 
 interface CannonResult {
   requests: { average: number };
@@ -41,7 +44,7 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 120; i++) {
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
     try {
-      const r = await fetch(`${url}/healthz`);
+      const r = await fetch(`${url}/healthz`, { headers: { Connection: 'close' } });
       if (r.status === 200 || r.status === 503) return;
     } catch {
       // not listening yet
@@ -58,6 +61,23 @@ async function main(): Promise<void> {
   await pg.connect();
   await pg.query('INSERT INTO app.homes (home_id) VALUES ($1) ON CONFLICT DO NOTHING', [HOME]);
   await pg.end();
+  // A forecast issue of a bench-only region for the next 48 h (the real GB one exists only once the worker ran).
+  const nowMs = Math.floor(Date.now() / 1_800_000) * 1_800_000;
+  const issuedAt = new Date(nowMs).toISOString();
+  const points = Array.from({ length: 96 }, (_, i) =>
+    new Point(INTENSITY_FORECAST.measurement)
+      .tag(INTENSITY_FORECAST.tags.region, REGION)
+      .tag(INTENSITY_FORECAST.tags.modelVersion, 'bench')
+      .tag(INTENSITY_FORECAST.tags.issuedAt, issuedAt)
+      .floatField(INTENSITY_FORECAST.fields.intensity, 150 + 50 * Math.sin(i / 8))
+      .timestamp(new Date(nowMs + i * 1_800_000)),
+  );
+  await writePoints(
+    createInfluxClient(config.influx),
+    { org: config.influx.org, bucket: BUCKETS.forecasts, precision: 's' },
+    points,
+    'bench forecast',
+  );
 
   const realm = await realmUsers('bench-api');
   const url = `http://127.0.0.1:${PORT}`;
@@ -74,12 +94,17 @@ async function main(): Promise<void> {
     const token = realm.tokens.operator;
     const targets = {
       'GET plan (cached)': `${url}/api/optimize/homes/${HOME}/plan`,
-      'GET predict intensity': `${url}/api/predict/intensity/GB?hours=24`,
+      'GET predict intensity': `${url}/api/predict/intensity/${REGION}?hours=24`,
     };
     const rows: string[] = [];
     for (const [name, target] of Object.entries(targets)) {
-      const probe = await fetch(target, { headers: { Authorization: `Bearer ${token}` } });
+      const probe = await fetch(target, { headers: { Authorization: `Bearer ${token}`, Connection: 'close' } }).catch(
+        (err: unknown) => {
+          throw new Error(`probing ${target} failed`, { cause: err });
+        },
+      );
       const status = probe.status;
+      if (status !== 200) throw new Error(`${target} answered ${status}: ${await probe.text()}`);
       cannon(target, token, 3); // warm-up: JIT, JWKS, caches
       const r = cannon(target, token, SECONDS);
       rows.push(
@@ -120,5 +145,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (err instanceof Error && err.cause !== undefined) process.stderr.write(`cause: ${String(err.cause)}\n`);
   process.exit(1);
 });

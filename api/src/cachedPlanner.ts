@@ -1,4 +1,4 @@
-import type { PlanView, Planner, RunRequestInput } from './ports';
+import type { PlanView, Planner, RunRequestInput, TimeSeries } from './ports';
 
 /**
  * Plan reads are cached per home for a short time (a kiosk polls; a Temporal query per poll would make the worker
@@ -35,4 +35,41 @@ export class CachedPlanner implements Planner {
   ping(): Promise<void> {
     return this.inner.ping();
   }
+}
+
+/**
+ * Intensity forecasts are issued hourly and read by every screen: the latest issue per region and window (to the
+ * minute) is kept for `ttlMs`. Readings, load forecasts and reports go to InfluxDB every time.
+ */
+export class CachedForecasts implements TimeSeries {
+  private readonly cache = new Map<
+    string,
+    { atMs: number; value: ReturnType<TimeSeries['latestIntensityForecast']> }
+  >();
+
+  constructor(
+    private readonly inner: TimeSeries,
+    private readonly ttlMs: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  readings: TimeSeries['readings'] = (args) => this.inner.readings(args);
+  latestLoadForecast: TimeSeries['latestLoadForecast'] = (args) => this.inner.latestLoadForecast(args);
+  plannedAvoided: TimeSeries['plannedAvoided'] = (args) => this.inner.plannedAvoided(args);
+  ping: TimeSeries['ping'] = () => this.inner.ping();
+
+  latestIntensityForecast: TimeSeries['latestIntensityForecast'] = (args) => {
+    const minute = (d: Date) => Math.floor(d.getTime() / 60_000);
+    const key = `${args.region}/${minute(args.from)}/${minute(args.to)}`;
+    const now = this.nowMs();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.atMs < this.ttlMs) return hit.value;
+    const value = this.inner.latestIntensityForecast(args);
+    this.cache.set(key, { atMs: now, value });
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
+    if (this.cache.size > 1000) this.cache.delete(this.cache.keys().next().value as string);
+    return value;
+  };
 }

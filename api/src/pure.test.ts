@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEVICE_KINDS, ID_PATTERN, isValidId } from '@carbonreducer/telemetry';
 import { actingRole, decideHome } from './authz';
+import { cachedVerifier } from './auth/tokens';
 import { issueDeviceToken, parseDeviceToken, secretMatches, sharedSecretMatches } from './auth/deviceTokens';
 import { latestIssue, latestPlanPerRequest } from './adapters/influx';
 import { CachedPlanner } from './cachedPlanner';
@@ -306,5 +307,29 @@ describe('config', () => {
       'INFLUX_TOKEN',
     ])
       expect(message).toContain(key);
+  });
+});
+
+describe('verified-token cache', () => {
+  it('answers a verified token from memory until its exp, and never caches a refusal', async () => {
+    let calls = 0;
+    let now = 1_000_000;
+    const inner = {
+      verify: async (h: string | undefined) => {
+        calls++;
+        if (h !== 'Bearer good') throw new ApiProblem('token_bad_signature');
+        return { subject: 's', username: null, roles: [], acr: 'mfa', amr: [], expMs: 1_060_000 };
+      },
+    };
+    const v = cachedVerifier(inner, { nowMs: () => now });
+    await v.verify('Bearer good');
+    await v.verify('Bearer good');
+    expect(calls).toBe(1);
+    await expect(v.verify('Bearer bad')).rejects.toThrow();
+    await expect(v.verify('Bearer bad')).rejects.toThrow();
+    expect(calls).toBe(3);
+    now = 1_060_000;
+    await v.verify('Bearer good');
+    expect(calls).toBe(4);
   });
 });

@@ -5,13 +5,13 @@ import type { Server } from 'node:http';
 import { createJsonLogger, errorMessage, type Logger } from '@carbonreducer/common';
 import { routeInfluxClientLogs } from '@carbonreducer/influx';
 import { withStackDefaults } from '@carbonreducer/stack-env';
-import { createTokenVerifier, remoteKeys } from './auth/tokens';
+import { cachedVerifier, createTokenVerifier, remoteKeys } from './auth/tokens';
 import { createPool, PostgresDeviceRegistry, PostgresDirectory } from './adapters/postgres';
 import { InfluxTimeSeries } from './adapters/influx';
 import { MqttPublisher } from './adapters/mqtt';
 import { TemporalPlanner } from './adapters/temporal';
 import { createApp } from './app';
-import { CachedPlanner } from './cachedPlanner';
+import { CachedForecasts, CachedPlanner } from './cachedPlanner';
 import { CONFIG_HELP, loadConfig, type ApiConfig } from './config';
 import type { AppDeps } from './deps';
 import { createMetrics } from './metrics';
@@ -31,11 +31,11 @@ export function createDeps(config: ApiConfig, log: Logger): { deps: AppDeps; clo
   const broker = new MqttPublisher(config.mqtt, log);
   const temporal = new TemporalPlanner(config.temporal);
   const deps: AppDeps = {
-    verifier: createTokenVerifier(remoteKeys(config.auth.jwksUrl), config.auth),
+    verifier: cachedVerifier(createTokenVerifier(remoteKeys(config.auth.jwksUrl), config.auth)),
     directory: new PostgresDirectory(pool),
     devices: new PostgresDeviceRegistry(pool),
     broker,
-    series: new InfluxTimeSeries(config.influx),
+    series: new CachedForecasts(new InfluxTimeSeries(config.influx), 30_000),
     planner: new CachedPlanner(temporal, 2000),
     pseudonyms: createPseudonymizer(config.secrets.pseudonymKey),
     metrics: createMetrics({ defaultMetrics: true }),

@@ -37,7 +37,14 @@ describe('token verifier (jose, local JWKS)', () => {
       roles: ['analyst', 'offline_access'],
     });
     const user = await verifier.verify(`Bearer ${token}`);
-    expect(user).toEqual({ subject: 'user-1', username: 'forged', roles: ['analyst'], acr: 'mfa', amr: [] });
+    expect(user).toEqual({
+      subject: 'user-1',
+      username: 'forged',
+      roles: ['analyst'],
+      acr: 'mfa',
+      amr: [],
+      expMs: expect.any(Number),
+    });
   });
 
   it('refuses a missing header and a non-bearer header with their own codes', async () => {

@@ -34,6 +34,7 @@ export const PROBLEMS = {
   home_not_found: { status: 404, title: 'No such home' },
   device_not_found: { status: 404, title: 'No such device' },
   member_not_found: { status: 404, title: 'No such member' },
+  forecast_not_found: { status: 404, title: 'No forecast covers this window' },
   // State
   not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },

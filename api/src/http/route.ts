@@ -60,6 +60,8 @@ export interface UserPrincipal {
   acr: string | null;
   /** Authentication methods Keycloak reports (`amr`), when it does. */
   amr: string[];
+  /** The token's `exp` in ms (for the verified-token cache). */
+  expMs?: number;
 }
 
 export interface DevicePrincipal {

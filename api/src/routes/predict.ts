@@ -52,7 +52,7 @@ export function predictRoutes(deps: AppDeps): AnyRoute[] {
       handler: async ({ params, query, now }) => {
         const w = window(query, now);
         const f = await deps.series.latestIntensityForecast({ region: params.region, ...w });
-        if (!f) throw new ApiProblem('not_found', `no intensity forecast for ${params.region} in the window`);
+        if (!f) throw new ApiProblem('forecast_not_found', `no intensity forecast for ${params.region} in the window`);
         const banded = f.points.some((p) => p.lower !== null && p.upper !== null);
         return {
           body: {
@@ -93,7 +93,7 @@ export function predictRoutes(deps: AppDeps): AnyRoute[] {
           deps.series.latestLoadForecast({ homeId, ...w }),
           deps.series.latestIntensityForecast({ region: home?.region ?? 'GB', ...w }),
         ]);
-        if (!load) throw new ApiProblem('not_found', 'no load forecast for this home in the window');
+        if (!load) throw new ApiProblem('forecast_not_found', 'no load forecast for this home in the window');
         return {
           body: {
             homeId: ids.home(homeId),

@@ -37,10 +37,7 @@ export function systemRoutes(deps: AppDeps, openapi: () => unknown): AnyRoute[] 
               await withTimeout(probe(), 3000);
               return [name, { ok: true, latencyMs: Math.round(performance.now() - t0) }] as [string, DepState];
             } catch (err) {
-              return [name, { ok: false, error: err instanceof Error ? err.message : String(err) }] as [
-                string,
-                DepState,
-              ];
+              return [name, { ok: false, error: describe(err) }] as [string, DepState];
             }
           }),
         );
@@ -79,6 +76,13 @@ export function systemRoutes(deps: AppDeps, openapi: () => unknown): AnyRoute[] 
       }),
     }),
   ];
+}
+
+/** The error and its cause, which usually says what actually failed (ECONNREFUSED, auth). */
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return message + cause;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
