@@ -41,6 +41,15 @@ const TELEGRAF_WINDOW = 8000;
 
 type Log = (line: string) => void;
 
+/**
+ * Where readings keep streaming after the fault, time to recover includes the rest of the stream: this is how long
+ * after the last reading was sent everything was stored (-1: never).
+ */
+function afterLastSent(recoverS: number | undefined, faultEndMs: number, sentAllMs: number): number {
+  if (recoverS === undefined) return -1;
+  return Math.round(Math.max(0, recoverS - (sentAllMs - faultEndMs) / 1000) * 10) / 10;
+}
+
 async function device(settings: StackSettings, name: string): Promise<MqttClient> {
   return connect(settings.mqttUrl, 'device', settings.devicePassword, `fault-${name}-${process.pid}`);
 }
@@ -106,6 +115,7 @@ export async function influxOutage(scale: Scale, log: Log): Promise<FaultResult>
     await stack('up', 'influxdb');
     const faultEndMs = Date.now();
     await streaming;
+    const sentAllMs = Date.now();
     log(
       `${name}: InfluxDB back (Telegraf's health said ${health} while it was down), ${readings.sent} published; waiting for them in InfluxDB`,
     );
@@ -114,6 +124,7 @@ export async function influxOutage(scale: Scale, log: Log): Promise<FaultResult>
       outageS: scale.outageS,
       ratePerS: scale.ratePerS,
       telegrafHealthDuringOutage: health,
+      storedAfterLastSentS: afterLastSent(done.recoverS, faultEndMs, sentAllMs),
     });
   } finally {
     await stack('up', 'influxdb').catch(() => undefined);
@@ -139,8 +150,12 @@ export async function telegrafSigkill(scale: Scale, log: Log): Promise<FaultResu
     await stack('up', 'telegraf');
     const faultEndMs = Date.now();
     await streaming;
+    const sentAllMs = Date.now();
     const done = await awaitStored(stored, readings.sent, faultEndMs, scale.recoverTimeoutS * 1000);
-    return result(name, readings.sent, done.count, done.recoverS, { downS });
+    return result(name, readings.sent, done.count, done.recoverS, {
+      downS,
+      storedAfterLastSentS: afterLastSent(done.recoverS, faultEndMs, sentAllMs),
+    });
   } finally {
     await stack('up', 'telegraf').catch(() => undefined);
     client.end(true);
@@ -312,13 +327,15 @@ async function gatewayReplay(
     await sleep(outageS * 1000);
     const buffered = (await home.status())?.bufferedRecords ?? 0;
     log(`${name}: ${buffered} records buffered after ${outageS} s without the central broker; bringing it back`);
-    // Watched from before the broker is back: a replay takes about a second, less than `stack up` itself.
-    const third = home.bufferAtMost(Math.floor((buffered * 2) / 3), 60_000);
+    // Watched from before the broker is back: a replay takes well under a second, less than `stack up` itself. The
+    // fault lands a tenth into it.
+    const tenth = home.bufferAtMost(Math.floor(buffered * 0.9), 60_000);
     await stack('up', 'mosquitto');
-    const mid = await third;
+    const mid = await tenth;
     await duringReplay(home);
     const faultEndMs = Date.now();
     await live;
+    const sentAllMs = Date.now();
     log(`${name}: ${home.readings.sent} published; waiting for them in InfluxDB`);
     const done = await awaitStored(stored, home.readings.sent, faultEndMs, scale.recoverTimeoutS * 1000);
     const drained = await home.bufferAtMost(0, 30_000);
@@ -332,6 +349,7 @@ async function gatewayReplay(
       replayRatePerS: replay?.perS ?? 0,
       replayOverLive: Math.round(((replay?.perS ?? 0) / liveRatePerS) * 10) / 10,
       bufferLeft: drained?.bufferedRecords ?? -1,
+      storedAfterLastSentS: afterLastSent(done.recoverS, faultEndMs, sentAllMs),
     });
   } finally {
     await stack('up', 'mosquitto').catch(() => undefined);
