@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInfluxClient, telemetryFieldQuery } from '@carbonreducer/influx';
-import { loadStackEnv } from '@carbonreducer/stack-env';
+import { assertReachable, loadStackEnv } from '@carbonreducer/stack-env';
 import { commandTopic, telemetryTopic, type CommandPayload } from '@carbonreducer/telemetry';
 import mqtt, { type MqttClient } from 'mqtt';
 import { VirtualDevice, buildFirmware, repoRoot } from './virtualDevice';
@@ -141,17 +141,10 @@ describe('virtual device (firmware core on Linux) against scripts/stack up mosqu
   });
 
   beforeAll(async () => {
-    for (const [name, port] of [
-      ['Mosquitto', mqttPort],
-      ['InfluxDB', env.port('INFLUXDB_PORT')],
-      ['Telegraf', env.port('TELEGRAF_HTTP_PORT')],
-    ] as const) {
-      if (!(await reachable(port))) {
-        throw new Error(
-          `${name} is not listening on 127.0.0.1:${port}: start it with bash scripts/stack up mosquitto influxdb telegraf`,
-        );
-      }
-    }
+    const hint = 'bash scripts/stack up mosquitto influxdb telegraf';
+    await assertReachable(`Mosquitto (${hint})`, '127.0.0.1', mqttPort);
+    await assertReachable(`InfluxDB (${hint})`, '127.0.0.1', env.port('INFLUXDB_PORT'));
+    await assertReachable(`Telegraf (${hint})`, '127.0.0.1', env.port('TELEGRAF_HTTP_PORT'));
     await buildFirmware();
     // The service side: a persistent session, so what devices publish while the test reconnects is kept for it.
     service = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
