@@ -1,0 +1,72 @@
+import { getBackendSrv } from '@grafana/runtime';
+import type {
+  ApiHomeList,
+  ApiIntensityForecast,
+  ApiLeaderboard,
+  ApiMe,
+  ApiPlan,
+  ApiPreferences,
+  ApiReport,
+  ApiRunPlanned,
+  ApiRunRequest,
+} from '@carbonreducer/grafana-shared';
+
+/** Error of a resource call, with the API's problem code and message when it sent one. */
+export class ConsoleApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options);
+  }
+}
+
+function toError(err: unknown, what: string): ConsoleApiError {
+  const e = err as { status?: number; data?: { code?: string; detail?: string; title?: string; message?: string } };
+  const detail =
+    e?.data?.detail ?? e?.data?.title ?? e?.data?.message ?? (err instanceof Error ? err.message : 'failed');
+  return new ConsoleApiError(`${what}: ${detail}`, e?.status ?? 0, e?.data?.code, { cause: err });
+}
+
+/**
+ * The console's calls, all through the data source's resource routes (/api/datasources/uid/{uid}/resources/…), so
+ * they reach the API with the signed-in user's token: Grafana forwards it to data sources only, never to apps.
+ */
+export function createConsoleApi(datasourceUid: string) {
+  const base = `/api/datasources/uid/${encodeURIComponent(datasourceUid)}/resources`;
+  const srv = () => getBackendSrv();
+  const opts = { showErrorAlert: false, showSuccessAlert: false };
+  const get = async <T>(path: string, params?: Record<string, string>): Promise<T> => {
+    try {
+      return (await srv().get(`${base}/${path}`, params, undefined, opts)) as T;
+    } catch (err) {
+      throw toError(err, `GET ${path}`);
+    }
+  };
+  const send = async <T>(method: 'post' | 'put', path: string, body: unknown): Promise<T> => {
+    try {
+      return (await srv()[method](`${base}/${path}`, body, opts)) as T;
+    } catch (err) {
+      throw toError(err, `${method.toUpperCase()} ${path}`);
+    }
+  };
+  const home = (id: string) => `homes/${encodeURIComponent(id)}`;
+  return {
+    me: () => get<ApiMe>('me'),
+    homes: () => get<ApiHomeList>('homes'),
+    plan: (homeId: string) => get<ApiPlan>(`${home(homeId)}/plan`),
+    intensity: (region: string, hours = 48) =>
+      get<ApiIntensityForecast>(`intensity/${region}`, { hours: String(hours) }),
+    requestRun: (homeId: string, body: ApiRunRequest) => send<ApiRunPlanned>('post', `${home(homeId)}/runs`, body),
+    preferences: (homeId: string) => get<ApiPreferences>(`${home(homeId)}/preferences`),
+    putPreferences: (homeId: string, p: ApiPreferences) =>
+      send<ApiPreferences>('put', `${home(homeId)}/preferences`, p),
+    report: (homeId: string, period: 'day' | 'month', from: string, to: string) =>
+      get<ApiReport>(`${home(homeId)}/report`, { period, from, to }),
+    leaderboard: (month: string) => get<ApiLeaderboard>('leaderboard', { month }),
+  };
+}
+
+export type ConsoleApi = ReturnType<typeof createConsoleApi>;

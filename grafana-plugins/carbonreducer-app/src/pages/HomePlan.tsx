@@ -1,0 +1,198 @@
+import React, { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Field, Input, LoadingPlaceholder, Stack } from '@grafana/ui';
+import { getDefaultTimeRange, LoadingState } from '@grafana/data';
+import { testIds, type ApiPlan, type ApiIntensityForecast } from '@carbonreducer/grafana-shared';
+import { SchedulePanel, type SchedulePanelProps } from '@carbonreducer/grafana-schedule-panel';
+import type { ConsoleApi } from '../api/client';
+import { explainRun } from '../api/explain';
+import { planFrames } from '../api/frames';
+import { useLoad } from './useLoad';
+
+const ids = testIds.app.plan;
+const NOT_IN_API =
+  'The API has no route for this yet (needs POST /api/optimize/homes/{homeId}/runs/{requestId}/override or DELETE …/runs/{requestId})';
+
+interface Loaded {
+  plan: ApiPlan;
+  forecast: ApiIntensityForecast | null;
+  region: string;
+}
+
+async function loadPlan(api: ConsoleApi, homeId: string): Promise<Loaded> {
+  const home = await api.homes().then((l) => l.homes.find((h) => h.homeId === homeId));
+  const region = home?.region ?? 'GB';
+  const [plan, forecast] = await Promise.all([api.plan(homeId), api.intensity(region, 48).catch(() => null)]);
+  return { plan, forecast, region };
+}
+
+/** A new run request's fields, as the form holds them. */
+interface RequestForm {
+  deviceId: string;
+  appliance: string;
+  durationMin: string;
+  powerW: string;
+  readyBy: string;
+}
+
+export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: string; onDrawn?: () => void }) {
+  const { value, error, loading, reload } = useLoad(() => loadPlan(api, homeId), [api, homeId]);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState<RequestForm>({
+    deviceId: 'dishwasher',
+    appliance: 'dishwasher',
+    durationMin: '120',
+    powerW: '1400',
+    readyBy: new Date(Date.now() + 12 * 3_600_000).toISOString().slice(0, 16),
+  });
+  const drawnRef = useRef(false);
+  useEffect(() => {
+    if (value && !drawnRef.current) {
+      drawnRef.current = true;
+      onDrawn?.();
+    }
+  }, [value, onDrawn]);
+
+  if (error && !value)
+    return (
+      <Alert data-testid={testIds.app.error} title="The plan could not be loaded">
+        {error.message}
+      </Alert>
+    );
+  if (!value) return <LoadingPlaceholder text="Loading the plan" />;
+  const nowMs = Date.now();
+  const frames = planFrames(value.plan, value.forecast);
+  const panelProps = {
+    id: 1,
+    data: { series: frames, state: LoadingState.Done, timeRange: getDefaultTimeRange() },
+    options: { horizonHours: 24, appliances: [], kioskSize: 'desk' },
+    width: 900,
+    height: 320,
+    fieldConfig: { defaults: {}, overrides: [] },
+    timeZone: 'utc',
+  } as unknown as SchedulePanelProps;
+
+  const submit = async () => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      const planned = await api.requestRun(homeId, {
+        idempotencyKey: `console-${Date.now().toString(36)}`,
+        deviceId: form.deviceId,
+        appliance: form.appliance,
+        durationMin: Number(form.durationMin),
+        powerW: Number(form.powerW),
+        readyBy: new Date(`${form.readyBy}:00Z`).toISOString(),
+      });
+      setStatus(
+        `Planned ${form.appliance}: ${planned.startAt.slice(11, 16)}–${planned.endAt.slice(11, 16)} UTC, plan v${planned.planVersion}`
+      );
+      reload();
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div data-testid={ids.page}>
+      <div data-testid={ids.drawn}>
+        <SchedulePanel {...panelProps} />
+      </div>
+      <p>
+        Plan v{value.plan.version ?? '—'} · planned {value.plan.plannedAt ?? 'never'} · forecast{' '}
+        {value.plan.forecastModelVersion ?? '—'} issued {value.plan.forecastIssuedAt ?? '—'} · expected avoided{' '}
+        {(value.plan.expectedAvoidedEmissionsG / 1000).toFixed(2)} kg CO2
+        {loading ? ' · refreshing…' : ''}
+      </p>
+      <h3>Runs</h3>
+      {value.plan.runs.length === 0 && <p>No runs planned.</p>}
+      {value.plan.runs.map((r) => {
+        const why = explainRun(r, value.forecast, nowMs);
+        return (
+          <div key={r.requestId} data-testid={ids.run(r.requestId)} style={{ marginBottom: 12 }}>
+            <strong>{r.appliance}</strong> ({r.deviceId}) {r.startAt.slice(11, 16)}–{r.endAt.slice(11, 16)} UTC
+            <div data-testid={ids.explanation(r.requestId)}>{why.words}</div>
+            <Stack gap={1}>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled
+                tooltip={NOT_IN_API}
+                data-testid={ids.startNow(r.requestId)}
+              >
+                Start now
+              </Button>
+              <Button size="sm" variant="secondary" disabled tooltip={NOT_IN_API} data-testid={ids.pin(r.requestId)}>
+                Pin
+              </Button>
+              <Button
+                size="sm"
+                variant="destructive"
+                disabled
+                tooltip={NOT_IN_API}
+                data-testid={ids.cancel(r.requestId)}
+              >
+                Cancel
+              </Button>
+            </Stack>
+          </div>
+        );
+      })}
+      <h3>Request a run</h3>
+      <form
+        data-testid={ids.requestForm}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Stack gap={1} wrap="wrap">
+          <Field label="Device">
+            <Input
+              data-testid={ids.requestDevice}
+              value={form.deviceId}
+              onChange={(e) => setForm({ ...form, deviceId: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label="Appliance">
+            <Input
+              data-testid={ids.requestAppliance}
+              value={form.appliance}
+              onChange={(e) => setForm({ ...form, appliance: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label="Duration (min)">
+            <Input
+              data-testid={ids.requestDuration}
+              type="number"
+              value={form.durationMin}
+              onChange={(e) => setForm({ ...form, durationMin: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label="Power (W)">
+            <Input
+              data-testid={ids.requestPower}
+              type="number"
+              value={form.powerW}
+              onChange={(e) => setForm({ ...form, powerW: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label="Ready by (UTC)">
+            <Input
+              data-testid={ids.requestReadyBy}
+              type="datetime-local"
+              value={form.readyBy}
+              onChange={(e) => setForm({ ...form, readyBy: e.currentTarget.value })}
+            />
+          </Field>
+        </Stack>
+        <Button type="submit" disabled={busy} data-testid={ids.requestSubmit}>
+          Request
+        </Button>
+      </form>
+      {status && <p data-testid={ids.actionStatus}>{status}</p>}
+    </div>
+  );
+}
