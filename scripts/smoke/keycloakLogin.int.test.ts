@@ -242,6 +242,11 @@ describe('Keycloak login pages in a browser (scripts/stack up keycloak)', () => 
     await s.shot('resend-too-soon');
     expect(await pageText(s.page)).toMatch(/Please wait [0-9]+ s before asking for a new code\./);
     expect(sms.sent.slice(before).filter((m) => m.to === u.phone)).toHaveLength(1);
+    // Reloading the page shows the code already sent; it does not text again.
+    await s.page.reload({ waitUntil: 'load' });
+    await s.shot('reloaded');
+    expect(await pageText(s.page)).toContain('We sent a code to');
+    expect(sms.sent.slice(before).filter((m) => m.to === u.phone)).toHaveLength(1);
     expect(login.redirected).toBe(false);
   });
 

@@ -68,9 +68,12 @@ public final class PhoneNumberRequiredAction implements RequiredActionProvider {
                 .createForm(TEMPLATE));
         return;
       }
-      long wait = current != null && phone.equals(current.phone()) ? OtpChallenge.resendWaitSeconds(current, now, config) : 0;
+      // The cooldown holds whatever number is typed, so trying many numbers cannot pump messages either.
+      long wait = OtpChallenge.resendWaitSeconds(current, now, config);
       if (wait > 0) {
-        context.challenge(codePage(context, config, current).setError("smsOtpResendTooSoon", wait).createForm(TEMPLATE));
+        LoginFormsProvider page =
+            phone.equals(current.phone()) ? codePage(context, config, current) : phonePage(context).setAttribute("phoneNumber", phone);
+        context.challenge(page.setError("smsOtpResendTooSoon", wait).createForm(TEMPLATE));
         return;
       }
       send(context, config, phone, current);

@@ -35,6 +35,17 @@ public final class SmsOtpAuthenticator implements Authenticator {
           context.form().setError("smsOtpNoPhone").createErrorPage(Response.Status.BAD_REQUEST));
       return;
     }
+    // A reload of the page (or a second tab) shows the code already sent instead of texting again: a new message
+    // only when the earlier code is used up and the cooldown has passed, so reloading cannot pump messages.
+    OtpChallenge current = SessionNotes.load(context.getAuthenticationSession());
+    long now = System.currentTimeMillis();
+    if (current != null
+        && phone.equals(current.phone())
+        && ((current.attemptsLeft() > 0 && now < current.expiresAtMillis())
+            || OtpChallenge.resendWaitSeconds(current, now, config) > 0)) {
+      context.challenge(page(context, config, current).createForm(TEMPLATE));
+      return;
+    }
     sendAndChallenge(context, config, phone);
   }
 
