@@ -59,7 +59,7 @@ public final class SmsOtpAuthenticatorFactory implements AuthenticatorFactory {
     return configProperties();
   }
 
-  /** The config form, shared with the phone-number required action (same keys, same defaults). */
+  /** The config form; the phone-number required action reads the same config by its alias (same keys, defaults). */
   static List<ProviderConfigProperty> configProperties() {
     SmsOtpConfig d = SmsOtpConfig.defaults();
     return ProviderConfigurationBuilder.create()
