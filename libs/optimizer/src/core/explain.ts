@@ -1,7 +1,6 @@
+import { MINUTE_MS } from '@carbonreducer/common';
 import { evSlotHours, firstAllowedStartSlot, modelContext, type ModelContext } from './model';
 import type { CycleRequest, Explanation, HomePlan, HomeRequest } from './types';
-
-const MIN_MS = 60_000;
 
 /** "07:30", or "Sat 07:30" when the instant falls on another day than `now` (in the home's time zone). */
 export function clockTime(ms: number, timeZone: string, now: number): string {
@@ -83,12 +82,12 @@ export function explainIn(ctx: ModelContext, plan: HomePlan): Explanation[] {
         });
         return;
       }
-      const lateMin = (p.finishMs - d.deadlineMs) / MIN_MS;
+      const lateMin = (p.finishMs - d.deadlineMs) / MINUTE_MS;
       if (d.startedMs === undefined && lateMin > 0.5) {
         const firstStartMs = ctx.slotStartMs(firstAllowedStartSlot(ctx, d));
-        const earliestFinishMs = firstStartMs + durMin * MIN_MS;
+        const earliestFinishMs = firstStartMs + durMin * MINUTE_MS;
         const message =
-          earliestFinishMs > d.deadlineMs + MIN_MS / 2
+          earliestFinishMs > d.deadlineMs + MINUTE_MS / 2
             ? `the ${d.label} takes ${durationWords(durMin)} and cannot start before ${at(firstStartMs)}, so it cannot finish by ${at(d.deadlineMs)}; earliest finish ${at(p.finishMs)}`
             : `the ${d.label} cannot finish by ${at(d.deadlineMs)}${limitWords}; earliest finish ${at(p.finishMs)}`;
         out.push({ deviceId: d.id, constraint: 'deadline', amount: lateMin, unit: 'min', message });

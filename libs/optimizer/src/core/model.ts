@@ -1,3 +1,4 @@
+import { HOUR_MS, MINUTE_MS } from '@carbonreducer/common';
 import { LpWriter, type Term } from './lp';
 import { validateRequest } from './validate';
 import {
@@ -12,9 +13,6 @@ import {
   type Penalties,
 } from './types';
 
-const MIN_MS = 60_000;
-const HOUR_MS = 3_600_000;
-
 /** Derived numbers every part of the model needs. */
 export interface ModelContext {
   request: HomeRequest;
@@ -28,7 +26,7 @@ export interface ModelContext {
 }
 
 export function modelContext(request: HomeRequest, now: number): ModelContext {
-  const slotMs = request.slotMin * MIN_MS;
+  const slotMs = request.slotMin * MINUTE_MS;
   return {
     request,
     now,
@@ -239,7 +237,7 @@ function addCycle(
   const starts: { slot: number; column: string; lateMin: number }[] = [];
   for (let s = first; s <= last; s++) {
     const finishMs = ctx.slotStartMs(s + len);
-    const lateMin = Math.max(0, (finishMs - d.deadlineMs) / MIN_MS);
+    const lateMin = Math.max(0, (finishMs - d.deadlineMs) / MINUTE_MS);
     // A tiny preference for earlier starts breaks exact ties: fewer symmetric optima to search, and the same
     // plan again when nothing changed (stability).
     let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0) + 1e-6 * s;

@@ -1,13 +1,11 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '@carbonreducer/common';
 import { resampleProfileW } from '../core/profile';
 import { solveHome } from '../core/solve';
 import type { HomeRequest, MilpSolver } from '../core/types';
 import type { CycleDemand, EvDemand, EvalKind, PeriodMapping } from './requests';
 
-const MIN_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 export const EVAL_SLOT_MIN = 30;
-const SLOT_MS = EVAL_SLOT_MIN * MIN_MS;
+const SLOT_MS = EVAL_SLOT_MIN * MINUTE_MS;
 const MAX_SLOTS = 96;
 
 /** Actual intensity (and the operator's forecast, NESO only) on a 30-minute grid, gaps filled. */
@@ -258,7 +256,7 @@ function singleDeviceHome(
 export function cycleKg(grid: IntensityGrid, profileW: number[], startMs: number): number {
   let kg = 0;
   profileW.forEach((p, i) => {
-    kg += ((p / 60) * at(grid.actual, slotOf(grid, startMs + i * MIN_MS))) / 1e6;
+    kg += ((p / 60) * at(grid.actual, slotOf(grid, startMs + i * MINUTE_MS))) / 1e6;
   });
   return kg;
 }
@@ -271,7 +269,7 @@ async function scoreCycle(
   solver: MilpSolver,
   forecast: IntensityForecaster,
 ): Promise<Scored> {
-  const durationMs = d.profileW.length * MIN_MS;
+  const durationMs = d.profileW.length * MINUTE_MS;
   const deadlineMs = requestMs + durationMs + opts.flexHours * HOUR_MS;
   // Plan slots start at the request; the plan's slot profile is the real one averaged per half-hour from its start.
   const profileW = resampleProfileW(d.profileW, 1, EVAL_SLOT_MIN);

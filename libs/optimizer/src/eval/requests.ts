@@ -2,11 +2,7 @@
  * Evaluation requests from real data: appliance cycles detected in per-appliance household columns, EV
  * demands from ACN sessions, and the mapping of both onto the period covered by the intensity data.
  */
-import { wallClockAsUtc, wallClockToInstant } from '@carbonreducer/common';
-
-const MIN_MS = 60_000;
-const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
+import { DAY_MS, MINUTE_MS, wallClockAsUtc, wallClockToInstant, WEEK_MS } from '@carbonreducer/common';
 
 export type EvalKind = 'dishwasher' | 'washing_machine' | 'ev';
 
@@ -72,7 +68,7 @@ export function detectCycles(
     start = -1;
     const startMs = timeMs[s] as number;
     const lastMs = timeMs[endIdx] as number;
-    const durationMin = (lastMs - startMs) / MIN_MS + 1;
+    const durationMin = (lastMs - startMs) / MINUTE_MS + 1;
     if (durationMin !== endIdx - s + 1) return; // a gap in the readings inside the cycle
     const profileW: number[] = [];
     let energyWh = 0;
@@ -96,8 +92,8 @@ export function detectCycles(
     const t = timeMs[i] as number;
     const on = !Number.isNaN(p) && p > options.onThresholdW;
     if (start >= 0) {
-      const gapToPrev = t - (timeMs[i - 1] as number) > MIN_MS;
-      const pausedTooLong = (t - (timeMs[lastOn] as number)) / MIN_MS > options.maxPauseMin;
+      const gapToPrev = t - (timeMs[i - 1] as number) > MINUTE_MS;
+      const pausedTooLong = (t - (timeMs[lastOn] as number)) / MINUTE_MS > options.maxPauseMin;
       if (pausedTooLong) flush(lastOn);
       else if (gapToPrev || Number.isNaN(p)) {
         taintedOnMs = timeMs[lastOn] as number;
@@ -106,7 +102,7 @@ export function detectCycles(
     }
     if (taintedOnMs !== null) {
       if (on) taintedOnMs = t;
-      if ((t - taintedOnMs) / MIN_MS > options.maxPauseMin) taintedOnMs = null;
+      if ((t - taintedOnMs) / MINUTE_MS > options.maxPauseMin) taintedOnMs = null;
       else continue;
     }
     if (on) {
