@@ -23,7 +23,7 @@ export interface ApiConfig {
   postgresUrl: string;
   mqtt: { url: string; publicUrl: string; username: string; password: string; ackTimeoutMs: number };
   influx: { url: string; token: string; org: string };
-  temporal: { address: string; namespace: string };
+  temporal: { address: string; namespace: string; timeoutMs: number };
   secrets: { pseudonymKey: string; alertWebhookToken: string; metricsToken: string };
   bodyLimitBytes: number;
   logLevel: LogLevel;
@@ -63,6 +63,7 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_NAMESPACE: z.string().default(TEMPORAL_NAMESPACE),
+  API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   API_PSEUDONYM_KEY: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
   API_ALERT_WEBHOOK_TOKEN: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
   API_METRICS_TOKEN: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
@@ -107,7 +108,11 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
       ackTimeoutMs: e.API_MQTT_ACK_TIMEOUT_MS,
     },
     influx: { url: e.INFLUX_URL ?? `http://127.0.0.1:${e.INFLUXDB_PORT}`, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG },
-    temporal: { address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`, namespace: e.TEMPORAL_NAMESPACE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      timeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+    },
     secrets: {
       pseudonymKey: e.API_PSEUDONYM_KEY,
       alertWebhookToken: e.API_ALERT_WEBHOOK_TOKEN,
@@ -130,7 +135,7 @@ export const CONFIG_HELP = `Environment (read from the checkout's .stack/ after 
   POSTGRES_URL                  homes, members, devices, preferences (required)
   MQTT_URL, MQTT_API_USER/PASSWORD (else MQTT_SERVICE_USER/PASSWORD)   broker client for ingest and notifications
   INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG                                  readings, forecasts, schedules
-  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE                                  per-home optimizer workflows
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API_TEMPORAL_TIMEOUT_MS (15000)  per-home optimizer workflows
   API_PSEUDONYM_KEY             HMAC key of analysts' pseudonymous ids (required, from the stack's secrets)
   API_ALERT_WEBHOOK_TOKEN       bearer secret of Grafana's alert webhook (required)
   API_METRICS_TOKEN             bearer secret of the /metrics scrape (required)

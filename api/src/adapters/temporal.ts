@@ -25,6 +25,8 @@ export const optimizeHomeWorkflowId = (homeId: string): string => `optimize-home
 export interface TemporalSettings {
   address: string;
   namespace: string;
+  /** Longest wait for an update or query (ms): no worker answering must not hang a request. */
+  timeoutMs?: number;
 }
 
 export class TemporalPlanner implements Planner {
@@ -57,10 +59,11 @@ export class TemporalPlanner implements Planner {
       typedSearchAttributes: [{ key: HomeIdKey, value: homeId }],
     });
     try {
-      return await client.workflow.executeUpdateWithStart(REQUEST_RUN_UPDATE, {
-        args: [request],
-        startWorkflowOperation: start,
-      });
+      return await withDeadline(
+        client.workflow.executeUpdateWithStart(REQUEST_RUN_UPDATE, { args: [request], startWorkflowOperation: start }),
+        this.settings.timeoutMs ?? 15_000,
+        `the optimizer of ${homeId} did not answer the run request`,
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw new RunRejected(`${err.cause.type ?? 'refused'}: ${err.cause.message}`, { cause: err });
@@ -72,7 +75,11 @@ export class TemporalPlanner implements Planner {
   async currentPlan(homeId: string): Promise<PlanView | null> {
     const client = await this.connect();
     try {
-      return await client.workflow.getHandle(optimizeHomeWorkflowId(homeId)).query<PlanView>(CURRENT_PLAN_QUERY);
+      return await withDeadline(
+        client.workflow.getHandle(optimizeHomeWorkflowId(homeId)).query<PlanView>(CURRENT_PLAN_QUERY),
+        this.settings.timeoutMs ?? 15_000,
+        `the optimizer of ${homeId} did not answer the plan query`,
+      );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
@@ -89,4 +96,14 @@ export class TemporalPlanner implements Planner {
     const c = await this.client.catch(() => undefined);
     await (c?.connection as Connection | undefined)?.close();
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms (is the worker running?)`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
