@@ -148,8 +148,9 @@ export async function connect(url: string, username: string, password: string, c
 }
 
 /**
- * The readings of one experiment: reading `seq` of home `homeId` is meter `main` at `t0Ms + seq` ms with power
- * `seq` W, so the stored points say exactly which readings arrived (count) and that none is a stray (sum).
+ * The readings of one experiment: reading `seq` of home `homeId` is meter `main` at `t0Ms + seq` ms with energy
+ * register `seq` Wh (power `seq` mod 100,000 W, within the contract's range), so the stored points say exactly which
+ * readings arrived (count of energy_wh) and that none is a stray (its value matches its time).
  */
 export class Readings {
   /** Device time of reading 0: two hours back, so that every reading is valid whenever it arrives. */
@@ -162,7 +163,7 @@ export class Readings {
   }
 
   payload(seq: number): string {
-    return encodeReading({ tsMs: this.t0Ms + seq, powerW: seq });
+    return encodeReading({ tsMs: this.t0Ms + seq, powerW: seq % 100_000, energyWh: seq });
   }
 
   /**
@@ -194,7 +195,7 @@ export interface StoredCount {
   wrongValues: number;
 }
 
-/** Counts one experiment's points in the telemetry bucket (count and sum of power_w over the home's meter). */
+/** Counts one experiment's points in the telemetry bucket: energy_wh of the home's meter, and those off their time. */
 export function storedCounter(settings: StackSettings, readings: Readings): () => Promise<StoredCount> {
   const api = new InfluxDB({ url: settings.influxUrl, token: settings.influxToken, timeout: 60_000 }).getQueryApi(
     'carbonreducer',
@@ -204,7 +205,7 @@ export function storedCounter(settings: StackSettings, readings: Readings): () =
     const query = flux`
       from(bucket: "telemetry")
         |> range(start: ${iso(readings.t0Ms - 60_000)}, stop: ${iso(Date.now() + 3_600_000)})
-        |> filter(fn: (r) => r._measurement == "meter" and r.home_id == ${readings.homeId} and r._field == "power_w")
+        |> filter(fn: (r) => r._measurement == "meter" and r.home_id == ${readings.homeId} and r._field == "energy_wh")
         |> group()
         |> map(fn: (r) => ({r with off: float(v: int(v: r._time) / 1000000 - ${readings.t0Ms})}))
         |> reduce(identity: {n: 0, sum: 0.0, bad: 0},
