@@ -76,6 +76,9 @@ const activities: Activities = {
   async scoreIntensityForecasts() {
     return [];
   },
+  async verifyHomeRuns() {
+    return [];
+  },
   async listHomes() {
     return homes;
   },

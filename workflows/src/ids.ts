@@ -16,6 +16,7 @@ export const workflowIds = {
   retrain: (target: string): string => `retrain-models/${target}`,
   backfill: (region: string): string => `backfill-carbon-intensity/${region}`,
   scoreForecasts: (region: string): string => `score-forecasts/${region}`,
+  verifySavings: (region: string): string => `verify-savings/${region}`,
 };
 
 export const scheduleIds = {
@@ -23,6 +24,7 @@ export const scheduleIds = {
   forecast: (region: string): string => `forecast-hourly/${region}`,
   retrain: (target: string): string => `retrain-models-weekly/${target}`,
   scoreForecasts: (region: string): string => `score-forecasts-hourly/${region}`,
+  verifySavings: (region: string): string => `verify-savings-hourly/${region}`,
 };
 
 /** Stable across retries and replans: one request gets at most one `start` and one `stop`. */

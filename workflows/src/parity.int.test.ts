@@ -15,11 +15,18 @@ import { randomUUID } from 'node:crypto';
 import { HALF_HOUR_MS, HOUR_MS, TASK_QUEUES } from '@carbonreducer/common';
 import { sharedDataPath } from '@carbonreducer/datasets';
 import { runBacktest } from '@carbonreducer/forecast';
-import { BUCKETS, createInfluxClient, FORECAST_SERVING, forecastRowsQuery, type ForecastRow } from '@carbonreducer/influx';
+import {
+  BUCKETS,
+  createInfluxClient,
+  FORECAST_SERVING,
+  forecastRowsQuery,
+  type ForecastRow,
+} from '@carbonreducer/influx';
 import { loadIntensity, ModelRegistry, servedForecaster } from '@carbonreducer/models';
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { flux } from '@influxdata/influxdb-client';
+import { replayAndScore } from './testing/replay';
 import { connectTestTemporal, killWorker, stackSettings, startWorker } from './testing/workerProcess';
 import type { ForecastResult, IngestSummary } from './types';
 
@@ -57,7 +64,10 @@ afterAll(async () => {
   await rm(registryRoot, { recursive: true, force: true });
 });
 
-async function runWorkflows(region: string, origin: string): Promise<{ ingest: IngestSummary; forecast: ForecastResult }> {
+async function runWorkflows(
+  region: string,
+  origin: string,
+): Promise<{ ingest: IngestSummary; forecast: ForecastResult }> {
   const ingest = await temporal.workflow.execute('ingestCarbonIntensityWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId: `parity-ingest/${region}/${origin}`,
@@ -75,7 +85,12 @@ async function runWorkflows(region: string, origin: string): Promise<{ ingest: I
 async function storedForecast(region: string, issuedAt: string): Promise<Map<number, ForecastRow>> {
   const startMs = Date.parse(issuedAt);
   const rows = await influx.collectRows<ForecastRow>(
-    forecastRowsQuery(BUCKETS.forecasts, { kind: 'intensity', key: region, startMs, stopMs: startMs + HORIZON_H * HOUR_MS }),
+    forecastRowsQuery(BUCKETS.forecasts, {
+      kind: 'intensity',
+      key: region,
+      startMs,
+      stopMs: startMs + HORIZON_H * HOUR_MS,
+    }),
   );
   return new Map(rows.filter((r) => r.issued_at === issuedAt).map((r) => [Date.parse(r._time), r]));
 }
@@ -104,13 +119,16 @@ describe('train/serve parity of the intensity forecast', () => {
     const { forecaster } = await servedForecaster(stored);
     const series = (await loadIntensity([sharedDataPath(FILE)])).actual;
     const steps = Array.from({ length: (HORIZON_H * HOUR_MS) / HALF_HOUR_MS }, (_, i) => i + 1);
-    const run = await runBacktest(series, [
-      { label: 'all', stepsAhead: steps, originsMs: ORIGINS.map((o) => Date.parse(o)) },
-    ], [forecaster]);
+    const run = await runBacktest(
+      series,
+      [{ label: 'all', stepsAhead: steps, originsMs: ORIGINS.map((o) => Date.parse(o)) }],
+      [forecaster],
+    );
     expected = new Map(ORIGINS.map((o) => [o, new Map<number, number>()]));
     for (const r of run.horizons[0]?.records ?? []) {
       const point = r.forecasts[forecaster.name]?.point;
-      if (point !== undefined) expected.get(new Date(r.originMs).toISOString())?.set(r.targetEndMs - HALF_HOUR_MS, point);
+      if (point !== undefined)
+        expected.get(new Date(r.originMs).toISOString())?.set(r.targetEndMs - HALF_HOUR_MS, point);
     }
 
     for (const [i, origin] of ORIGINS.entries()) {
@@ -139,6 +157,26 @@ describe('train/serve parity of the intensity forecast', () => {
     }
     const described = await temporal.workflow.getHandle(`parity-forecast/${region}/${ORIGINS[0]}`).describe();
     expect(described.searchAttributes.ForecastServedBy).toEqual(['champion']);
+    await killWorker(w, 'SIGTERM');
+  });
+
+  it('live scoring gives the backtest MAE per horizon for the same forecasts', async () => {
+    const region = `SCORE${tag()}`;
+    const w = await worker(region, { INTENSITY_BACKFILL: 'true' });
+    const first = Date.parse('2023-05-15T00:00:00Z');
+    const origins = Array.from({ length: 6 }, (_, i) => new Date(first + i * HOUR_MS).toISOString());
+    const scoreAt = new Date(first + 5 * HOUR_MS + 49 * HOUR_MS).toISOString();
+    const r = await replayAndScore({ temporal, region, origins, scoreAt, registryRoot, idPrefix: 'parity' });
+    expect(r.forecasts.every((f) => f.intensityServedBy === 'champion')).toBe(true);
+    const live7d = r.live.filter((s) => s.window === '7d' && s.servedBy === 'champion');
+    expect(live7d.map((s) => s.horizon)).toEqual(['30m', '1h', '2h', '4h', '8h', '12h', '24h', '48h']);
+    for (const b of r.backtest) {
+      const l = live7d.find((s) => s.horizon === b.horizon);
+      expect(l?.points).toBe(b.points);
+      expect(l?.points).toBe(6);
+      expect(Math.abs((l?.maeGPerKWh ?? NaN) - b.maeGPerKWh)).toBeLessThan(1e-3);
+      expect(l?.coverage80).not.toBeNull();
+    }
     await killWorker(w, 'SIGTERM');
   });
 

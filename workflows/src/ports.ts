@@ -6,6 +6,7 @@ import type { StoredForecastPoint } from './domain/accuracy';
 import type {
   AccuracyScore,
   BackfillChunkResult,
+  CurrentPlanView,
   BacktestResult,
   FallbackReason,
   ServedBy,
@@ -105,6 +106,38 @@ export interface AccuracyStore {
     actuals: { timeMs: number; value: number }[];
   }>;
   writeScores(args: { region: string; nowMs: number; scores: AccuracyScore[] }): Promise<void>;
+}
+
+export interface PlanReader {
+  /** The home's current plan view (its optimizer's query), or null when the home has no optimizer. */
+  currentPlan(homeId: string): Promise<CurrentPlanView | null>;
+}
+
+export interface VerifiedRunRecord {
+  homeId: string;
+  deviceId: string;
+  requestId: string;
+  startedAt: string;
+  energyWh: number;
+  realisedG: number;
+  counterfactualG: number;
+  avoidedG: number;
+  /** What the plan expected to avoid. */
+  expectedAvoidedG: number;
+}
+
+export interface VerificationStore {
+  /** The device's metered power (W) in [from, to), oldest first. */
+  devicePower(args: {
+    homeId: string;
+    deviceId: string;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ timeMs: number; powerW: number }[]>;
+  /** Actual intensity per half-hour slot start in [from, to). */
+  actualIntensity(args: { region: string; fromMs: number; toMs: number }): Promise<Map<number, number>>;
+  /** `verified_run` per run and `verified_home_day` per home and day. */
+  writeVerified(records: VerifiedRunRecord[]): Promise<void>;
 }
 
 export interface ScheduleStore {

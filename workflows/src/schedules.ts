@@ -67,6 +67,19 @@ export function scheduleDefinitions(region: string): ScheduleOptions[] {
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       memo: { description: `Live accuracy of the ${region} intensity forecasts (MAE, coverage per horizon), hourly` },
     },
+    {
+      scheduleId: scheduleIds.verifySavings(region),
+      spec: { intervals: [{ every: '1 hour', offset: '15 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'verifySavingsWorkflow',
+        workflowId: workflowIds.verifySavings(region),
+        taskQueue: TASK_QUEUES.io,
+        args: [{ region }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { description: `Verified avoided emissions of the finished runs of ${region}'s homes, hourly` },
+    },
     retrain('intensity', 2),
     retrain('load', 3),
   ];

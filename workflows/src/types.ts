@@ -46,6 +46,33 @@ export interface AccuracyScore {
   points: number;
 }
 
+/** A finished run checked against the device's acks and telemetry. */
+export interface RunVerification {
+  homeId: string;
+  requestId: string;
+  deviceId: string;
+  /** `verified`, or why not (yet): not_acked, no_telemetry, did_not_run, too_little_energy, no_actuals. */
+  status: string;
+  expectedAvoidedG: number;
+  realisedG?: number;
+  counterfactualG?: number;
+  avoidedG?: number;
+}
+
+export interface VerifySavingsInput {
+  region: string;
+  /** Check runs that ended before this (ISO); default the workflow's start time. */
+  now?: string;
+}
+
+export interface VerifySavingsResult {
+  region: string;
+  homes: number;
+  runs: RunVerification[];
+  verifiedAvoidedG: number;
+  expectedAvoidedG: number;
+}
+
 export interface ScoreForecastsInput {
   region: string;
   /** Scoring time (ISO); default the workflow's start time. */

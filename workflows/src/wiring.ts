@@ -6,6 +6,7 @@ import type { ActivityDeps } from './activities';
 import { createChampionIntensityForecaster, createChampionLoadForecaster } from './adapters/forecasting';
 import { PostgresHomeRegistry } from './adapters/homes';
 import { TemporalHomeNotifier } from './adapters/temporalNotifier';
+import { InfluxVerificationStore, TemporalPlanReader } from './adapters/verification';
 import { InfluxAccuracyStore, InfluxForecastStore, InfluxScheduleStore } from './adapters/influx';
 import { createIntensityIngestor } from './adapters/intensity';
 import { createThreadedModelLifecycle } from './adapters/modelThread';
@@ -48,6 +49,8 @@ export async function createActivityDeps(options: {
     forecasts: new InfluxForecastStore(config.influx),
     intensityForecaster,
     accuracy: new InfluxAccuracyStore(config.influx),
+    plans: new TemporalPlanReader(options.temporal),
+    verification: new InfluxVerificationStore(config.influx),
     loadForecaster: createChampionLoadForecaster(config.influx, registryRoot),
     planner: createOptimizerPlanner({ solver, slotMin: config.planSlotMin }),
     models:

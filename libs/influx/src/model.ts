@@ -98,6 +98,35 @@ export const PLANNED_POWER = {
   fields: { power: 'power_w', planVersion: 'plan_version' },
 } as const;
 
+/**
+ * Schedules bucket, one point per finished run the device's acks and telemetry show ran (at its real start): realised
+ * emissions with actual intensity vs the same measured profile at the earliest start (counterfactual), g CO2.
+ */
+export const VERIFIED_RUN = {
+  measurement: 'verified_run',
+  tags: { homeId: 'home_id', deviceId: 'device_id', requestId: 'request_id' },
+  fields: {
+    realised: 'realised_g',
+    counterfactual: 'counterfactual_g',
+    avoided: 'avoided_g',
+    expectedAvoided: 'expected_avoided_g',
+    energy: 'energy_wh',
+  },
+} as const;
+
+/** Schedules bucket: the verified runs of a home summed per UTC day (time = the day's start). */
+export const VERIFIED_HOME_DAY = {
+  measurement: 'verified_home_day',
+  tags: { homeId: 'home_id' },
+  fields: {
+    realised: 'realised_g',
+    counterfactual: 'counterfactual_g',
+    avoided: 'avoided_g',
+    expectedAvoided: 'expected_avoided_g',
+    runs: 'runs',
+  },
+} as const;
+
 /** Telemetry readings: measurement = device kind, tags `home_id`, `device_id`, one float field per contract key. */
 export const TELEMETRY = {
   tags: TAGS,
@@ -251,6 +280,34 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
       { name: PLANNED_POWER.fields.planVersion, unit: '–', type: 'integer' },
     ],
     writtenBy: 'optimize workflow',
+    readBy: 'API, dashboards',
+  },
+  {
+    bucket: BUCKETS.schedules,
+    measurement: VERIFIED_RUN.measurement,
+    tags: Object.values(VERIFIED_RUN.tags),
+    fields: [
+      { name: VERIFIED_RUN.fields.realised, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_RUN.fields.counterfactual, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_RUN.fields.avoided, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_RUN.fields.expectedAvoided, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_RUN.fields.energy, unit: 'Wh', type: 'float' },
+    ],
+    writtenBy: 'verify-savings workflow',
+    readBy: 'API, dashboards',
+  },
+  {
+    bucket: BUCKETS.schedules,
+    measurement: VERIFIED_HOME_DAY.measurement,
+    tags: Object.values(VERIFIED_HOME_DAY.tags),
+    fields: [
+      { name: VERIFIED_HOME_DAY.fields.realised, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_HOME_DAY.fields.counterfactual, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_HOME_DAY.fields.avoided, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_HOME_DAY.fields.expectedAvoided, unit: 'g CO2', type: 'float' },
+      { name: VERIFIED_HOME_DAY.fields.runs, unit: 'count', type: 'integer' },
+    ],
+    writtenBy: 'verify-savings workflow',
     readBy: 'API, dashboards',
   },
 ];

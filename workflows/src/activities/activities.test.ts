@@ -197,6 +197,12 @@ describe('dispatchCommand', () => {
         scoringData: async () => Promise.reject(new Error('unused')),
         writeScores: async () => Promise.reject(new Error('unused')),
       },
+      plans: { currentPlan: async () => null },
+      verification: {
+        devicePower: async () => Promise.reject(new Error('unused')),
+        actualIntensity: async () => Promise.reject(new Error('unused')),
+        writeVerified: async () => Promise.reject(new Error('unused')),
+      },
       homes: { listHomes: async () => [] },
       notifier: { forecastsChanged: async () => Promise.reject(new Error('unused')) },
       schedules: { writePlan: async () => undefined },

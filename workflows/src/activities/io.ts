@@ -7,15 +7,19 @@ import type {
   HomeNotifier,
   IntensityForecastProvider,
   IntensityIngestor,
+  PlanReader,
+  VerificationStore,
   ModelLifecycle,
   ScheduleStore,
 } from '../ports';
 import { scoreForecasts, type ScoringWindow } from '../domain/accuracy';
+import { verifyRun } from '../domain/verify';
 import type {
   AccuracyScore,
   BackfillChunkResult,
   BackfillPlan,
   DeviceCommand,
+  RunVerification,
   DispatchResult,
   ForecastsChanged,
   PublishedPlan,
@@ -35,6 +39,9 @@ export interface IoActivityDeps {
   intensityForecaster: Pick<IntensityForecastProvider, 'historyNeeds'>;
   /** Stored forecasts and actuals for the live scoring, and where the scores go. */
   accuracy: AccuracyStore;
+  /** Plans (optimizer queries), device telemetry and actual intensity for verifying finished runs. */
+  plans: PlanReader;
+  verification: VerificationStore;
   homes: HomeDirectory;
   notifier: HomeNotifier;
   schedules: ScheduleStore;
@@ -117,6 +124,76 @@ export function createIoActivities(deps: IoActivityDeps) {
         const scores = scoreForecasts({ ...data, nowMs, windows });
         await deps.accuracy.writeScores({ region: args.region, nowMs, scores });
         return scores;
+      });
+    },
+
+    /**
+     * The runs of the home's plan that ended at least 30 min before `now`: each checked against the start command's
+     * ack and the device's telemetry, its realised and counterfactual emissions computed with actual intensity; the
+     * verified ones written to `verified_run` / `verified_home_day`.
+     */
+    async verifyHomeRuns(args: { homeId: string; region: string; now: string }): Promise<RunVerification[]> {
+      return withFailureMapping(`verify the runs of ${args.homeId}`, async () => {
+        const nowMs = Date.parse(args.now);
+        if (!Number.isFinite(nowMs)) throw new BadInputError(`now is not a time: ${args.now}`);
+        const view = await deps.plans.currentPlan(args.homeId);
+        const plan = view?.plan;
+        if (!view || !plan) return [];
+        const out: RunVerification[] = [];
+        const records = [];
+        for (const run of plan.runs) {
+          const endMs = Date.parse(run.endAt);
+          if (endMs + 30 * 60_000 > nowMs) continue;
+          const startMs = Date.parse(run.startAt);
+          const start = view.commands.find((c) => c.requestId === run.requestId && c.action === 'start');
+          const request = view.requests.find((r) => r.request.requestId === run.requestId)?.request;
+          const earliestStartMs = Date.parse(request?.earliestStart ?? plan.plannedAt);
+          const fromMs = Math.min(startMs, earliestStartMs) - 30 * 60_000;
+          const toMs = endMs + 2 * 3_600_000;
+          const [telemetry, actualIntensity] = await Promise.all([
+            deps.verification.devicePower({ homeId: args.homeId, deviceId: run.deviceId, fromMs, toMs }),
+            deps.verification.actualIntensity({
+              region: args.region,
+              fromMs,
+              toMs: toMs + (startMs - earliestStartMs),
+            }),
+          ]);
+          const r = verifyRun({
+            plannedStartMs: startMs,
+            earliestStartMs,
+            plannedEnergyWh: run.energyWh,
+            startAcked: start?.status === 'acked',
+            telemetry,
+            actualIntensity,
+          });
+          const base = {
+            homeId: args.homeId,
+            requestId: run.requestId,
+            deviceId: run.deviceId,
+            expectedAvoidedG: run.avoidedEmissionsG,
+          };
+          if (!r.verified) {
+            out.push({ ...base, status: r.reason });
+            continue;
+          }
+          out.push({
+            ...base,
+            status: 'verified',
+            realisedG: r.realisedG,
+            counterfactualG: r.counterfactualG,
+            avoidedG: r.avoidedG,
+          });
+          records.push({
+            ...base,
+            startedAt: new Date(r.startedAtMs).toISOString(),
+            energyWh: r.energyWh,
+            realisedG: r.realisedG,
+            counterfactualG: r.counterfactualG,
+            avoidedG: r.avoidedG,
+          });
+        }
+        if (records.length > 0) await deps.verification.writeVerified(records);
+        return out;
       });
     },
 

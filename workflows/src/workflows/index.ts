@@ -5,3 +5,4 @@ export * from './retrainModels';
 export * from './optimizeHome';
 export * from './backfill';
 export * from './scoreForecasts';
+export * from './verifySavings';
