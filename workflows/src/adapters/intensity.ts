@@ -25,7 +25,13 @@ export async function createIntensityIngestor(options: {
   query?: IntensityQuery;
 }): Promise<IntensityIngestor> {
   const config: IntensityConfig = loadIntensityConfig(options.env);
-  const chain: FallbackChain = await createChainFromConfig(config, { fetch, logger: options.logger });
+  // A source down for good (no network, a dead API) is passed over for a while after two failures in a row, so a
+  // backfill of many chunks does not wait out its retries chunk after chunk.
+  const chain: FallbackChain = await createChainFromConfig(config, {
+    fetch,
+    logger: options.logger,
+    circuitBreaker: { failureThreshold: 2, cooldownMs: 5 * 60_000 },
+  });
   const writer: IntensityWriter = options.writer ?? createInfluxWriterFromConfig(config);
   let query = options.query;
   const checkRegion = (region: string): void => {
