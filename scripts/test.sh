@@ -55,6 +55,12 @@ step "java tests (keycloak provider)" 10m bash -c '. scripts/stack.d/_java.sh &&
 # Firmware (C++): CMake/Ninja build, GoogleTest via ctest, libFuzzer for 30 s; counts in the closing line. Before the
 # integration tests, whose virtual-device test then finds the build warm.
 step "firmware tests (C++ core, fuzz)" 15m bash firmware/scripts/test.sh "$REPO_ROOT/.stack/firmware-test"
+# Grafana plugins: built into their dist/ (the integration step's browser tests load them); the data source's Go tests
+# (unit, and integration against the real API with real Keycloak tokens) count in the closing line.
+step "build grafana plugins" 15m npm run build -w @carbonreducer/grafana-schedule-panel \
+  -w @carbonreducer/grafana-datasource -w @carbonreducer/grafana-app
+step "go tests (grafana data source)" 15m bash -c 'rm -f "$0" && npx tsx grafana-plugins/carbonreducer-datasource/integration/run.ts "$0"' \
+  "$REPO_ROOT/.stack/go-test/grafana-datasource.json"
 step "integration tests" 30m npm run test:integration -- --forceExit --json --outputFile=.stack/jest-integration.json
 
 # One closing line for every test run, in the plain `N passed, N failed` form CI reads. A report that is missing
@@ -68,7 +74,7 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; skipped += r.numPendingTests;
   }
   // go test -json: one event per line; a test counts once, by its final pass/fail/skip event.
-  const goReport = ".stack/go-test/telegraf.json";
+  for (const goReport of [".stack/go-test/telegraf.json", ".stack/go-test/grafana-datasource.json"]) {
   if (!fs.existsSync(goReport)) { failed++; console.error(`[test] no report ${goReport}`); }
   else {
     let goFailed = 0, packageFailed = false;
@@ -80,6 +86,7 @@ node -e '
     }
     // A package that fails without a failing test did not build or crashed: one failure.
     failed += goFailed || (packageFailed ? 1 : 0);
+  }
   }
   // Maven Surefire XML (Keycloak provider): one <testsuite tests failures errors skipped> per test class.
   const surefire = "identity/keycloak-sms-otp/target/surefire-reports";
