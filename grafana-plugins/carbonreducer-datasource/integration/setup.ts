@@ -162,6 +162,8 @@ export async function setUp(options: { worker?: boolean } = {}): Promise<Setup> 
         .tag(INTENSITY_FORECAST.tags.modelVersion, 'it-grafana')
         .tag(INTENSITY_FORECAST.tags.issuedAt, issuedAt.toISOString())
         .floatField(INTENSITY_FORECAST.fields.intensity, 150 + 40 * Math.cos(i / 4))
+        .floatField(INTENSITY_FORECAST.fields.lower, 120 + 40 * Math.cos(i / 4) - i)
+        .floatField(INTENSITY_FORECAST.fields.upper, 185 + 40 * Math.cos(i / 4) + i)
         .timestamp(new Date(issuedAt.getTime() + i * 1_800_000))
     );
     await writePoints(

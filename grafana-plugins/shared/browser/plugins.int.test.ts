@@ -131,6 +131,7 @@ describe('schedule panel (built bundle)', () => {
     expect(await page.getAttribute(`[data-testid="${ids.forecastLine}"]`, 'd')).toMatch(/^M[\d.]+,[\d.]+L/);
     expect(await page.locator(`[data-testid="${ids.nowLine}"]`).count()).toBe(1);
     expect(await page.locator(`[data-testid="${ids.bestWindow}"]`).count()).toBe(1);
+    expect(await page.locator(`[data-testid="${ids.band}"]`).count()).toBe(1);
     await page.screenshot({ path: join(artifacts, 'schedule-panel-desk.png') });
     await page.evaluate(
       (homeId) => window.harness.renderPanel({ homeId, width: 1280, height: 720, kioskSize: 'room', horizonHours: 12 }),

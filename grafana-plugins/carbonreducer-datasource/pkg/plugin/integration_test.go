@@ -73,6 +73,10 @@ func TestIntegrationEveryQueryTypeForTheHomeownersHome(t *testing.T) {
 	if f, _ := in.Frames[0].FieldByName("intensity"); f == nil || f.Config.Unit != UnitIntensity {
 		t.Errorf("intensity unit")
 	}
+	// The 80 % band the forecast was written with (integration/setup.ts) reaches the frame.
+	if lo, _ := in.Frames[0].FieldByName("lower"); lo == nil || lo.At(0).(*float64) == nil {
+		t.Errorf("intensity forecast without its band")
+	}
 	if meta := in.Frames[0].Meta.Custom.(map[string]any); meta["issuedAt"] == "" || meta["modelVersion"] == "" {
 		t.Errorf("intensity meta %v", meta)
 	}
