@@ -15,6 +15,7 @@ import { CodeLogin } from '@carbonreducer/scripts/smoke/keycloak/flows';
 import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { Point } from '@influxdata/influxdb-client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 
 const log = (msg: string) => process.stderr.write(`[grafana-plugins it] ${msg}\n`);
 
@@ -138,15 +139,30 @@ export async function setUp(options: { worker?: boolean } = {}): Promise<Setup> 
       }
     };
     const operatorToken = await login(operator);
-    // Homes: a simulator home when the bootstrap registered one, else one registered here; and another home.
-    const { homes } = await api<{ homes: { homeId: string }[] }>(apiUrl, operatorToken, 'GET', '/api/homes');
+    // Homes of this run only (a shared simulator home's optimizer workflow is other tests' state): the homeowner's and
+    // another one.
     const suffix = Date.now().toString(36);
-    const own = homes.find((h) => h.homeId === 'sim-001')?.homeId ?? `it-grafana-${suffix}`;
+    const own = `it-grafana-${suffix}`;
     const other = `it-grafana-other-${suffix}`;
-    for (const homeId of own === 'sim-001' ? [other] : [own, other]) {
+    for (const homeId of [own, other]) {
       await api(apiUrl, operatorToken, 'POST', '/api/homes', { homeId, region: 'GB', timeZone: 'Europe/London' });
       cleanups.push(() => api(apiUrl, operatorToken, 'DELETE', `/api/homes/${homeId}`));
     }
+    // A run request starts the home's optimizer workflow: end it with the run, so no test state outlives it.
+    cleanups.push(async () => {
+      const connection = await Connection.connect({ address: stack.get('TEMPORAL_ADDRESS'), connectTimeout: 5000 });
+      try {
+        const client = new Client({ connection, namespace: stack.get('TEMPORAL_NAMESPACE') });
+        await client.workflow
+          .getHandle(`optimize-home/${own}`)
+          .terminate('end of the grafana-plugins test run')
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
+      } finally {
+        await connection.close();
+      }
+    });
     await api(apiUrl, operatorToken, 'PUT', `/api/homes/${own}/members/${homeowner.id}`, { role: 'owner' });
     cleanups.push(() => api(apiUrl, operatorToken, 'DELETE', `/api/homes/${own}/members/${homeowner.id}`));
     // A forecast issued now for the next 12 h (the forecasts bucket keeps every issue; the newest answers).
