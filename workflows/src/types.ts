@@ -102,6 +102,8 @@ export interface BackfillChunkResult {
   pointsWritten: number;
   /** Points refused, by reason (never written). */
   rejected: Record<string, number>;
+  /** Why nothing was written when no source has these slots (they are asked for again by the next run). */
+  error?: string;
 }
 
 export interface BackfillSummary {

@@ -1,5 +1,6 @@
 import { HALF_HOUR_MS, HOUR_MS, type Logger } from '@carbonreducer/common';
 import {
+  AllSourcesFailedError,
   backfillActuals,
   createChainFromConfig,
   createInfluxQueryFromConfig,
@@ -56,15 +57,32 @@ export async function createIntensityIngestor(options: {
 
     async backfillChunk({ region, from, to, now }) {
       checkRegion(region);
-      const r = await backfillActuals({
-        chain,
-        writer,
-        region: config.region,
-        fromMs: from.getTime(),
-        toMs: to.getTime(),
-        nowMs: now.getTime(),
-        logger: options.logger,
-      });
+      let r;
+      try {
+        r = await backfillActuals({
+          chain,
+          writer,
+          region: config.region,
+          fromMs: from.getTime(),
+          toMs: to.getTime(),
+          nowMs: now.getTime(),
+          logger: options.logger,
+        });
+      } catch (err) {
+        // No source has these slots (a hole in the source's own data): not worth retrying; the hole stays visible
+        // to the forecaster's input check. Transient failures are left to the activity's retries.
+        if (err instanceof AllSourcesFailedError && !err.transient) {
+          return {
+            from: from.toISOString(),
+            to: to.toISOString(),
+            source: 'none',
+            pointsWritten: 0,
+            rejected: {},
+            error: err.message,
+          };
+        }
+        throw err;
+      }
       return {
         from: from.toISOString(),
         to: to.toISOString(),

@@ -1,10 +1,10 @@
 import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { BackfillInput, BackfillSummary } from '../types';
-import { defaultActivity, FAILURE_TYPES } from './profiles';
+import { backfillActivity, defaultActivity, FAILURE_TYPES } from './profiles';
 
-const { planIntensityBackfill, backfillIntensityChunk } =
-  proxyActivities<ReturnType<typeof createActivities>>(defaultActivity);
+const { planIntensityBackfill } = proxyActivities<ReturnType<typeof createActivities>>(defaultActivity);
+const { backfillIntensityChunk } = proxyActivities<ReturnType<typeof createActivities>>(backfillActivity);
 
 /**
  * Backfills the actuals the served models read (the champion's lookback and band replay, at least 8 days) that are
@@ -27,7 +27,8 @@ export async function backfillIntensityHistory(region: string, now: string): Pro
   for (const chunk of plan.chunks) {
     try {
       const r = await backfillIntensityChunk({ region, from: chunk.from, to: chunk.to, now });
-      summary.chunks.push(r);
+      if (r.error !== undefined) summary.failedChunks.push({ ...chunk, error: r.error });
+      else summary.chunks.push(r);
       summary.pointsWritten += r.pointsWritten;
     } catch (err) {
       summary.failedChunks.push({ ...chunk, error: err instanceof Error ? err.message : String(err) });

@@ -20,6 +20,22 @@ export const defaultActivity: ActivityOptions = {
   },
 };
 
+/**
+ * One backfill chunk: a few quick retries only, so an outage of every source delays a forecast by seconds, not
+ * minutes (the chunk is reported as failed and asked for again by the next run).
+ */
+export const backfillActivity: ActivityOptions = {
+  taskQueue: TASK_QUEUES.io,
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes,
+  },
+};
+
 /** CPU-bound but short: forecasting a batch, solving a plan. */
 export const computeActivity: ActivityOptions = {
   taskQueue: TASK_QUEUES.compute,
