@@ -168,3 +168,11 @@ export class RunRejected extends Error {
     this.name = 'RunRejected';
   }
 }
+
+/** A backing service (InfluxDB, …) failed or timed out: the API answers 503 `dependency_unavailable`, not 500. */
+export class DependencyUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DependencyUnavailable';
+  }
+}

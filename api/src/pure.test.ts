@@ -9,7 +9,7 @@ import { CachedPlanner } from './cachedPlanner';
 import { loadConfig } from './config';
 import { ApiProblem, problemFromIssues } from './http/problem';
 import { toProblem } from './http/mount';
-import type { PlanView } from './ports';
+import { DependencyUnavailable, type PlanView } from './ports';
 import { createPseudonymizer } from './pseudonym';
 import { notificationFor, recipientsOf } from './routes/alerts';
 import { expectedEmissionsG } from './routes/predict';
@@ -74,6 +74,10 @@ describe('problem mapping', () => {
     expect(toProblem(Object.assign(new Error('x'), { type: 'charset.unsupported' })).code).toBe(
       'unsupported_media_type',
     );
+    expect(toProblem(new DependencyUnavailable('InfluxDB: reading x failed')).body()).toMatchObject({
+      status: 503,
+      code: 'dependency_unavailable',
+    });
     const internal = toProblem(new Error('password=hunter2'));
     expect(internal.code).toBe('internal');
     expect(JSON.stringify(internal.body())).not.toContain('hunter2');

@@ -15,7 +15,7 @@ import {
 } from '@carbonreducer/influx';
 import { DEVICE_KINDS } from '@carbonreducer/telemetry';
 import { flux, fluxDuration, type InfluxDB, type ParameterizedQuery, type QueryApi } from '@influxdata/influxdb-client';
-import type { ForecastIssue, ReadingSeries, TimeSeries } from '../ports';
+import { DependencyUnavailable, type ForecastIssue, type ReadingSeries, type TimeSeries } from '../ports';
 
 /**
  * Interval bounds of the intensity forecast, when the forecast workflow writes them (it does not yet: the data model
@@ -41,7 +41,7 @@ export class InfluxTimeSeries implements TimeSeries {
     try {
       return await this.queryApi.collectRows<T>(query);
     } catch (err) {
-      throw new Error(`InfluxDB: reading ${what} failed`, { cause: err });
+      throw new DependencyUnavailable(`InfluxDB: reading ${what} failed`, { cause: err });
     }
   }
 

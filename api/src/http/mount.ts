@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { actingRole, decideHome, viewFor } from '../authz';
 import { parseDeviceToken, secretMatches, sharedSecretMatches } from '../auth/deviceTokens';
 import type { AppDeps } from '../deps';
+import { DependencyUnavailable } from '../ports';
 import { pseudonymousIds, rawIds } from '../pseudonym';
 import { ApiProblem, isApiProblem, problemFromIssues } from './problem';
 import { expressPath, type AnyRoute, type Caller, type IdView } from './route';
@@ -241,6 +242,8 @@ export function problemHandler(deps: Pick<AppDeps, 'log'>) {
 /** Any thrown value as a problem: body-parser's errors get their own codes, anything unknown is `internal`. */
 export function toProblem(err: unknown): ApiProblem {
   if (isApiProblem(err)) return err;
+  if (err instanceof DependencyUnavailable)
+    return new ApiProblem('dependency_unavailable', err.message, { cause: err });
   const type = (err as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') return new ApiProblem('payload_too_large', undefined, { cause: err });
   if (type === 'entity.parse.failed') return new ApiProblem('bad_json', 'the body is not valid JSON', { cause: err });
