@@ -161,9 +161,22 @@ export class InfluxForecastStore implements ForecastStore {
     if (rows.length === 0) return null;
     // Issue times are ISO strings, so the lexically greatest is the latest.
     const issuedAt = rows.reduce((max, r) => (r.issued_at > max ? r.issued_at : max), '');
-    const ofLatest = rows
-      .filter((r) => r.issued_at === issuedAt)
-      .sort((a, b) => Date.parse(a._time) - Date.parse(b._time));
+    // The same hour may be issued twice (a bootstrap and the schedule): one issue per model version is kept, the
+    // champion's when there is one (a fallback and a champion issue never mix slot by slot).
+    const atLatest = rows.filter((r) => r.issued_at === issuedAt);
+    const versions = [...new Set(atLatest.map((r) => r.model_version))].sort();
+    const version =
+      atLatest.find((r) => r.served_by === 'champion')?.model_version ?? versions[versions.length - 1] ?? 'unknown';
+    const seen = new Set<number>();
+    const ofLatest = atLatest
+      .filter((r) => r.model_version === version)
+      .sort((a, b) => Date.parse(a._time) - Date.parse(b._time))
+      .filter((r) => {
+        const t = Date.parse(r._time);
+        if (seen.has(t)) return false;
+        seen.add(t);
+        return true;
+      });
     const points = ofLatest.map((r) => ({
       time: new Date(r._time).toISOString(),
       value: Number(r._value),

@@ -31,7 +31,9 @@ export async function backfillIntensityHistory(region: string, now: string): Pro
       else summary.chunks.push(r);
       summary.pointsWritten += r.pointsWritten;
     } catch (err) {
-      summary.failedChunks.push({ ...chunk, error: err instanceof Error ? err.message : String(err) });
+      // An ActivityFailure says only "Activity task failed"; its cause says why.
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      summary.failedChunks.push({ ...chunk, error: cause instanceof Error ? cause.message : String(cause) });
     }
   }
   if (plan.chunks.length > 0) {
