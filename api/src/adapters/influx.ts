@@ -45,6 +45,7 @@ export class InfluxTimeSeries implements TimeSeries {
     }
   }
 
+  /** Equality filters first: InfluxDB pushes them down to the storage engine (a `contains()` it would scan). */
   async readings(args: {
     homeId: string;
     field: string;
@@ -54,8 +55,8 @@ export class InfluxTimeSeries implements TimeSeries {
   }): Promise<ReadingSeries[]> {
     const q = flux`from(bucket: ${BUCKETS.telemetry})
   |> range(start: ${args.from}, stop: ${args.to})
-  |> filter(fn: (r) => contains(value: r._measurement, set: ${[...DEVICE_KINDS]}))
   |> filter(fn: (r) => r[${TELEMETRY.tags.homeId}] == ${args.homeId} and r._field == ${args.field})
+  |> filter(fn: (r) => contains(value: r._measurement, set: ${[...DEVICE_KINDS]}))
   |> aggregateWindow(every: ${fluxDuration(args.every)}, fn: mean, createEmpty: false)
   |> keep(columns: ["_time", "_value", "_measurement", ${TELEMETRY.tags.deviceId}])`;
     const rows = await this.rows<{ _time: string; _value: number; _measurement: string; device_id: string }>(
