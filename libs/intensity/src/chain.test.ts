@@ -118,6 +118,17 @@ describe('FallbackChain', () => {
     expect(fourth.points[0]?.intensityGPerKWh).toBe(99);
   });
 
+  it('does not open the circuit of a source that only lacks data for a period (a hole in its file)', async () => {
+    const holes = scripted('file', [[], [], [point('file', 'actual', 42)]]);
+    const chain = new FallbackChain([holes], {
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+      nowMs: () => T0,
+    });
+    await expect(chain.fetchActuals(actuals)).rejects.toBeInstanceOf(AllSourcesFailedError);
+    await expect(chain.fetchActuals(actuals)).rejects.toBeInstanceOf(AllSourcesFailedError);
+    expect((await chain.fetchActuals(actuals)).points[0]?.intensityGPerKWh).toBe(42);
+  });
+
   it('refuses the same source twice', () => {
     expect(() => new FallbackChain([scripted('neso', []), scripted('neso', [])])).toThrow(
       'source neso is listed twice',

@@ -130,8 +130,11 @@ export class FallbackChain {
         return { source: source.name, points: accepted, rejected, skipped };
       } catch (err) {
         const reason = errorMessage(err);
-        skipped.push({ source: source.name, kind, reason, transient: isTransientSourceError(err) });
-        this.recordFailure(source.name);
+        const transient = isTransientSourceError(err);
+        skipped.push({ source: source.name, kind, reason, transient });
+        // Only failures that say the source is unwell open its breaker: "no data for this period" (a hole in a file)
+        // says nothing about the next request.
+        if (transient) this.recordFailure(source.name);
         this.logger.warn('carbon-intensity source skipped', { source: source.name, kind, err });
       }
     }
