@@ -168,6 +168,24 @@ const TELEMETRY_ROWS: MeasurementDoc[] = DEVICE_KINDS.map((kind) => ({
     kind === 'meter' ? 'load forecaster (workflows), retraining, API, dashboards' : 'API, dashboards, pipeline tests',
 }));
 
+/** One row of the table from a measurement's constants: its fields as [name, unit, type]. */
+function doc(
+  bucket: BucketName,
+  spec: { measurement: string; tags: Record<string, string> },
+  fields: readonly (readonly [string, string, FieldDoc['type']])[],
+  writtenBy: string,
+  readBy: string,
+): MeasurementDoc {
+  return {
+    bucket,
+    measurement: spec.measurement,
+    tags: Object.values(spec.tags),
+    fields: fields.map(([name, unit, type]) => ({ name, unit, type })),
+    writtenBy,
+    readBy,
+  };
+}
+
 /** Every measurement, in the order DATA-MODEL.md lists them. */
 export const DATA_MODEL: readonly MeasurementDoc[] = [
   ...TELEMETRY_ROWS,
@@ -191,125 +209,115 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
     writtenBy: 'Telegraf (contract processor)',
     readBy: 'operations dashboard, alerting, pipeline tests',
   },
-  {
-    bucket: BUCKETS.carbonIntensity,
-    measurement: INTENSITY.measurement,
-    tags: Object.values(INTENSITY.tags),
-    fields: [
-      { name: INTENSITY.fields.intensity, unit: 'gCO2/kWh', type: 'float' },
-      { name: INTENSITY.fields.duration, unit: 's', type: 'integer' },
+  doc(
+    BUCKETS.carbonIntensity,
+    INTENSITY,
+    [
+      [INTENSITY.fields.intensity, 'gCO2/kWh', 'float'],
+      [INTENSITY.fields.duration, 's', 'integer'],
     ],
-    writtenBy: 'ingest workflow, carbonreducer-ingest (libs/intensity)',
-    readBy: 'intensity forecaster, retraining, API, dashboards, alerting',
-  },
-  {
-    bucket: BUCKETS.carbonIntensity,
-    measurement: INTENSITY_REJECTS.measurement,
-    tags: Object.values(INTENSITY_REJECTS.tags),
-    fields: [
-      { name: INTENSITY_REJECTS.fields.count, unit: 'count', type: 'integer' },
-      { name: INTENSITY_REJECTS.fields.detail, unit: '–', type: 'string' },
+    'ingest workflow, carbonreducer-ingest (libs/intensity)',
+    'intensity forecaster, retraining, API, dashboards, alerting',
+  ),
+  doc(
+    BUCKETS.carbonIntensity,
+    INTENSITY_REJECTS,
+    [
+      [INTENSITY_REJECTS.fields.count, 'count', 'integer'],
+      [INTENSITY_REJECTS.fields.detail, '–', 'string'],
     ],
-    writtenBy: 'ingest and backfill (libs/intensity)',
-    readBy: 'operations dashboard, alerting',
-  },
-  {
-    bucket: BUCKETS.forecasts,
-    measurement: INTENSITY_FORECAST.measurement,
-    tags: Object.values(INTENSITY_FORECAST.tags),
-    fields: [
-      { name: INTENSITY_FORECAST.fields.intensity, unit: 'gCO2/kWh', type: 'float' },
-      { name: INTENSITY_FORECAST.fields.lower, unit: 'gCO2/kWh', type: 'float' },
-      { name: INTENSITY_FORECAST.fields.upper, unit: 'gCO2/kWh', type: 'float' },
+    'ingest and backfill (libs/intensity)',
+    'operations dashboard, alerting',
+  ),
+  doc(
+    BUCKETS.forecasts,
+    INTENSITY_FORECAST,
+    [
+      [INTENSITY_FORECAST.fields.intensity, 'gCO2/kWh', 'float'],
+      [INTENSITY_FORECAST.fields.lower, 'gCO2/kWh', 'float'],
+      [INTENSITY_FORECAST.fields.upper, 'gCO2/kWh', 'float'],
     ],
-    writtenBy: 'forecast workflow',
-    readBy: 'optimize workflow, forecast scoring, API, dashboards',
-  },
-  {
-    bucket: BUCKETS.forecasts,
-    measurement: LOAD_FORECAST.measurement,
-    tags: Object.values(LOAD_FORECAST.tags),
-    fields: [{ name: LOAD_FORECAST.fields.power, unit: 'W', type: 'float' }],
-    writtenBy: 'forecast workflow',
-    readBy: 'optimize workflow, API, dashboards',
-  },
-  {
-    bucket: BUCKETS.forecasts,
-    measurement: FORECAST_SERVING.measurement,
-    tags: Object.values(FORECAST_SERVING.tags),
-    fields: [
-      { name: FORECAST_SERVING.fields.points, unit: 'count', type: 'integer' },
-      { name: FORECAST_SERVING.fields.fallback, unit: '0/1', type: 'integer' },
-      { name: FORECAST_SERVING.fields.detail, unit: '–', type: 'string' },
+    'forecast workflow',
+    'optimize workflow, forecast scoring, API, dashboards',
+  ),
+  doc(
+    BUCKETS.forecasts,
+    LOAD_FORECAST,
+    [[LOAD_FORECAST.fields.power, 'W', 'float']],
+    'forecast workflow',
+    'optimize workflow, API, dashboards',
+  ),
+  doc(
+    BUCKETS.forecasts,
+    FORECAST_SERVING,
+    [
+      [FORECAST_SERVING.fields.points, 'count', 'integer'],
+      [FORECAST_SERVING.fields.fallback, '0/1', 'integer'],
+      [FORECAST_SERVING.fields.detail, '–', 'string'],
     ],
-    writtenBy: 'forecast workflow',
-    readBy: 'operations dashboard, alerting (fallback counts)',
-  },
-  {
-    bucket: BUCKETS.forecasts,
-    measurement: FORECAST_ACCURACY.measurement,
-    tags: Object.values(FORECAST_ACCURACY.tags),
-    fields: [
-      { name: FORECAST_ACCURACY.fields.mae, unit: 'gCO2/kWh', type: 'float' },
-      { name: FORECAST_ACCURACY.fields.coverage80, unit: 'share', type: 'float' },
-      { name: FORECAST_ACCURACY.fields.points, unit: 'count', type: 'integer' },
+    'forecast workflow',
+    'operations dashboard, alerting (fallback counts)',
+  ),
+  doc(
+    BUCKETS.forecasts,
+    FORECAST_ACCURACY,
+    [
+      [FORECAST_ACCURACY.fields.mae, 'gCO2/kWh', 'float'],
+      [FORECAST_ACCURACY.fields.coverage80, 'share', 'float'],
+      [FORECAST_ACCURACY.fields.points, 'count', 'integer'],
     ],
-    writtenBy: 'score-forecasts workflow (hourly)',
-    readBy: 'forecasting dashboard, alerting, API',
-  },
-  {
-    bucket: BUCKETS.schedules,
-    measurement: PLANNED_RUN.measurement,
-    tags: Object.values(PLANNED_RUN.tags),
-    fields: [
-      { name: PLANNED_RUN.fields.endAt, unit: 'ISO-8601', type: 'string' },
-      { name: PLANNED_RUN.fields.power, unit: 'W', type: 'float' },
-      { name: PLANNED_RUN.fields.energy, unit: 'Wh', type: 'float' },
-      { name: PLANNED_RUN.fields.emissions, unit: 'g CO2', type: 'float' },
-      { name: PLANNED_RUN.fields.avoidedEmissions, unit: 'g CO2', type: 'float' },
+    'score-forecasts workflow (hourly)',
+    'forecasting dashboard, alerting, API',
+  ),
+  doc(
+    BUCKETS.schedules,
+    PLANNED_RUN,
+    [
+      [PLANNED_RUN.fields.endAt, 'ISO-8601', 'string'],
+      [PLANNED_RUN.fields.power, 'W', 'float'],
+      [PLANNED_RUN.fields.energy, 'Wh', 'float'],
+      [PLANNED_RUN.fields.emissions, 'g CO2', 'float'],
+      [PLANNED_RUN.fields.avoidedEmissions, 'g CO2', 'float'],
     ],
-    writtenBy: 'optimize workflow',
-    readBy: 'API, dashboards',
-  },
-  {
-    bucket: BUCKETS.schedules,
-    measurement: PLANNED_POWER.measurement,
-    tags: Object.values(PLANNED_POWER.tags),
-    fields: [
-      { name: PLANNED_POWER.fields.power, unit: 'W', type: 'float' },
-      { name: PLANNED_POWER.fields.planVersion, unit: '–', type: 'integer' },
+    'optimize workflow',
+    'API, dashboards',
+  ),
+  doc(
+    BUCKETS.schedules,
+    PLANNED_POWER,
+    [
+      [PLANNED_POWER.fields.power, 'W', 'float'],
+      [PLANNED_POWER.fields.planVersion, '–', 'integer'],
     ],
-    writtenBy: 'optimize workflow',
-    readBy: 'API, dashboards',
-  },
-  {
-    bucket: BUCKETS.schedules,
-    measurement: VERIFIED_RUN.measurement,
-    tags: Object.values(VERIFIED_RUN.tags),
-    fields: [
-      { name: VERIFIED_RUN.fields.realised, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_RUN.fields.counterfactual, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_RUN.fields.avoided, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_RUN.fields.expectedAvoided, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_RUN.fields.energy, unit: 'Wh', type: 'float' },
+    'optimize workflow',
+    'API, dashboards',
+  ),
+  doc(
+    BUCKETS.schedules,
+    VERIFIED_RUN,
+    [
+      [VERIFIED_RUN.fields.realised, 'g CO2', 'float'],
+      [VERIFIED_RUN.fields.counterfactual, 'g CO2', 'float'],
+      [VERIFIED_RUN.fields.avoided, 'g CO2', 'float'],
+      [VERIFIED_RUN.fields.expectedAvoided, 'g CO2', 'float'],
+      [VERIFIED_RUN.fields.energy, 'Wh', 'float'],
     ],
-    writtenBy: 'verify-savings workflow',
-    readBy: 'API, dashboards',
-  },
-  {
-    bucket: BUCKETS.schedules,
-    measurement: VERIFIED_HOME_DAY.measurement,
-    tags: Object.values(VERIFIED_HOME_DAY.tags),
-    fields: [
-      { name: VERIFIED_HOME_DAY.fields.realised, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_HOME_DAY.fields.counterfactual, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_HOME_DAY.fields.avoided, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_HOME_DAY.fields.expectedAvoided, unit: 'g CO2', type: 'float' },
-      { name: VERIFIED_HOME_DAY.fields.runs, unit: 'count', type: 'integer' },
+    'verify-savings workflow',
+    'API, dashboards',
+  ),
+  doc(
+    BUCKETS.schedules,
+    VERIFIED_HOME_DAY,
+    [
+      [VERIFIED_HOME_DAY.fields.realised, 'g CO2', 'float'],
+      [VERIFIED_HOME_DAY.fields.counterfactual, 'g CO2', 'float'],
+      [VERIFIED_HOME_DAY.fields.avoided, 'g CO2', 'float'],
+      [VERIFIED_HOME_DAY.fields.expectedAvoided, 'g CO2', 'float'],
+      [VERIFIED_HOME_DAY.fields.runs, 'count', 'integer'],
     ],
-    writtenBy: 'verify-savings workflow',
-    readBy: 'API, dashboards',
-  },
+    'verify-savings workflow',
+    'API, dashboards',
+  ),
 ];
 
 /** DATA-MODEL.md's table. */
