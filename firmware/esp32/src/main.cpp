@@ -147,8 +147,9 @@ void startWifi() {
   esp_wifi_init(&init);
   esp_event_handler_register(WIFI_EVENT, ESP_EVENT_ANY_ID, onWifi, nullptr);
   wifi_config_t wifi{};
-  std::strncpy(reinterpret_cast<char*>(wifi.sta.ssid), gConfig.wifiSsid, sizeof wifi.sta.ssid);
-  std::strncpy(reinterpret_cast<char*>(wifi.sta.password), gConfig.wifiPassword, sizeof wifi.sta.password);
+  // ESP-IDF's fields hold up to 32 / 64 bytes without a terminator; `wifi` is zeroed, so shorter ones end in NUL.
+  std::memcpy(wifi.sta.ssid, gConfig.wifiSsid, strnlen(gConfig.wifiSsid, sizeof wifi.sta.ssid));
+  std::memcpy(wifi.sta.password, gConfig.wifiPassword, strnlen(gConfig.wifiPassword, sizeof wifi.sta.password));
   esp_wifi_set_mode(WIFI_MODE_STA);
   esp_wifi_set_config(WIFI_IF_STA, &wifi);
   esp_wifi_start();
