@@ -37,7 +37,8 @@ it('resumes a killed hyperparameter search from its last heartbeat and finishes 
   const handle = await client().workflow.start('retrainModelsWorkflow', {
     taskQueue: TASK_QUEUES.io,
     workflowId,
-    args: [{ target: 'load', trials: 200, seed: 7, reason: 'on-demand' }],
+    // 1,500 configurations take ~35 s on a quiet machine: longer than the SDK's heartbeat throttle (24 s here).
+    args: [{ target: 'load', trials: 1500, seed: 7, reason: 'on-demand' }],
   });
 
   // Heartbeats reach the server while the search runs: their details carry the finished trials.

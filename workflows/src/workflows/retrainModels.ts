@@ -10,6 +10,9 @@ const { searchHyperparameters, trainAndRegisterModel } = proxyActivities<Activit
 const { backtestModels } = proxyActivities<Activities>(computeActivity);
 const { promoteChampion } = proxyActivities<Activities>(defaultActivity);
 
+/** Most configurations one search may try (each is a few fits of the model: seconds per hundred on two cores). */
+const MAX_TRIALS = 2000;
+
 /**
  * Weekly (schedule) or on demand: hyperparameter search (heartbeating, resumable), train the best as a challenger,
  * backtest it against the champion, promote it when it is better. Workers load the champion per call, so a promotion
@@ -25,10 +28,10 @@ export async function retrainModelsWorkflow(input: RetrainInput): Promise<Retrai
       nonRetryable: true,
     });
   }
-  if (!Number.isInteger(trials) || trials < 1 || trials > 200 || !(minImprovement >= 0 && minImprovement < 1)) {
+  if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS || !(minImprovement >= 0 && minImprovement < 1)) {
     throw ApplicationFailure.create({
       type: FAILURE_TYPES.badInput,
-      message: `retrainModelsWorkflow: trials must be an integer in 1..200 and minImprovement in [0, 1) (got ${trials}, ${minImprovement})`,
+      message: `retrainModelsWorkflow: trials must be an integer in 1..${MAX_TRIALS} and minImprovement in [0, 1) (got ${trials}, ${minImprovement})`,
       nonRetryable: true,
     });
   }
