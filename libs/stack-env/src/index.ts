@@ -22,6 +22,24 @@ export function parseEnvFile(text: string, source = 'env file'): Record<string, 
   return values;
 }
 
+function stateDirOf(env: NodeJS.ProcessEnv, stateDir: string | undefined): string {
+  return stateDir ?? env.STACK_STATE ?? join(repoRoot, '.stack');
+}
+
+/** The committed ports and the files `scripts/stack up` writes, in the order later ones win. */
+function stackFiles(stateDir: string): string[] {
+  return [join(repoRoot, 'provisioning', 'ports.env'), join(stateDir, 'secrets.env'), join(stateDir, 'client.env')];
+}
+
+/** The merged values of the files that exist (a missing one is not an error: values may come from the environment). */
+function readEnvFiles(paths: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const path of paths) {
+    if (existsSync(path)) Object.assign(values, parseEnvFile(readFileSync(path, 'utf8'), path));
+  }
+  return values;
+}
+
 /** Settings of the native stack: a variable from the process environment wins over the files. */
 export interface StackEnv {
   /** Value of `key`; throws naming the key and how to get it when it is missing or empty. */
@@ -45,17 +63,9 @@ export interface StackEnvOptions {
  */
 export function loadStackEnv(options: StackEnvOptions = {}): StackEnv {
   const env = options.env ?? process.env;
-  const stateDir = options.stateDir ?? env.STACK_STATE ?? join(repoRoot, '.stack');
+  const stateDir = stateDirOf(env, options.stateDir);
   const secretsPath = join(stateDir, 'secrets.env');
-  const files: Record<string, string> = {};
-  for (const path of [
-    join(repoRoot, 'provisioning', 'versions.env'),
-    join(repoRoot, 'provisioning', 'ports.env'),
-    secretsPath,
-    join(stateDir, 'client.env'),
-  ]) {
-    if (existsSync(path)) Object.assign(files, parseEnvFile(readFileSync(path, 'utf8'), path));
-  }
+  const files = readEnvFiles([join(repoRoot, 'provisioning', 'versions.env'), ...stackFiles(stateDir)]);
   const find = (key: string): string | undefined => {
     const value = env[key] ?? files[key];
     return value === undefined || value === '' ? undefined : value;
@@ -88,15 +98,7 @@ export function withStackDefaults(
   env: NodeJS.ProcessEnv = process.env,
   options: { stateDir?: string } = {},
 ): NodeJS.ProcessEnv {
-  const stateDir = options.stateDir ?? env.STACK_STATE ?? join(repoRoot, '.stack');
-  const merged: NodeJS.ProcessEnv = {};
-  for (const path of [
-    join(repoRoot, 'provisioning', 'ports.env'),
-    join(stateDir, 'secrets.env'),
-    join(stateDir, 'client.env'),
-  ]) {
-    if (existsSync(path)) Object.assign(merged, parseEnvFile(readFileSync(path, 'utf8'), path));
-  }
+  const merged: NodeJS.ProcessEnv = readEnvFiles(stackFiles(stateDirOf(env, options.stateDir)));
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
   return merged;
 }
