@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { completionScript } from './completion';
@@ -21,7 +22,8 @@ export const spawnRunner: Runner = (leaf, args) =>
       process.stderr.write(`carbonreducer: cannot run ${leaf.run.path}: ${err.message}\n`);
       done(EXIT.failure);
     });
-    child.on('exit', (code, signal) => done(code ?? (signal ? 128 + 1 : EXIT.failure)));
+    // A program ended by a signal exits as a shell reports it: 128 + the signal's number.
+    child.on('exit', (code, signal) => done(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : EXIT.failure)));
   });
 
 function examples(list: string[]): string {
