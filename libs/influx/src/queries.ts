@@ -38,10 +38,15 @@ export interface ForecastRow {
 
 export type ForecastKind = 'intensity' | 'load';
 
-const FORECAST_SERIES = {
-  intensity: { measurement: INTENSITY_FORECAST.measurement, tag: 'region', field: INTENSITY_FORECAST.fields.intensity },
-  load: { measurement: LOAD_FORECAST.measurement, tag: 'home_id', field: LOAD_FORECAST.fields.power },
-} as const;
+/** Where each forecast kind lives: one series per region (intensity) or home (load), one value field. */
+export const FORECAST_SERIES = {
+  intensity: {
+    measurement: INTENSITY_FORECAST.measurement,
+    tag: INTENSITY_FORECAST.tags.region,
+    field: INTENSITY_FORECAST.fields.intensity,
+  },
+  load: { measurement: LOAD_FORECAST.measurement, tag: LOAD_FORECAST.tags.homeId, field: LOAD_FORECAST.fields.power },
+} as const satisfies Record<ForecastKind, { measurement: string; tag: string; field: string }>;
 
 /** Rows (`ForecastRow`) of every issue of one region's (intensity) or home's (load) forecast with slots in the window. */
 export function forecastRowsQuery(

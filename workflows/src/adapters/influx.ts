@@ -6,11 +6,11 @@ import {
   FORECAST_ACCURACY,
   FORECAST_SERVING,
   forecastRowsQuery,
+  FORECAST_SERIES,
   INTENSITY_FORECAST,
   intensityForecastIssuesQuery,
   SERVING_TAGS,
   type IntensityForecastIssueRow,
-  LOAD_FORECAST,
   PLANNED_POWER,
   PLANNED_RUN,
   writePoints,
@@ -31,16 +31,6 @@ import type {
 } from '../ports';
 import type { AccuracyScore, FallbackReason, PublishedPlan, ServedBy } from '../types';
 
-/** Where each forecast kind lives: one series per region or home, one value field. */
-const SERIES = {
-  intensity: {
-    measurement: INTENSITY_FORECAST.measurement,
-    tag: INTENSITY_FORECAST.tags.region,
-    field: INTENSITY_FORECAST.fields.intensity,
-  },
-  load: { measurement: LOAD_FORECAST.measurement, tag: LOAD_FORECAST.tags.homeId, field: LOAD_FORECAST.fields.power },
-} as const satisfies Record<ForecastKind, { measurement: string; tag: string; field: string }>;
-
 export class InfluxForecastStore implements ForecastStore {
   private readonly client: InfluxDB;
   private readonly queryApi: QueryApi;
@@ -59,7 +49,14 @@ export class InfluxForecastStore implements ForecastStore {
 
   async writeIntensityForecast(forecast: IntensityForecast): Promise<void> {
     const points = forecast.points.map((p) => {
-      const point = this.forecastPoint(SERIES.intensity, forecast.region, forecast, p.intensityGPerKWh, p.time, p);
+      const point = this.forecastPoint(
+        FORECAST_SERIES.intensity,
+        forecast.region,
+        forecast,
+        p.intensityGPerKWh,
+        p.time,
+        p,
+      );
       if (p.lowerGPerKWh !== undefined) point.floatField(INTENSITY_FORECAST.fields.lower, p.lowerGPerKWh);
       if (p.upperGPerKWh !== undefined) point.floatField(INTENSITY_FORECAST.fields.upper, p.upperGPerKWh);
       return point;
@@ -69,7 +66,7 @@ export class InfluxForecastStore implements ForecastStore {
 
   async writeLoadForecasts(forecasts: LoadForecast[]): Promise<void> {
     const points = forecasts.flatMap((f) =>
-      f.points.map((p) => this.forecastPoint(SERIES.load, f.homeId, f, p.powerW, p.time, p)),
+      f.points.map((p) => this.forecastPoint(FORECAST_SERIES.load, f.homeId, f, p.powerW, p.time, p)),
     );
     await writePoints(this.client, this.target(), points, 'load forecast');
   }
@@ -112,7 +109,7 @@ export class InfluxForecastStore implements ForecastStore {
   }
 
   private forecastPoint(
-    series: (typeof SERIES)[ForecastKind],
+    series: (typeof FORECAST_SERIES)[ForecastKind],
     tagValue: string,
     issue: { modelVersion: string; issuedAt: string },
     value: number,
