@@ -23,6 +23,7 @@ const roots = [
   '<rootDir>/grafana-plugins',
   '<rootDir>/api',
   '<rootDir>/cli',
+  '<rootDir>/provisioning/grafana',
 ].filter((root) => existsSync(join(__dirname, root.replace('<rootDir>/', ''))));
 const ignore = ['/node_modules/', '/dist/', '/.config/'];
 
