@@ -28,20 +28,26 @@ const sampleConfig = `
   ## the broker's 10-s heartbeat) or without a write while points wait, ingest_flow.healthy turns false.
   # flow_interval = "1s"
   # stall_after = "30s"
+  ## How many messages with rejects (or a status without ts) to remember, so that one the broker sends again
+  ## (tagged redelivered=true by the MQTT consumer's redelivered_tag) writes the same points instead of new ones.
+  # remember_messages = 100000
 `
 
 type Telemetry struct {
 	FlowInterval config.Duration `toml:"flow_interval"`
 	StallAfter   config.Duration `toml:"stall_after"`
-	Log          telegraf.Logger `toml:"-"`
+	// RememberMessages bounds the memory of first deliveries (redelivery.go).
+	RememberMessages int             `toml:"remember_messages"`
+	Log              telegraf.Logger `toml:"-"`
 
 	flow     *flowTracker
 	stopFlow chan struct{}
 	flowDone sync.WaitGroup
 
 	validator Validator
-	// rejectSeq numbers rejects; its last three digits are the sub-microsecond part of a reject's time, so two
-	// rejects of the same microsecond (same tags) do not overwrite each other.
+	delivered *deliveryMemory
+	// rejectSeq numbers rejects (the last one given); its last three digits are the sub-microsecond part of a
+	// reject's time (setReject).
 	rejectSeq int64
 }
 
@@ -133,9 +139,35 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 		return nil
 	}
 	receivedNs := raw.Time().UnixNano()
+	// A message the broker sent again is judged as of its first delivery, so that it writes the same points
+	// (redelivery.go). The first reject's sequence number, too, is the first delivery's.
+	var key uint64
+	var first firstDelivery
+	remembered := false
+	if ingest == "mqtt" {
+		if p.delivered == nil {
+			p.delivered = newDeliveryMemory(p.RememberMessages)
+		}
+		key = messageKey(ingest, topic, text)
+		if v, _ := raw.GetTag(redeliveredTag); v == "true" {
+			first, remembered = p.delivered.recall(key)
+		}
+	}
+	if remembered {
+		receivedNs = first.receivedNs
+	} else {
+		first = firstDelivery{receivedNs: receivedNs, seq: p.rejectSeq + 1}
+	}
 	receivedMs := floorDiv(receivedNs, int64(time.Millisecond))
 
 	res := p.validator.Validate(topic, text, receivedMs)
+	if !remembered {
+		p.rejectSeq += int64(len(res.Rejects))
+		if ingest == "mqtt" && (len(res.Rejects) > 0 || (res.Type == ResultStatus && res.StatusTimeMs == receivedMs)) {
+			p.delivered.remember(key, receivedNs, first.seq)
+		}
+	}
+	seq := first.seq
 
 	// Strip the raw metric down to what every output shares; copies are made from it before it gets its own fields.
 	clearFields(raw)
@@ -164,7 +196,7 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 			// Rejects of the same message are copies too; they replace name and tags.
 			for i := range res.Rejects {
 				m := raw.Copy()
-				p.setReject(m, &res.Rejects[i], ingest, topic, receivedNs)
+				setReject(m, &res.Rejects[i], ingest, topic, receivedNs, seq+int64(i))
 				acc.AddMetric(m)
 			}
 			setReading(raw, &res.Readings[0])
@@ -175,7 +207,7 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 	// Only rejects: the raw metric carries the last one.
 	for i := 0; i < pending-1; i++ {
 		m := raw.Copy()
-		p.setReject(m, &res.Rejects[i], ingest, topic, receivedNs)
+		setReject(m, &res.Rejects[i], ingest, topic, receivedNs, seq+int64(i))
 		acc.AddMetric(m)
 	}
 	if pending == 0 {
@@ -184,7 +216,7 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 		raw.Accept()
 		return nil
 	}
-	p.setReject(raw, &res.Rejects[pending-1], ingest, topic, receivedNs)
+	setReject(raw, &res.Rejects[pending-1], ingest, topic, receivedNs, seq+int64(pending-1))
 	acc.AddMetric(raw)
 	return nil
 }
@@ -196,8 +228,10 @@ func setReading(m telegraf.Metric, r *Reading) {
 	m.SetTime(time.Unix(0, r.TimeMs*int64(time.Millisecond)))
 }
 
-func (p *Telemetry) setReject(m telegraf.Metric, r *Rejection, ingest, topic string, receivedNs int64) {
-	p.rejectSeq++
+// setReject makes m the reject point of r. Its time is the receive time to the microsecond, plus the reject's sequence
+// number modulo 1000 in nanoseconds, so that two rejects of the same microsecond (same tags) do not overwrite each
+// other, while a redelivery (same receive time and sequence number, redelivery.go) overwrites its own.
+func setReject(m telegraf.Metric, r *Rejection, ingest, topic string, receivedNs, seq int64) {
 	m.SetName(rejectsMeasurement)
 	clearTags(m)
 	clearFields(m)
@@ -206,7 +240,7 @@ func (p *Telemetry) setReject(m telegraf.Metric, r *Rejection, ingest, topic str
 	m.AddField("count", int64(1))
 	m.AddField("detail", r.Detail)
 	m.AddField("topic", truncateRunes(topic, 200))
-	m.SetTime(time.Unix(0, receivedNs-receivedNs%1000+p.rejectSeq%1000))
+	m.SetTime(time.Unix(0, receivedNs-receivedNs%1000+seq%1000))
 }
 
 func clearTags(m telegraf.Metric) {

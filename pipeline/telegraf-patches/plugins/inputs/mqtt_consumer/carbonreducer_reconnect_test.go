@@ -164,6 +164,12 @@ const window = 10 // max_undelivered_messages in these tests: a handful of messa
 
 func startConsumer(t *testing.T, b *broker, acc *outputAcc, topics ...string) *MQTTConsumer {
 	t.Helper()
+	return startConsumerWith(t, b, acc, nil, topics...)
+}
+
+// startConsumerWith is startConsumer with any accumulator and a hook that sets further options before Init.
+func startConsumerWith(t *testing.T, b *broker, acc telegraf.Accumulator, set func(*MQTTConsumer), topics ...string) *MQTTConsumer {
+	t.Helper()
 	if len(topics) == 0 {
 		topics = []string{"test/#"}
 	}
@@ -181,6 +187,9 @@ func startConsumer(t *testing.T, b *broker, acc *outputAcc, topics ...string) *M
 		t.Fatal(err)
 	}
 	m.SetParser(p)
+	if set != nil {
+		set(m)
+	}
 	if err := m.Init(); err != nil {
 		t.Fatal(err)
 	}
@@ -350,6 +359,73 @@ func TestCarbonreducerStartsWithAFullPersistentSession(t *testing.T) {
 	t.Cleanup(m.Stop)
 	close(acc.gate)
 	waitDistinct(t, acc.outputAcc, 5*window, 10*time.Second, "queued in the session")
+}
+
+// tagAcc records, per message value, the redelivered tag of each time it was handed on ("" when absent). While hold is
+// set it never accepts a metric, as while InfluxDB cannot be written, so the broker gets no PUBACK.
+type tagAcc struct {
+	*outputAcc
+	hold bool
+	tmu  sync.Mutex
+	seen map[string][]string
+}
+
+func newTagAcc(hold bool) *tagAcc {
+	return &tagAcc{outputAcc: newOutputAcc(), hold: hold, seen: map[string][]string{}}
+}
+
+func (a *tagAcc) WithTracking(int) telegraf.TrackingAccumulator { return a }
+func (a *tagAcc) AddTrackingMetricGroup(group []telegraf.Metric) telegraf.TrackingID {
+	a.tmu.Lock()
+	for _, m := range group {
+		v, _ := m.GetField("value")
+		tag, _ := m.GetTag("redelivered")
+		a.seen[fmt.Sprint(v)] = append(a.seen[fmt.Sprint(v)], tag)
+	}
+	a.tmu.Unlock()
+	if a.hold {
+		_, id := metric.WithGroupTracking(group, func(telegraf.DeliveryInfo) {})
+		return id
+	}
+	return a.outputAcc.AddTrackingMetricGroup(group)
+}
+
+func (a *tagAcc) tags(value string) []string {
+	a.tmu.Lock()
+	defer a.tmu.Unlock()
+	return append([]string(nil), a.seen[value]...)
+}
+
+// mqtt_consumer-redelivered-tag.patch: a message the broker sends again because it was never acknowledged (the
+// plugin went away while its points were unwritten) carries redelivered=true; a new message carries no tag.
+func TestCarbonreducerTagsRedeliveredMessages(t *testing.T) {
+	b := newBroker(t)
+	setTag := func(m *MQTTConsumer) { m.RedeliveredTag = "redelivered" }
+	held := newTagAcc(true)
+	first := startConsumerWith(t, b, held, setTag)
+	publish(t, b, 0, 5)
+	waitFor(t, func() bool { return len(held.tags("4")) == 1 }, "the first delivery of 5 messages")
+	for i := 0; i < 5; i++ {
+		if got := held.tags(fmt.Sprint(i)); len(got) != 1 || got[0] != "" {
+			t.Fatalf("first delivery of message %d: redelivered tags %q, want one without the tag", i, got)
+		}
+	}
+	first.Stop() // gone without acknowledging anything: the broker keeps the 5 in flight for the session
+
+	acc := newTagAcc(false)
+	startConsumerWith(t, b, acc, setTag)
+	waitFor(t, func() bool { return len(acc.tags("4")) == 1 }, "the redelivery of 5 messages")
+	publish(t, b, 5, 8)
+	waitFor(t, func() bool { return len(acc.tags("7")) == 1 }, "3 new messages")
+	for i := 0; i < 8; i++ {
+		want := ""
+		if i < 5 {
+			want = "true"
+		}
+		if got := acc.tags(fmt.Sprint(i)); len(got) != 1 || got[0] != want {
+			t.Fatalf("message %d after the reconnect: redelivered tags %q, want [%q]", i, got, want)
+		}
+	}
 }
 
 func waitFor(t *testing.T, ok func() bool, what string) {
