@@ -11,7 +11,9 @@ import {
   awaitStored,
   connect,
   faultHomeId,
+  ingestFlowField,
   killServer,
+  rejectCounter,
   result,
   sleep,
   stack,
@@ -380,7 +382,95 @@ export function brokerRestartDuringReplay(scale: Scale, log: Log): Promise<Fault
   });
 }
 
+/**
+ * A bad message that the broker redelivers after Telegraf already wrote its rejects is counted once (issue #21).
+ * InfluxDB down: Telegraf takes N bad and N good readings and holds them unacknowledged. The broker goes down (it
+ * keeps them in flight for Telegraf's session), InfluxDB comes back: Telegraf writes every point, but its PUBACKs have
+ * no connection to go to. The broker comes back and, as MQTT requires, sends all N + N again (DUP flag) when Telegraf
+ * reconnects. Before the fix every redelivered reject became a second point (rejects take the receive time).
+ * Passes with N readings and N rejects stored once each, and Telegraf having taken the redeliveries (its MQTT message
+ * count, ingest_flow.mqtt_messages, grew by at least 2N after the broker was back).
+ */
+export async function redeliveredRejects(scale: Scale, log: Log): Promise<FaultResult> {
+  const name = 'redelivered-rejects';
+  const settings = stackSettings();
+  const readings = new Readings(faultHomeId('redeliver'));
+  const stored = storedCounter(settings, readings);
+  const rejects = rejectCounter(settings, readings.homeId, readings.t0Ms);
+  const n = scale.name === 'long' ? 4000 : 1000;
+  const bad = (i: number) => `{"v":1,"ts":${readings.t0Ms + i},"powerW":"not a number ${i}"}`;
+  const client = await device(settings, 'redeliver');
+  try {
+    await stack('down', 'influxdb');
+    await readings.publish(client, n);
+    for (let i = 0; i < n; i += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, n - i) }, (_, j) =>
+          client.publishAsync(readings.topic(), bad(i + j), { qos: 1 }),
+        ),
+      );
+    }
+    // Telegraf has taken them (its window holds 8,000) and cannot write: none is acknowledged.
+    await sleep(3000);
+    await stack('down', 'mosquitto');
+    await stack('up', 'influxdb');
+    log(`${name}: ${n} good + ${n} bad published with InfluxDB down; broker down, InfluxDB back: Telegraf writes them`);
+    const firstRejects = await waitFor(
+      async () => (await rejects())?.bad_type ?? 0,
+      (v) => v >= n,
+      120_000,
+    );
+    const first = await awaitStored(stored, readings.sent, Date.now(), 120_000);
+    const takenBefore = (await ingestFlowField(settings, 'mqtt_messages')) ?? -1;
+    log(`${name}: first delivery stored (${first.count.points} readings, ${firstRejects} rejects); broker back`);
+    await stack('up', 'mosquitto');
+    const faultEndMs = Date.now();
+    // Telegraf reconnects within its 10-s gather interval and the broker redelivers what it never saw acknowledged;
+    // then a marker reject, which arrives after the redeliveries, tells when they are through.
+    await connected(client);
+    await client.publishAsync(readings.topic(), '{"marker', { qos: 1 });
+    const marker = await waitFor(
+      async () => (await rejects())?.bad_json ?? 0,
+      (v) => v >= 1,
+      120_000,
+    );
+    await sleep(5000);
+    const takenAfter = (await ingestFlowField(settings, 'mqtt_messages')) ?? -1;
+    const after = (await rejects()) ?? {};
+    const recoverS = marker >= 1 ? (Date.now() - 5000 - faultEndMs) / 1000 : undefined;
+    const done = await awaitStored(stored, readings.sent, faultEndMs, 30_000);
+    const redelivered = takenBefore >= 0 && takenAfter >= 0 ? takenAfter - takenBefore : -1;
+    const rejectsStored = after.bad_type ?? 0;
+    const r = result(name, readings.sent, done.count, recoverS, {
+      badSent: n,
+      rejectsStored,
+      rejectDuplicates: Math.max(0, rejectsStored - n),
+      rejectsLost: Math.max(0, n - rejectsStored),
+      telegrafMessagesAfterBrokerBack: redelivered,
+    });
+    // The readings' own figures cover the good half; the rejects must be exactly once too, and the redelivery must
+    // really have happened (else the experiment proved nothing).
+    r.passed = r.passed && rejectsStored === n && redelivered >= 2 * n;
+    return r;
+  } finally {
+    await stack('up', 'mosquitto', 'influxdb').catch(() => undefined);
+    client.end(true);
+  }
+}
+
+/** Polls `read` every second until `done` holds or the timeout passes; returns the last value. */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(1000);
+    value = await read();
+  }
+  return value;
+}
+
 export const EXPERIMENTS = {
+  'redelivered-rejects': redeliveredRejects,
   'broker-restart-window-full': brokerRestartWindowFull,
   'influxdb-outage': influxOutage,
   'telegraf-sigkill': telegrafSigkill,

@@ -248,6 +248,54 @@ export async function awaitStored(
   }
 }
 
+/**
+ * Counts the reject points of messages whose topic contains `topicSubstring` (as InfluxDB holds them: a redelivery
+ * that writes the same point again counts once), per reason, as the contract's count-per-reason query does
+ * (libs/telemetry/CONTRACT.md, "In InfluxDB"). Undefined while InfluxDB cannot answer.
+ */
+export function rejectCounter(
+  settings: StackSettings,
+  topicSubstring: string,
+  sinceMs: number,
+): () => Promise<Record<string, number> | undefined> {
+  const api = new InfluxDB({ url: settings.influxUrl, token: settings.influxToken, timeout: 60_000 }).getQueryApi(
+    'carbonreducer',
+  );
+  const iso = (ms: number) => fluxDateTime(new Date(ms).toISOString());
+  return async () => {
+    const query = flux`import "strings"
+      from(bucket: "telemetry")
+        |> range(start: ${iso(sinceMs - 3_600_000)}, stop: ${iso(Date.now() + 3_600_000)})
+        |> filter(fn: (r) => r._measurement == "telemetry_rejects" and r._field == "topic")
+        |> filter(fn: (r) => strings.containsStr(v: r._value, substr: ${topicSubstring}))
+        |> group(columns: ["reason"])
+        |> count()`;
+    try {
+      const rows = await api.collectRows<{ reason: string; _value: number }>(query);
+      return Object.fromEntries(rows.map((r) => [r.reason, Number(r._value)]));
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** The last value of one ingest_flow counter (Telegraf's processor, every 5 s), or undefined when none is readable. */
+export async function ingestFlowField(settings: StackSettings, field: string): Promise<number | undefined> {
+  const api = new InfluxDB({ url: settings.influxUrl, token: settings.influxToken, timeout: 30_000 }).getQueryApi(
+    'carbonreducer',
+  );
+  const query = flux`from(bucket: "telemetry")
+    |> range(start: -2m)
+    |> filter(fn: (r) => r._measurement == "ingest_flow" and r._field == ${field})
+    |> last()`;
+  try {
+    const rows = await api.collectRows<{ _value: number }>(query);
+    return rows.length > 0 ? Number(rows[0]?._value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Telegraf's health endpoint: HTTP status and body. */
 export async function telegrafHealth(settings: StackSettings): Promise<{ status: number; body: string }> {
   try {
