@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PLUGIN_DIRS, PLUGINS_ROOT, pluginJsonErrors, readPluginJson } from './pluginSchema';
 
 /**
- * The plugin.json files against the rules of Grafana's plugin.json schema that matter to loading them (id pattern,
- * type, backend executable, app pages). The schema file itself is not shipped by any package the registries here
- * have (the validator's npm package downloads a binary; its Go module is not on the proxy), so these rules are
- * written out from its documentation.
+ * The plugin.json files against Grafana's published schema (fixtures/plugin.schema.json), and against our own rules
+ * on top of it (id equal to the folder, backend executable name, app pages under /a/<id>/). The built
+ * dist/plugin.json files are checked by pluginJson.int.test.ts, after the build.
  */
-const root = join(__dirname, '..', '..');
+const root = PLUGINS_ROOT;
 const ID = /^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource)$/;
-const plugins = ['carbonreducer-schedule-panel', 'carbonreducer-datasource', 'carbonreducer-app'];
+const plugins = PLUGIN_DIRS;
 
 interface PluginJson {
   id: string;
@@ -24,6 +24,9 @@ interface PluginJson {
 
 describe.each(plugins)('%s/src/plugin.json', (dir) => {
   const json = JSON.parse(readFileSync(join(root, dir, 'src', 'plugin.json'), 'utf8')) as PluginJson;
+  it("is valid against Grafana's plugin.json schema", () => {
+    expect(pluginJsonErrors(readPluginJson(dir, 'src'))).toEqual([]);
+  });
   it('has an id of the schema pattern, equal to its folder, of its type', () => {
     expect(json.id).toMatch(ID);
     expect(json.id).toBe(dir);
@@ -44,5 +47,17 @@ describe.each(plugins)('%s/src/plugin.json', (dir) => {
     }
     const defaults = (json.includes ?? []).filter((i) => i.defaultNav);
     expect(defaults.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("Grafana's plugin.json schema", () => {
+  it('refuses what Grafana would not load', () => {
+    const valid = readPluginJson('carbonreducer-app', 'src') as Record<string, unknown>;
+    expect(pluginJsonErrors(valid)).toEqual([]);
+    expect(pluginJsonErrors({ ...valid, id: 'CarbonReducer_App' }).join()).toContain('/id');
+    expect(pluginJsonErrors({ ...valid, type: 'widget' }).join()).toContain('/type');
+    expect(pluginJsonErrors({ ...valid, routes: 'x', unknownKey: true }).length).toBeGreaterThanOrEqual(2);
+    const { dependencies: _dropped, ...withoutDependencies } = valid;
+    expect(pluginJsonErrors(withoutDependencies).join()).toContain('dependencies');
   });
 });
