@@ -1,4 +1,6 @@
-# Mosquitto from Debian's apt repository (bookworm: 2.0.11), config from provisioning/mosquitto/.
+# Mosquitto from Debian's apt repository (bookworm: 2.0.11), config from provisioning/mosquitto/. Clients and ACLs are
+# the dynamic-security plugin's (mosquitto_dynamic_security.so, shipped in Debian's mosquitto package): seeded by
+# provisioning/mosquitto/dynsec-init.sh, service clients applied by dynsec-setup.sh, device clients added by the API.
 
 mosquitto_install() {
   command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || {
@@ -8,14 +10,28 @@ mosquitto_install() {
   local have
   have=$( (/usr/sbin/mosquitto -h 2>&1 || true) | sed -n 's/^mosquitto version \([0-9.]*\).*/\1/p')
   [[ $have == "$MOSQUITTO_VERSION" ]] || log "warning: mosquitto $have installed, provisioning/versions.env pins $MOSQUITTO_VERSION"
+  # Debian builds the plugin into the mosquitto package; mosquitto_ctrl and mosquitto_rr come with it / the clients.
+  mosquitto_dynsec_plugin >/dev/null || die "mosquitto_dynamic_security.so not found: the mosquitto package ($have) lacks the dynamic-security plugin"
+  command -v mosquitto_rr >/dev/null 2>&1 || as_root_apt_install mosquitto-clients
+}
+
+# Path of the plugin the dynamic loader finds for `plugin mosquitto_dynamic_security.so` (mosquitto.conf).
+mosquitto_dynsec_plugin() {
+  local f
+  for f in /usr/lib/*-linux-gnu/mosquitto_dynamic_security.so /usr/lib/mosquitto_dynamic_security.so; do
+    [[ -f $f ]] && { echo "$f"; return 0; }
+  done
+  return 1
 }
 
 mosquitto_prepare() {
   local dir=$STACK_STATE/mosquitto
   mkdir -p "$dir/data"
-  "$REPO_ROOT/provisioning/mosquitto/make-passwd.sh" "$dir/passwd"
-  cp "$REPO_ROOT/provisioning/mosquitto/acl" "$dir/acl"
-  # Started as root, mosquitto drops to the `mosquitto` user before it reads these files.
+  # The plugin's state: seeded once with the admin client, then the broker's (device clients live in it).
+  "$REPO_ROOT/provisioning/mosquitto/dynsec-init.sh" "$dir/dynamic-security.json"
+  # Left over from the password_file/acl_file layout before the plugin.
+  rm -f "$dir/passwd" "$dir/acl"
+  # Started as root, mosquitto drops to the `mosquitto` user before it reads (and, here, rewrites) these files.
   if ((EUID == 0)); then chown -R mosquitto:mosquitto "$dir"; fi
 }
 
@@ -24,9 +40,25 @@ mosquitto_run() {
   exec /usr/sbin/mosquitto -c "$REPO_ROOT/provisioning/mosquitto/mosquitto.conf"
 }
 
+# After healthy, every `up`: the service clients and roles (idempotent).
+mosquitto_setup() {
+  local rc=0
+  if [[ ! -f $STACK_STATE/mosquitto/dynamic-security.json ]]; then
+    # Started by an older checkout (password_file/acl_file) and still running: it has no plugin to set up.
+    log "warning: mosquitto was started without the dynamic-security plugin; per-device identities need a restart:" \
+      "bash scripts/stack down mosquitto && bash scripts/stack up mosquitto"
+    return 0
+  fi
+  MQTT_HOST=127.0.0.1 "$REPO_ROOT/provisioning/mosquitto/dynsec-setup.sh" || rc=$?
+  ((rc == 0)) || die "mosquitto: setting up its service clients failed (dynsec-setup.sh exit $rc; log: $STACK_LOGS/mosquitto.log)"
+}
+
 # A TCP connect is enough for health: authentication is what the smoke test checks.
 mosquitto_healthy() { (exec 3<>"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null; }
 
 mosquitto_url() { echo "mqtt://127.0.0.1:$MQTT_PORT"; }
 
-mosquitto_env() { echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"; }
+mosquitto_env() {
+  echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"
+  echo "MQTT_DYNSEC_USER=dynsec-admin"
+}
