@@ -6,18 +6,24 @@ import { generate } from '../src/generate';
 const root = join(__dirname, '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
-for (const [path, text] of generate()) {
-  const file = join(root, path);
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  if (current === text) continue;
-  stale.push(path);
-  if (!check) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
+async function main(): Promise<void> {
+  for (const [path, text] of generate()) {
+    const file = join(root, path);
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    if (current === text) continue;
+    stale.push(path);
+    if (!check) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
   }
+  if (check && stale.length > 0) {
+    console.error(`stale: ${stale.join(', ')}; run npm run generate -w @carbonreducer/grafana-provisioning`);
+    process.exit(1);
+  }
+  console.log(check ? 'up to date' : `wrote ${stale.length} file(s)${stale.length ? `: ${stale.join(', ')}` : ''}`);
 }
-if (check && stale.length > 0) {
-  console.error(`stale: ${stale.join(', ')}; run npm run generate -w @carbonreducer/grafana-provisioning`);
+main().catch((err: unknown) => {
+  console.error(err);
   process.exit(1);
-}
-console.log(check ? 'up to date' : `wrote ${stale.length} file(s)${stale.length ? `: ${stale.join(', ')}` : ''}`);
+});

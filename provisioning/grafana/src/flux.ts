@@ -21,7 +21,8 @@ import { DEFAULT_REGION } from './model';
 /** A Flux string literal (names from the model are plain, but quote them properly anyway). */
 const s = (value: string): string => JSON.stringify(value);
 
-const range = (bucket: string) => `from(bucket: ${s(bucket)})\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)`;
+const range = (bucket: string) =>
+  `from(bucket: ${s(bucket)})\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)`;
 
 /**
  * Telegraf's own `internal_write` measurement (inputs.internal in provisioning/telegraf/telegraf.conf, written to the

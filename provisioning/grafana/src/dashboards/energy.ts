@@ -95,7 +95,13 @@ export const energyMonitoring: DashboardSpec = {
             .title('Power of $device')
             .datasource(DATASOURCES.carbonreducer)
             .withTarget(
-              carbon('A', { queryType: 'telemetry', homeId: '$home', deviceId: '$device', field: 'power_w', every: '1m' }),
+              carbon('A', {
+                queryType: 'telemetry',
+                homeId: '$home',
+                deviceId: '$device',
+                field: 'power_w',
+                every: '1m',
+              }),
             )
             .unit(UNITS.powerW)
             .min(0)

@@ -10,7 +10,14 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import { UNITS } from '@carbonreducer/grafana-shared';
 import { DATASOURCES, DEFAULT_REGION, FOLDERS, PLUGIN_IDS } from '../model';
 import { carbon } from '../targets';
-import { base, homeVariable, intensityBandMappings, intensityThresholds, numberPanels, type DashboardSpec } from './common';
+import {
+  base,
+  homeVariable,
+  intensityBandMappings,
+  intensityThresholds,
+  numberPanels,
+  type DashboardSpec,
+} from './common';
 
 /** The schedule panel's options (grafana-plugins/carbonreducer-schedule-panel/src/types.ts `ScheduleOptions`). */
 export const SCHEDULE_OPTIONS = { horizonHours: 24, appliances: [] as string[], kioskSize: 'wall' as const };
@@ -81,7 +88,9 @@ export const myHome: DashboardSpec = {
           new dashboard.PanelBuilder()
             .type(PLUGIN_IDS.schedulePanel)
             .title('Next planned runs over the forecast')
-            .description('Planned runs over the intensity forecast and its 80 % band; the highlighted span is the best window.')
+            .description(
+              'Planned runs over the intensity forecast and its 80 % band; the highlighted span is the best window.',
+            )
             .datasource(DATASOURCES.carbonreducer)
             .withTarget(carbon('A', { queryType: 'intensity', region: DEFAULT_REGION, hours: 24 }))
             .withTarget(carbon('B', { queryType: 'plan', homeId: '$home' }))
