@@ -224,7 +224,7 @@ describe('API app (in-memory stores)', () => {
   });
 
   it('device registration returns the token once; the token posts telemetry (202 after publish); revocation stops it', async () => {
-    const { app, broker } = setup();
+    const { app, broker, identities } = setup();
     const owner = await tokenFor('owner-a', ['homeowner']);
     const reg = await request(app)
       .post('/api/auth/homes/home-a/devices')
@@ -234,6 +234,13 @@ describe('API app (in-memory stores)', () => {
     expect(reg.headers['cache-control']).toBe('no-store');
     const token = reg.body.http.token as string;
     expect(token).toMatch(/^crd\.[0-9a-f]{16}\./);
+    expect(reg.body.mqtt).toEqual({
+      url: 'mqtt://127.0.0.1:1883',
+      username: 'home-a/plug-1',
+      password: identities.clients.get('home-a/plug-1')?.password,
+      telemetryTopic: 'carbonreducer/home-a/telemetry/plug/plug-1',
+      commandTopic: 'carbonreducer/home-a/commands/plug-1',
+    });
     await request(app)
       .post('/api/auth/homes/home-a/devices')
       .set('Authorization', owner)
@@ -295,7 +302,61 @@ describe('API app (in-memory stores)', () => {
       .send(body)
       .expect(401);
     expect(revoked.body.code).toBe('device_token_invalid');
+    expect(identities.clients.has('home-a/plug-1')).toBe(false);
     await request(app).delete('/api/auth/homes/home-a/devices/plug-1').set('Authorization', owner).expect(404);
+  });
+
+  it('device identities: a broker that does not answer or refuses is a clear 503/502, nothing half-made, counted', async () => {
+    const { app, deps, devices, identities } = setup();
+    const owner = await tokenFor('owner-a', ['homeowner']);
+    const register = () =>
+      request(app)
+        .post('/api/auth/homes/home-a/devices')
+        .set('Authorization', owner)
+        .send({ deviceId: 'm-1', kind: 'meter' });
+
+    identities.fail = 'unavailable';
+    const down = await register().expect(503);
+    expect(down.body).toMatchObject({
+      code: 'broker_unavailable',
+      detail: expect.stringMatching(/^register: dynamic-security/),
+    });
+    // The token row went with it: not registered, so registering again (broker back) works and is not a 409.
+    expect(devices.rows.get('home-a/m-1')?.revoked).toBe(true);
+    identities.fail = 'refused';
+    const refused = await register().expect(502);
+    expect(refused.body).toMatchObject({ code: 'broker_refused', detail: expect.stringContaining('Internal error') });
+    identities.fail = undefined;
+    const reg = await register().expect(201);
+    expect(reg.body.mqtt.username).toBe('home-a/m-1');
+    await register().expect(409);
+
+    // Revocation asks the broker first: when it fails nothing changes (the token still posts) and it can be retried.
+    identities.fail = 'unavailable';
+    const stuck = await request(app)
+      .delete('/api/auth/homes/home-a/devices/m-1')
+      .set('Authorization', owner)
+      .expect(503);
+    expect(stuck.body.code).toBe('broker_unavailable');
+    expect(devices.rows.get('home-a/m-1')?.revoked).toBe(false);
+    expect(identities.clients.has('home-a/m-1')).toBe(true);
+    identities.fail = undefined;
+    await request(app).delete('/api/auth/homes/home-a/devices/m-1').set('Authorization', owner).expect(204);
+    expect(identities.clients.has('home-a/m-1')).toBe(false);
+
+    const metrics = await request(app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${deps.secrets.metricsToken}`)
+      .expect(200);
+    for (const line of [
+      'carbonreducer_api_device_identities_total{action="register",outcome="broker_unavailable"} 1',
+      'carbonreducer_api_device_identities_total{action="register",outcome="broker_refused"} 1',
+      'carbonreducer_api_device_identities_total{action="register",outcome="ok"} 1',
+      'carbonreducer_api_device_identities_total{action="register",outcome="exists"} 1',
+      'carbonreducer_api_device_identities_total{action="revoke",outcome="broker_unavailable"} 1',
+      'carbonreducer_api_device_identities_total{action="revoke",outcome="ok"} 1',
+    ])
+      expect(metrics.text).toContain(line);
   });
 
   it('every problem code in responses is documented with a status', () => {

@@ -22,6 +22,8 @@ export interface ApiConfig {
   };
   postgresUrl: string;
   mqtt: { url: string; publicUrl: string; username: string; password: string; ackTimeoutMs: number };
+  /** The dynamic-security plugin's admin client (device identities). */
+  dynsec: { url: string; username: string; password: string; timeoutMs: number };
   influx: { url: string; token: string; org: string };
   temporal: { address: string; namespace: string; timeoutMs: number };
   secrets: { pseudonymKey: string; alertWebhookToken: string; metricsToken: string };
@@ -56,6 +58,8 @@ const Env = z.object({
   MQTT_SERVICE_USER: z.string().default('service'),
   MQTT_SERVICE_PASSWORD: z.string().optional(),
   API_MQTT_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  MQTT_DYNSEC_USER: z.string().min(1).default('dynsec-admin'),
+  MQTT_DYNSEC_ADMIN_PASSWORD: nonEmpty(fromStack),
   INFLUX_URL: z.string().optional(),
   INFLUXDB_PORT: port.default(8086),
   INFLUX_TOKEN: nonEmpty(fromStack),
@@ -107,6 +111,12 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
       password: mqttPassword as string,
       ackTimeoutMs: e.API_MQTT_ACK_TIMEOUT_MS,
     },
+    dynsec: {
+      url: mqttUrl,
+      username: e.MQTT_DYNSEC_USER,
+      password: e.MQTT_DYNSEC_ADMIN_PASSWORD,
+      timeoutMs: e.API_MQTT_ACK_TIMEOUT_MS,
+    },
     influx: { url: e.INFLUX_URL ?? `http://127.0.0.1:${e.INFLUXDB_PORT}`, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
@@ -134,6 +144,7 @@ export const CONFIG_HELP = `Environment (read from the checkout's .stack/ after 
   API_CLOCK_SKEW_S              exp/nbf tolerance (default 30)
   POSTGRES_URL                  homes, members, devices, preferences (required)
   MQTT_URL, MQTT_API_USER/PASSWORD (else MQTT_SERVICE_USER/PASSWORD)   broker client for ingest and notifications
+  MQTT_DYNSEC_USER (dynsec-admin), MQTT_DYNSEC_ADMIN_PASSWORD (required)  broker admin client: per-device identities
   INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG                                  readings, forecasts, schedules
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API_TEMPORAL_TIMEOUT_MS (15000)  per-home optimizer workflows
   API_PSEUDONYM_KEY             HMAC key of analysts' pseudonymous ids (required, from the stack's secrets)

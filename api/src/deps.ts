@@ -1,7 +1,7 @@
 import type { Logger } from '@carbonreducer/common';
 import type { TokenVerifier } from './auth/tokens';
 import type { ApiMetrics } from './metrics';
-import type { BrokerPublisher, DeviceRegistry, Directory, Planner, TimeSeries } from './ports';
+import type { BrokerPublisher, DeviceIdentities, DeviceRegistry, Directory, Planner, TimeSeries } from './ports';
 import type { Pseudonymizer } from './pseudonym';
 
 /** Everything the app object needs; the server wires real clients, tests wire the real ones too (or fakes for pure parts). */
@@ -9,6 +9,8 @@ export interface AppDeps {
   verifier: TokenVerifier;
   directory: Directory;
   devices: DeviceRegistry;
+  /** Per-device broker identities (Mosquitto dynamic security). */
+  identities: DeviceIdentities;
   broker: BrokerPublisher;
   series: TimeSeries;
   planner: Planner;

@@ -7,6 +7,7 @@ export interface ApiMetrics {
   latency: Histogram<'method' | 'route'>;
   authFailures: Counter<'reason'>;
   ingest: Counter<'outcome'>;
+  deviceIdentities: Counter<'action' | 'outcome'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMetrics {
@@ -37,6 +38,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMe
       name: 'carbonreducer_api_ingest_messages_total',
       help: 'POST /api/data messages by outcome (accepted, rejected, broker_error)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    deviceIdentities: new Counter({
+      name: 'carbonreducer_api_device_identities_total',
+      help: 'Device registrations and revocations (HTTP token and broker identity) by outcome (ok, exists, not_found, broker_unavailable, broker_refused, ...)',
+      labelNames: ['action', 'outcome'],
       registers: [registry],
     }),
   };

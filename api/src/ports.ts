@@ -2,6 +2,7 @@
  * What the routes need from the outside world, as small interfaces: PostgreSQL, InfluxDB, the broker and Temporal
  * sit behind them (src/adapters), and unit tests can hand in fakes around the pure parts.
  */
+import type { DeviceKind } from '@carbonreducer/telemetry';
 import type { z } from 'zod';
 import type { Preferences as PreferencesSchema } from './schemas';
 
@@ -68,6 +69,24 @@ export interface DeviceRegistry {
 /** Publishes into the one ingest path (Mosquitto → Telegraf → InfluxDB); resolves once the broker acknowledged. */
 export interface BrokerPublisher {
   publish(topic: string, payload: string, options?: { retain?: boolean }): Promise<void>;
+  ping(): Promise<void>;
+}
+
+/**
+ * Per-device broker identities (Mosquitto's dynamic-security plugin, src/adapters/dynsec.ts). Both calls reject with
+ * `DependencyUnavailable` when the broker does not answer and `BrokerRefused` when it refuses the change.
+ */
+export interface DeviceIdentities {
+  /** The device's broker username (what registration stores and returns). */
+  username(homeId: string, deviceId: string): string;
+  /** Creates the device's client and role (replacing leftovers under its names); the password is shown once. */
+  create(device: {
+    homeId: string;
+    deviceId: string;
+    kind: DeviceKind;
+  }): Promise<{ username: string; password: string }>;
+  /** Deletes the device's client, which disconnects it, and its role; resolves also when there is none. */
+  remove(device: { homeId: string; deviceId: string }): Promise<void>;
   ping(): Promise<void>;
 }
 
@@ -174,5 +193,13 @@ export class DependencyUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DependencyUnavailable';
+  }
+}
+
+/** The broker answered but refused a change (e.g. of a device identity): the API answers 502 `broker_refused`. */
+export class BrokerRefused extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerRefused';
   }
 }

@@ -278,6 +278,7 @@ describe('config', () => {
     KEYCLOAK_ISSUER: 'http://127.0.0.1:8180/realms/carbonreducer',
     POSTGRES_URL: 'postgresql://u:p@127.0.0.1:5433/db',
     MQTT_SERVICE_PASSWORD: 'x',
+    MQTT_DYNSEC_ADMIN_PASSWORD: 'd',
     INFLUX_TOKEN: 't',
     API_PSEUDONYM_KEY: 'k'.repeat(32),
     API_ALERT_WEBHOOK_TOKEN: 'a'.repeat(32),

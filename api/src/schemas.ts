@@ -102,8 +102,7 @@ export const DeviceCredentials = z
         telemetryTopic: z.string(),
         commandTopic: z.string(),
       })
-      .nullable()
-      .openapi({ description: 'Per-device broker identity; null while the broker has no per-device identities' }),
+      .openapi({ description: 'Per-device broker identity (username {homeId}/{deviceId}); shown once' }),
     createdAt: IsoTime,
   })
   .openapi('DeviceCredentials');

@@ -8,6 +8,7 @@ import { withStackDefaults } from '@carbonreducer/stack-env';
 import { cachedVerifier, createTokenVerifier, remoteKeys } from './auth/tokens';
 import { createPool, PostgresDeviceRegistry, PostgresDirectory } from './adapters/postgres';
 import { InfluxTimeSeries } from './adapters/influx';
+import { DynsecClient, DynsecDeviceIdentities } from './adapters/dynsec';
 import { MqttPublisher } from './adapters/mqtt';
 import { TemporalPlanner } from './adapters/temporal';
 import { createApp } from './app';
@@ -29,11 +30,13 @@ export function createDeps(config: ApiConfig, log: Logger): { deps: AppDeps; clo
   const pool = createPool(config.postgresUrl);
   pool.on('error', (err) => log.warn('postgres pool error', { err }));
   const broker = new MqttPublisher(config.mqtt, log);
+  const identities = new DynsecDeviceIdentities(new DynsecClient(config.dynsec, log));
   const temporal = new TemporalPlanner(config.temporal);
   const deps: AppDeps = {
     verifier: cachedVerifier(createTokenVerifier(remoteKeys(config.auth.jwksUrl), config.auth)),
     directory: new PostgresDirectory(pool),
     devices: new PostgresDeviceRegistry(pool),
+    identities,
     broker,
     series: new CachedForecasts(new InfluxTimeSeries(config.influx), 30_000),
     planner: new CachedPlanner(temporal, 2000),
@@ -50,7 +53,7 @@ export function createDeps(config: ApiConfig, log: Logger): { deps: AppDeps; clo
     now: () => new Date(),
   };
   const close = async (): Promise<void> => {
-    await Promise.allSettled([broker.close(), temporal.close(), pool.end()]);
+    await Promise.allSettled([broker.close(), identities.close(), temporal.close(), pool.end()]);
   };
   return { deps, close };
 }

@@ -46,6 +46,7 @@ export const PROBLEMS = {
   jwks_unavailable: { status: 503, title: 'The identity provider keys cannot be fetched' },
   dependency_unavailable: { status: 503, title: 'A backing service is unavailable' },
   broker_unavailable: { status: 503, title: 'The MQTT broker did not acknowledge the message' },
+  broker_refused: { status: 502, title: 'The MQTT broker refused the change' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

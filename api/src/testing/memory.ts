@@ -8,17 +8,20 @@ import { createTokenVerifier } from '../auth/tokens';
 import { DEFAULT_PREFERENCES } from '../adapters/postgres';
 import type { AppDeps } from '../deps';
 import { createMetrics } from '../metrics';
-import type {
-  BrokerPublisher,
-  DeviceRegistry,
-  DeviceRow,
-  Directory,
-  HomeRow,
-  MemberRow,
-  Planner,
-  PlanView,
-  Preferences,
-  TimeSeries,
+import {
+  BrokerRefused,
+  DependencyUnavailable,
+  type BrokerPublisher,
+  type DeviceIdentities,
+  type DeviceRegistry,
+  type DeviceRow,
+  type Directory,
+  type HomeRow,
+  type MemberRow,
+  type Planner,
+  type PlanView,
+  type Preferences,
+  type TimeSeries,
 } from '../ports';
 import { createPseudonymizer } from '../pseudonym';
 
@@ -114,6 +117,31 @@ export class MemoryBroker implements BrokerPublisher {
   async ping() {}
 }
 
+/** Broker identities by username; `fail` makes the next calls fail as an unreachable or refusing broker would. */
+export class MemoryIdentities implements DeviceIdentities {
+  clients = new Map<string, { password: string; kind: string }>();
+  fail: 'unavailable' | 'refused' | undefined;
+  private check() {
+    if (this.fail === 'unavailable') throw new DependencyUnavailable('dynamic-security did not answer within 5 ms');
+    if (this.fail === 'refused') throw new BrokerRefused('the broker refused createClient x: Internal error');
+  }
+  username(homeId: string, deviceId: string) {
+    return `${homeId}/${deviceId}`;
+  }
+  async create(d: { homeId: string; deviceId: string; kind: string }) {
+    this.check();
+    const username = this.username(d.homeId, d.deviceId);
+    const password = `pw-${this.clients.size + 1}`;
+    this.clients.set(username, { password, kind: d.kind });
+    return { username, password };
+  }
+  async remove(d: { homeId: string; deviceId: string }) {
+    this.check();
+    this.clients.delete(this.username(d.homeId, d.deviceId));
+  }
+  async ping() {}
+}
+
 export const emptySeries: TimeSeries = {
   readings: async () => [],
   latestIntensityForecast: async () => null,
@@ -149,6 +177,7 @@ export function memoryDeps(keys: TestKeys, overrides: Partial<AppDeps> = {}) {
   const directory = new MemoryDirectory();
   const devices = new MemoryDevices();
   const broker = new MemoryBroker();
+  const identities = new MemoryIdentities();
   const planner = new MemoryPlanner();
   const deps: AppDeps = {
     verifier: createTokenVerifier(createLocalJWKSet({ keys: [keys.publicJwk] }), {
@@ -159,6 +188,7 @@ export function memoryDeps(keys: TestKeys, overrides: Partial<AppDeps> = {}) {
     }),
     directory,
     devices,
+    identities,
     broker,
     series: emptySeries,
     planner,
@@ -175,5 +205,5 @@ export function memoryDeps(keys: TestKeys, overrides: Partial<AppDeps> = {}) {
     now: () => new Date(),
     ...overrides,
   };
-  return { deps, directory, devices, broker, planner };
+  return { deps, directory, devices, identities, broker, planner };
 }
