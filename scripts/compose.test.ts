@@ -21,6 +21,7 @@ const pinnedBy: Record<string, string> = {
   'temporalio/auto-setup': 'TEMPORAL_SERVER_VERSION',
   'temporalio/ui': 'TEMPORAL_UI_VERSION',
   'quay.io/keycloak/keycloak': 'KEYCLOAK_VERSION',
+  'grafana/grafana': 'GRAFANA_VERSION',
 };
 
 describe('docker-compose.yml', () => {
