@@ -274,6 +274,11 @@ export interface RunRequest {
   readyBy: string;
   /** Send a `stop` at the planned end too (for loads that do not end by themselves, e.g. EV charging). */
   stopAtEnd?: boolean;
+  /**
+   * Set by the workflow (never by callers) when `earliestStart`/`readyBy` are a homeowner's pin: the planner honours
+   * the window to its planning slot (a start on the first slot boundary at or after `earliestStart`).
+   */
+  pinned?: boolean;
 }
 
 export interface PlannedRun {
@@ -324,13 +329,80 @@ export interface CommandState extends DeviceCommand {
   error?: string;
 }
 
-/** `dispatched`: its start command has been sent; it is no longer re-planned. */
-export type RequestStatus = 'new' | 'planned' | 'dispatched' | 'started-manually' | 'rejected';
+/**
+ * `dispatched`: its start command has been sent (or, after "start now", is being sent); it is no longer re-planned.
+ * `cancelled`: the homeowner cancelled it before it started.
+ */
+export type RequestStatus = 'new' | 'planned' | 'dispatched' | 'started-manually' | 'rejected' | 'cancelled';
+
+/** A homeowner's pin: the run must start at or after `from` and end by `to` (ISO), kept through every re-plan. */
+export interface RunPin {
+  from: string;
+  to: string;
+  pinnedAt: string;
+}
 
 export interface RequestState {
   request: RunRequest;
   status: RequestStatus;
   reason?: string;
+  pin?: RunPin;
+}
+
+/** What a homeowner can do to a run that has not started: start it now, cancel it, or pin it to a window. */
+export type OverrideAction = 'start-now' | 'cancel' | 'pin';
+
+export interface RunOverride {
+  requestId: string;
+  action: OverrideAction;
+  /** For `pin` only: the window (ISO) the whole run must fit in. */
+  window?: { from: string; to: string };
+}
+
+/** The `overrideRuns` update: one or more overrides applied together (one validation, one re-plan). */
+export interface OverrideRunsInput {
+  /** Caller-chosen id of this change (the API uses its idempotency key). */
+  overrideId: string;
+  overrides: RunOverride[];
+}
+
+/** Why an override was refused, per run; `code` is stable (the API counts and returns it). */
+export type OverrideRefusalCode =
+  | 'no_overrides'
+  | 'duplicate_run'
+  | 'unknown_run'
+  | 'already_started'
+  | 'already_cancelled'
+  | 'rejected_run'
+  | 'not_planned_yet'
+  | 'window_missing'
+  | 'window_unexpected'
+  | 'window_invalid'
+  | 'window_in_past'
+  | 'window_too_short'
+  | 'window_too_far'
+  | 'replan_failed';
+
+export interface OverrideRefusal {
+  requestId: string;
+  code: OverrideRefusalCode;
+  message: string;
+}
+
+export interface OverrideRunsResult {
+  overrideId: string;
+  /** The plan version that includes the overrides. */
+  planVersion: number;
+  runs: {
+    requestId: string;
+    action: OverrideAction;
+    status: RequestStatus;
+    startAt?: string;
+    endAt?: string;
+    pin?: RunPin;
+    /** start-now: the start command's state once it left the workflow (`sent`, or `failed` with why). */
+    command?: { idempotencyKey: string; status: CommandStatus; error?: string };
+  }[];
 }
 
 export interface OptimizeHomeInput {

@@ -13,6 +13,17 @@ export {
 } from './core/solve';
 export { InvalidRequestError, validateRequest } from './core/validate';
 export { resampleProfileW, spreadProfileWh } from './core/profile';
+export {
+  buildCycleHomeRequest,
+  dominated,
+  EXAMPLE_TWO_RATE_TARIFF,
+  meanPerSlot,
+  tariffPerSlot,
+  type CycleHomeInput,
+  type CycleRun,
+  type TimedValue,
+  type TimeOfUseTariff,
+} from './core/homeRequest';
 export { checkPlan, type Violation } from './core/check';
 export {
   createHighsSolver,

@@ -1,10 +1,11 @@
 import { MINUTE_MS } from '@carbonreducer/common';
 import {
+  buildCycleHomeRequest,
   InvalidRequestError,
+  meanPerSlot,
   NoPlanError,
   resampleProfileW,
   solveHome,
-  type CycleRequest,
   type HomeRequest,
   type MilpSolver,
 } from '@carbonreducer/optimizer';
@@ -27,7 +28,7 @@ export function intensityPerSlot(
 ): number[] {
   if (points.length === 0) throw new BadInputError('the intensity forecast has no points');
   return meanPerSlot(
-    points.map((p) => ({ t: Date.parse(p.time), v: p.intensityGPerKWh })),
+    points.map((p) => ({ timeMs: Date.parse(p.time), value: p.intensityGPerKWh })),
     gridStartMs,
     slotMs,
     slotCount,
@@ -43,39 +44,11 @@ export function baseLoadPerSlot(
 ): number[] {
   if (!forecast || forecast.points.length === 0) return new Array<number>(slotCount).fill(0);
   return meanPerSlot(
-    forecast.points.map((p) => ({ t: Date.parse(p.time), v: Math.max(0, p.powerW) })),
+    forecast.points.map((p) => ({ timeMs: Date.parse(p.time), value: Math.max(0, p.powerW) })),
     gridStartMs,
     slotMs,
     slotCount,
   );
-}
-
-function meanPerSlot(
-  points: { t: number; v: number }[],
-  gridStartMs: number,
-  slotMs: number,
-  slotCount: number,
-): number[] {
-  const sorted = [...points].sort((a, b) => a.t - b.t);
-  const mean = sorted.reduce((s, p) => s + p.v, 0) / sorted.length;
-  const defaultStepMs = sorted.length > 1 ? (sorted.at(-1)!.t - sorted[0]!.t) / (sorted.length - 1) : 30 * MINUTE_MS;
-  const out: number[] = [];
-  for (let s = 0; s < slotCount; s++) {
-    const a = gridStartMs + s * slotMs;
-    const b = a + slotMs;
-    let weighted = 0;
-    let covered = 0;
-    sorted.forEach((p, i) => {
-      const end = sorted[i + 1]?.t ?? p.t + defaultStepMs;
-      const overlap = Math.min(b, end) - Math.max(a, p.t);
-      if (overlap > 0) {
-        weighted += overlap * p.v;
-        covered += overlap;
-      }
-    });
-    out.push((weighted + (slotMs - covered) * mean) / slotMs);
-  }
-  return out;
 }
 
 /**
@@ -101,34 +74,32 @@ export function createOptimizerPlanner(options: {
   return {
     async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<PublishedPlan> {
       if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');
+      if (forecast.points.length === 0) throw new BadInputError('the intensity forecast has no points');
       const nowMs = now.getTime();
-      const earliestOf = (r: RunRequest): number =>
-        Math.max(nowMs, r.earliestStart === undefined ? nowMs : Date.parse(r.earliestStart));
-      const originMs = Math.min(...requests.map(earliestOf));
-      const endMs = Math.max(...requests.map((r) => Date.parse(r.readyBy)));
-      const slotCount = Math.max(1, Math.ceil((endMs - originMs) / slotMs - 1e-9));
-      const devices: CycleRequest[] = requests.map((r) => ({
-        kind: 'cycle',
-        id: r.requestId,
-        label: r.appliance,
-        appliance: r.appliance,
-        profileW: slotProfileW(r, slotMin),
-        earliestStartMs: earliestOf(r),
-        deadlineMs: Date.parse(r.readyBy),
-      }));
-      const zeros = new Array<number>(slotCount).fill(0);
-      const request: HomeRequest = {
-        homeId,
-        startMs: originMs,
-        slotMin,
-        slotCount,
-        intensityGPerKWh: intensityPerSlot(forecast.points, originMs, slotMs, slotCount),
-        pricePerKWh: zeros,
-        co2PricePerKg: 1,
-        baseLoadW: baseLoadPerSlot(loadForecast, originMs, slotMs, slotCount),
-        importLimitW,
-        devices,
-      };
+      let request: HomeRequest;
+      try {
+        request = buildCycleHomeRequest({
+          homeId,
+          nowMs,
+          slotMin,
+          runs: requests.map((r) => ({
+            id: r.requestId,
+            appliance: r.appliance,
+            profileW: slotProfileW(r, slotMin),
+            earliestStartMs: r.earliestStart === undefined ? nowMs : Date.parse(r.earliestStart),
+            deadlineMs: Date.parse(r.readyBy),
+            ...(r.pinned ? { pinned: true } : {}),
+          })),
+          intensity: forecast.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.intensityGPerKWh })),
+          baseLoad: loadForecast?.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.powerW })) ?? null,
+          importLimitW,
+          co2PricePerKg: 1,
+        });
+      } catch (err) {
+        if (err instanceof InvalidRequestError) throw new BadInputError(err.message, { cause: err });
+        throw err;
+      }
+      const originMs = request.startMs;
       let solved;
       try {
         solved = solveHome(request, originMs, options.solver, { timeLimitSec: options.timeLimitSec ?? 10 });

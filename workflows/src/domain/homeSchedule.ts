@@ -7,12 +7,17 @@ import type {
   PublishedPlan,
   HomeWorkflowState,
   ManualStart,
+  OverrideRefusal,
+  OverrideRunsInput,
+  OverrideRunsResult,
   PlannedRun,
+  RunPin,
   RequestRunResult,
   RequestState,
   RunRequest,
 } from '../types';
 import { commandsAfterPlan, dueCommands, msUntilNextEvent } from './commands';
+import { applyOverrides, effectiveRequest, overrideRefusals, restorePins } from './overrides';
 import { validateRunRequest } from './requests';
 
 /**
@@ -28,7 +33,21 @@ export const REPLAN_RETRY_MS = 10 * 60_000;
 export const SETTLED_KEPT = 20;
 
 const SETTLED_COMMAND: ReadonlySet<string> = new Set(['acked', 'unacknowledged', 'failed', 'cancelled']);
-const SETTLED_REQUEST: ReadonlySet<string> = new Set(['dispatched', 'started-manually', 'rejected']);
+const SETTLED_REQUEST: ReadonlySet<string> = new Set(['dispatched', 'started-manually', 'rejected', 'cancelled']);
+
+/**
+ * An override update in flight: `waiting` for a plan, `planning` (the plan asked for includes it), then `applied` in a
+ * plan version or `refused` (a pin the planner could not honour, undone). Not carried by continue-as-new: the
+ * workflow waits for every update handler to finish before it continues as new.
+ */
+export interface OverrideEntry {
+  input: OverrideRunsInput;
+  status: 'waiting' | 'planning' | 'applied' | 'refused';
+  /** The pins of the pinned runs before this override (null: none), to undo a pin the planner refuses. */
+  previousPins: Record<string, RunPin | null>;
+  planVersion?: number;
+  refusals?: OverrideRefusal[];
+}
 
 export interface HomeScheduleState {
   homeId: string;
@@ -44,11 +63,15 @@ export interface HomeScheduleState {
   planning?: { version: number; requestIds: string[] };
   /** Commands found due by the last `due` event and not sent yet, in send order (idempotency keys). */
   sending: string[];
+  /** Override updates of this run of the workflow, by override id. */
+  overrides?: Record<string, OverrideEntry>;
 }
 
 export type HomeScheduleEvent =
   /** The homeowner asked for a run (already validated with {@link requestErrors}). */
   | { type: 'request'; request: RunRequest }
+  /** The homeowner overrode runs (already validated with {@link overrideErrors}). */
+  | { type: 'override'; input: OverrideRunsInput }
   /** The device was started by hand. */
   | ({ type: 'manualStart' } & ManualStart)
   | ({ type: 'forecastsChanged' } & ForecastsChanged)
@@ -112,6 +135,52 @@ export function requestErrors(state: HomeScheduleState, request: RunRequest, now
   );
 }
 
+/** Why each override cannot be applied now; empty when all can (a repeated override id is its first answer). */
+export function overrideErrors(state: HomeScheduleState, input: OverrideRunsInput, now: Date): OverrideRefusal[] {
+  if (typeof input?.overrideId !== 'string' || input.overrideId === '') {
+    return [{ requestId: '', code: 'no_overrides', message: 'overrideId must be a non-empty string' }];
+  }
+  if (state.overrides?.[input.overrideId]) return [];
+  return overrideRefusals(state.home, input, now);
+}
+
+/**
+ * The override update's answer: undefined while its plan is being made (and, for "start now", until the start
+ * command has left: sent or failed), else the runs as they stand or why it was refused.
+ */
+export function overrideOutcome(
+  state: HomeScheduleState,
+  overrideId: string,
+): { applied: OverrideRunsResult } | { refused: OverrideRefusal[] } | undefined {
+  const entry = state.overrides?.[overrideId];
+  if (!entry || entry.status === 'waiting' || entry.status === 'planning') return undefined;
+  if (entry.status === 'refused') return { refused: entry.refusals ?? [] };
+  const { home } = state;
+  const runs: OverrideRunsResult['runs'] = [];
+  for (const o of entry.input.overrides) {
+    const request = home.requests.find((r) => r.request.requestId === o.requestId);
+    const run = home.plan?.runs.find((r) => r.requestId === o.requestId);
+    const result: OverrideRunsResult['runs'][number] = {
+      requestId: o.requestId,
+      action: o.action,
+      status: request?.status ?? 'cancelled',
+    };
+    if (run) Object.assign(result, { startAt: run.startAt, endAt: run.endAt });
+    if (request?.pin) result.pin = request.pin;
+    if (o.action === 'start-now') {
+      const start = home.commands.find((c) => c.requestId === o.requestId && c.action === 'start');
+      if (!start || start.status === 'pending') return undefined;
+      result.command = {
+        idempotencyKey: start.idempotencyKey,
+        status: start.status,
+        ...(start.error !== undefined ? { error: start.error } : {}),
+      };
+    }
+    runs.push(result);
+  }
+  return { applied: { overrideId, planVersion: entry.planVersion ?? home.planVersion, runs } };
+}
+
 /** Whether the workflow should re-plan now: something changed, or a failed plan's retry time has come. */
 export function replanDue(state: HomeScheduleState, nowMs: number): boolean {
   return state.replanNeeded || (state.replanRetryAtMs !== undefined && nowMs >= state.replanRetryAtMs);
@@ -166,6 +235,8 @@ export function homeScheduleStep(state: HomeScheduleState, event: HomeScheduleEv
   switch (event.type) {
     case 'request':
       return onRequest(state, event.request);
+    case 'override':
+      return onOverride(state, event.input, now);
     case 'manualStart':
       return onManualStart(state, event);
     case 'forecastsChanged':
@@ -216,6 +287,47 @@ function onRequest(state: HomeScheduleState, request: RunRequest): Transition {
   };
 }
 
+function onOverride(state: HomeScheduleState, input: OverrideRunsInput, now: Date): Transition {
+  if (state.overrides?.[input.overrideId]) return { state, effects: [] }; // a repeat: the first answer stands
+  const previousPins: Record<string, RunPin | null> = {};
+  for (const o of input.overrides) {
+    if (o.action !== 'pin') continue;
+    previousPins[o.requestId] = state.home.requests.find((r) => r.request.requestId === o.requestId)?.pin ?? null;
+  }
+  const entry: OverrideEntry = { input, status: 'waiting', previousPins };
+  return {
+    state: {
+      ...state,
+      home: applyOverrides(state.homeId, state.home, input, now),
+      overrides: { ...state.overrides, [input.overrideId]: entry },
+      // Re-solve with the change (a pin is a constraint; a cancel or start-now frees or takes its slots), which also
+      // wakes the workflow to send a start-now command at once.
+      replanNeeded: true,
+    },
+    effects: [
+      log('info', 'runs overridden', state, {
+        overrideId: input.overrideId,
+        overrides: input.overrides.map((o) => `${o.requestId}:${o.action}`),
+      }),
+    ],
+  };
+}
+
+/** The overrides entries with `from` status moved to `to` (and their fields). */
+function moveOverrides(
+  overrides: HomeScheduleState['overrides'],
+  from: OverrideEntry['status'],
+  to: Partial<OverrideEntry> & { status: OverrideEntry['status'] },
+  only?: (entry: OverrideEntry) => boolean,
+): HomeScheduleState['overrides'] {
+  if (!overrides) return overrides;
+  const out: Record<string, OverrideEntry> = {};
+  for (const [id, e] of Object.entries(overrides)) {
+    out[id] = e.status === from && (only?.(e) ?? true) ? { ...e, ...to } : e;
+  }
+  return out;
+}
+
 function onManualStart(state: HomeScheduleState, { deviceId, at }: ManualStart): Transition {
   // The device was started by hand: its next planned run is what the homeowner did, so drop it from the plan.
   const entry = state.home.requests
@@ -254,7 +366,11 @@ function onAck(state: HomeScheduleState, { idempotencyKey, ok, at, error }: Comm
 function onReplan(state: HomeScheduleState, now: Date): Transition {
   const toPlan = state.home.requests.filter((r) => r.status === 'new' || r.status === 'planned');
   const version = state.home.planVersion + 1;
-  const next: HomeScheduleState = { ...state, replanNeeded: false };
+  const next: HomeScheduleState = {
+    ...state,
+    replanNeeded: false,
+    overrides: moveOverrides(state.overrides, 'waiting', { status: 'planning' }),
+  };
   if (toPlan.length === 0) {
     return applyPlan(
       { ...next, planning: { version, requestIds: [] } },
@@ -266,7 +382,7 @@ function onReplan(state: HomeScheduleState, now: Date): Transition {
     effects: [
       {
         type: 'planHome',
-        requests: toPlan.map((r) => r.request),
+        requests: toPlan.map(effectiveRequest),
         planVersion: version,
         now: now.toISOString(),
       },
@@ -280,10 +396,16 @@ function onPlanned(state: HomeScheduleState, planned: PublishedPlan): Transition
 }
 
 /** The plan in force after `planned`: runs already dispatched are kept, the planned requests get its commands. */
-function applyPlan(state: HomeScheduleState, planned: PublishedPlan): Transition {
-  const { version, requestIds } = state.planning!;
-  const ids = new Set(requestIds);
+function applyPlan(state: HomeScheduleState, answer: PublishedPlan): Transition {
+  const { version } = state.planning!;
   const { home } = state;
+  // A request cancelled or started now while the planner was working is no longer the planner's.
+  const overridden = new Set(
+    home.requests.filter((r) => r.status === 'cancelled' || r.status === 'dispatched').map((r) => r.request.requestId),
+  );
+  const ids = new Set(state.planning!.requestIds.filter((id) => !overridden.has(id)));
+  const planned: PublishedPlan =
+    overridden.size === 0 ? answer : { ...answer, runs: answer.runs.filter((run) => !overridden.has(run.requestId)) };
   const isDispatched = (requestId: string): boolean =>
     home.requests.some((r) => r.request.requestId === requestId && r.status === 'dispatched');
   const runs: PlannedRun[] = [...(home.plan?.runs ?? []).filter((run) => isDispatched(run.requestId)), ...planned.runs];
@@ -304,7 +426,11 @@ function applyPlan(state: HomeScheduleState, planned: PublishedPlan): Transition
   );
   const { planning: _planning, replanRetryAtMs: _retry, ...rest } = state;
   return {
-    state: { ...rest, home: { ...home, plan, planVersion: version, replans: home.replans + 1, requests, commands } },
+    state: {
+      ...rest,
+      home: { ...home, plan, planVersion: version, replans: home.replans + 1, requests, commands },
+      overrides: moveOverrides(state.overrides, 'planning', { status: 'applied', planVersion: version }),
+    },
     effects: [{ type: 'publishSchedule', plan }],
   };
 }
@@ -318,15 +444,49 @@ function onPlanFailed(
   const ids = new Set(state.planning.requestIds);
   const { planning: _planning, ...rest } = state;
   const fresh = (r: RequestState): boolean => ids.has(r.request.requestId) && r.status === 'new';
+  const pinning = (e: OverrideEntry): boolean => Object.keys(e.previousPins).length > 0;
+  const pinsInFlight = Object.values(state.overrides ?? {}).filter((e) => e.status === 'planning' && pinning(e));
+  if (failure.refused && pinsInFlight.length > 0) {
+    // The pins just made made the problem unsolvable: undo them (refusing their updates) and plan without them.
+    let home = state.home;
+    for (const e of pinsInFlight) home = restorePins(home, e.previousPins);
+    const refusal = (e: OverrideEntry): OverrideRefusal[] =>
+      Object.keys(e.previousPins).map((requestId) => ({
+        requestId,
+        code: 'replan_failed' as const,
+        message: `the planner cannot honour the pin: ${failure.reason}`,
+      }));
+    const overrides: Record<string, OverrideEntry> = { ...state.overrides };
+    for (const [id, e] of Object.entries(overrides)) {
+      if (e.status === 'planning' && pinning(e)) overrides[id] = { ...e, status: 'refused', refusals: refusal(e) };
+      else if (e.status === 'planning') overrides[id] = { ...e, status: 'waiting' };
+    }
+    return {
+      state: { ...rest, home, overrides, replanNeeded: true },
+      effects: [log('warn', 'a pin made the plan infeasible; undone', state, { reason: failure.reason })],
+    };
+  }
   if (failure.refused && state.home.requests.some(fresh)) {
     // The new requests made the problem unsolvable (or invalid): refuse them, keep planning the others.
     const requests = state.home.requests.map((r): RequestState =>
       fresh(r) ? { ...r, status: 'rejected', reason: failure.reason } : r,
     );
-    return { state: { ...rest, home: { ...state.home, requests }, replanNeeded: true }, effects: [] };
+    return {
+      state: {
+        ...rest,
+        home: { ...state.home, requests },
+        overrides: moveOverrides(state.overrides, 'planning', { status: 'waiting' }),
+        replanNeeded: true,
+      },
+      effects: [],
+    };
   }
   return {
-    state: { ...rest, replanRetryAtMs: now.getTime() + REPLAN_RETRY_MS },
+    state: {
+      ...rest,
+      overrides: moveOverrides(state.overrides, 'planning', { status: 'waiting' }),
+      replanRetryAtMs: now.getTime() + REPLAN_RETRY_MS,
+    },
     effects: [log('error', 'planning failed; keeping the previous plan', state, { error: failure.error })],
   };
 }

@@ -4,12 +4,20 @@ import type {
   CurrentPlanView,
   ForecastsChanged,
   ManualStart,
+  OverrideRunsInput,
+  OverrideRunsResult,
   RequestRunResult,
   RunRequest,
 } from '../types';
 
 /** A homeowner asks for a run ("dishwasher ready by 07:00"); resolves once it is planned, fails when infeasible. */
 export const requestRunUpdate = defineUpdate<RequestRunResult, [RunRequest]>('requestRun');
+/**
+ * A homeowner starts a planned run now, cancels it, or pins it to a window (several at once, e.g. a Pareto point).
+ * The validator refuses with `details` = OverrideRefusal[] (stable codes); the update resolves once the plan that
+ * includes the change is made (and a "start now" command has left).
+ */
+export const overrideRunsUpdate = defineUpdate<OverrideRunsResult, [OverrideRunsInput]>('overrideRuns');
 /** A device reports that it was started by hand: its pending request is dropped from the plan. */
 export const manualStartSignal = defineSignal<[ManualStart]>('manualStart');
 /** New forecasts were written: re-plan what has not started yet. */

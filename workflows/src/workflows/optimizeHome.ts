@@ -15,6 +15,8 @@ import {
   homeScheduleStep,
   initialHomeSchedule,
   msUntilWake,
+  overrideErrors,
+  overrideOutcome,
   planView,
   replanDue,
   requestErrors,
@@ -23,12 +25,13 @@ import {
   type HomeScheduleEvent,
 } from '../domain/homeSchedule';
 import { ApplianceKey, HomeIdKey } from '../ids';
-import type { DeviceCommand, PublishedPlan, OptimizeHomeInput, RunRequest } from '../types';
+import type { DeviceCommand, OptimizeHomeInput, OverrideRunsInput, PublishedPlan, RunRequest } from '../types';
 import {
   commandAckSignal,
   currentPlanQuery,
   forecastsChangedSignal,
   manualStartSignal,
+  overrideRunsUpdate,
   requestRunUpdate,
 } from './definitions';
 import { computeActivity, defaultActivity, dispatchActivity, FAILURE_TYPES } from './profiles';
@@ -117,6 +120,37 @@ export async function optimizeHomeWorkflow(input: OptimizeHomeInput): Promise<vo
           throw ApplicationFailure.create({
             type: FAILURE_TYPES.badInput,
             message: `invalid run request: ${errors.join('; ')}`,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    overrideRunsUpdate,
+    async (input: OverrideRunsInput) => {
+      apply({ type: 'override', input });
+      await condition(() => overrideOutcome(state, input.overrideId) !== undefined);
+      const outcome = overrideOutcome(state, input.overrideId)!;
+      if ('refused' in outcome) {
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.infeasible,
+          message: `override ${input.overrideId} refused: ${outcome.refused.map((r) => r.message).join('; ')}`,
+          details: outcome.refused,
+          nonRetryable: true,
+        });
+      }
+      return outcome.applied;
+    },
+    {
+      validator: (input: OverrideRunsInput) => {
+        const refusals = overrideErrors(state, input, new Date());
+        if (refusals.length > 0) {
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPES.badInput,
+            message: `override refused: ${refusals.map((r) => r.message).join('; ')}`,
+            details: refusals,
             nonRetryable: true,
           });
         }
