@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { homeBrokerConfig } from '@carbonreducer/pipeline';
@@ -11,6 +10,7 @@ import {
   awaitStored,
   connect,
   faultHomeId,
+  freePort,
   ingestFlowField,
   killServer,
   rejectCounter,
@@ -23,6 +23,8 @@ import {
   type FaultResult,
   type StackSettings,
 } from './lib';
+import { keycloakRestartUnderApiLoad, postgresRestartUnderApiLoad } from './api';
+import { workerKillMidDispatch } from './dispatch';
 
 /** How big an experiment is: the CI short form, or the long form run by hand (10 min outages at 1,000 msg/s). */
 export interface Scale {
@@ -41,7 +43,7 @@ export const LONG: Scale = { name: 'long', ratePerS: 1000, outageS: 600, recover
 /** Telegraf's undelivered window (max_undelivered_messages in provisioning/telegraf/telegraf.d/telemetry.conf). */
 const TELEGRAF_WINDOW = 8000;
 
-type Log = (line: string) => void;
+export type Log = (line: string) => void;
 
 /**
  * Where readings keep streaming after the fault, time to recover includes the rest of the stream: this is how long
@@ -162,16 +164,6 @@ export async function telegrafSigkill(scale: Scale, log: Log): Promise<FaultResu
     await stack('up', 'telegraf').catch(() => undefined);
     client.end(true);
   }
-}
-
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** The home's own Mosquitto, as pipeline/src/gateway/mosquitto.local.conf configures it, on a free port. */
@@ -477,6 +469,9 @@ export const EXPERIMENTS = {
   'gateway-replay': gatewayReplayRate,
   'gateway-sigkill-mid-replay': gatewaySigkillMidReplay,
   'broker-restart-during-replay': brokerRestartDuringReplay,
+  'worker-kill-mid-dispatch': workerKillMidDispatch,
+  'keycloak-restart-under-api-load': keycloakRestartUnderApiLoad,
+  'postgres-restart-under-api-load': postgresRestartUnderApiLoad,
 } as const;
 
 export type ExperimentName = keyof typeof EXPERIMENTS;
