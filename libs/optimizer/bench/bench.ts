@@ -6,7 +6,10 @@
  *
  *   npm run bench -w libs/optimizer -- [--instances 2000] [--fleet 1000] [--seed 1] [--time-limit 10] [--gap 1e-4]
  *       [--workers N] [--ev-on-off true|false] [--strict true|false] [--family home|peer]
- *       [--solver auto|native|wasm] [--highs-options JSON]
+ *       [--solver auto|native|wasm] [--highs-options JSON] [--slowest N] [--only 12,345]
+ *
+ * `--slowest N` lists the N slowest single homes by CPU (their instance numbers, how each was proved); `--only` solves
+ * just those instance numbers of the seed's sequence (the others are generated and skipped), to study the tail.
  *
  * Instances are realistic: grid intensity is a real NESO day (CC BY 4.0), the base load a real REFIT day (CC BY
  * 4.0, via DeviceScope); appliance profiles, windows, EV, battery and heat-pump parameters are drawn at random.
@@ -427,6 +430,9 @@ async function main(): Promise<void> {
   const optionsJson = arg('highs-options', '');
   const highsOptions = optionsJson ? (JSON.parse(optionsJson) as Record<string, string | number | boolean>) : undefined;
   const options: SolveHomeOptions = { timeLimitSec, mipRelGap, strict };
+  const slowest = Number(arg('slowest', '0'));
+  const onlyArg = arg('only', '');
+  const only = onlyArg ? new Set(onlyArg.split(',').map(Number)) : null;
   const data = await loadData();
   const make = (rand: () => number) => (family === 'peer' ? peerInstance(rand, data) : instance(rand, data, evOnOff));
   const probe = await createHighsSolver(highsOptions, backend);
@@ -447,13 +453,34 @@ async function main(): Promise<void> {
       solveOne(solver, request, now, options);
     }
     const runs: Run[] = [];
+    const numbers: number[] = [];
     for (let i = 0; i < instances; i++) {
       const { request, now } = make(rand);
+      if (only && !only.has(i)) continue;
       runs.push(solveOne(solver, request, now, options));
+      numbers.push(i);
       if ((i + 1) % 100 === 0) process.stderr.write(`\r${i + 1}/${instances}`);
     }
     process.stderr.write('\n');
     summarise('Single home, one after another on one core (after 10 warm-up solves)', runs, mipRelGap);
+    if (slowest > 0) {
+      const order = runs
+        .map((r, k) => ({ r, i: numbers[k] as number }))
+        .sort((a, b) => (b.r.cpuMs ?? 0) - (a.r.cpuMs ?? 0));
+      console.log(`  slowest ${slowest} by CPU (instance number: CPU ms, method / first / held, solves, objective):`);
+      for (const { r, i } of order.slice(0, slowest)) {
+        console.log(
+          `    ${i}: ${f1(r.cpuMs ?? 0)} ms, ${r.method} / ${r.first} / ${r.held || '-'}, ${r.solves} solves, ${r.objective.toFixed(6)}`,
+        );
+      }
+      console.log(
+        `  --only ${order
+          .slice(0, slowest)
+          .map((o) => o.i)
+          .sort((a, b) => a - b)
+          .join(',')}`,
+      );
+    }
     console.log(`  load average after: ${load()}`);
   }
 

@@ -652,10 +652,36 @@ export class SolveSession {
         if (fullOk || !hasPlan(full.result)) {
           return this.finish('full', best.built, { ...best.result, status: 'time_limit', mipGap: gap });
         }
+        const settled = this.settleRound(relaxed, full, lower, heldObjective);
+        if (settled) return settled;
       } else if (fullOk || !hasPlan(full.result)) return this.finish('full', full.built, full.result);
+      else {
+        const settled = this.settleRound(
+          relaxed,
+          full,
+          Math.max(lowerBound ?? -Infinity, full.result.dualBound ?? -Infinity),
+          Infinity,
+        );
+        if (settled) return settled;
+      }
       build = binarySlotsAfter(ctx, full.built.index, full.result, left, build);
     }
     const all = this.solveOnce({ strict: true });
     return this.finish('strict', all.built, all.result);
+  }
+
+  /**
+   * A round of the full step whose plan still broke an on/off rule (it had too few binaries) is a relaxation of the
+   * full model, so `lower` (its bound, with what was proved before) bounds the full model too. Its cycles held, the
+   * EV slots below the minimum are settled by LP dives as in the held step; when that plan is within the gap of
+   * `lower` (and no worse than `other`, the held plan's cost), it is the answer without another MIP. Null otherwise.
+   */
+  private settleRound(relaxed: Run, round: Run, lower: number, other: number): HomePlan | null {
+    if (!this.solver.solveProblem || !Number.isFinite(lower)) return null;
+    const dived = this.dive({ built: relaxed.built, result: { ...round.result, basis: undefined } }, lower);
+    const obj = dived?.result.objective ?? null;
+    if (!dived || obj === null || obj > other) return null;
+    const gap = relativeGap(obj, lower);
+    return gap <= this.solveOptions.mipRelGap ? this.finish('full', dived.built, dived.result, { gap }) : null;
   }
 }
