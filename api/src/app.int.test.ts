@@ -15,6 +15,7 @@ import request from 'supertest';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createDeps } from './server';
+import { removeBrokerIdentities } from './testing/brokerIdentities';
 import { realmUsers, type RealmUsers } from './testing/keycloak';
 
 /**
@@ -69,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await realm?.close();
   if (pg) {
+    await removeBrokerIdentities(pg, deps.identities, { ids: [HOME_A, HOME_B, `it-api-${run}-c`] }).catch(() => 0);
     await pg.query('DELETE FROM app.homes WHERE home_id = ANY($1)', [[HOME_A, HOME_B, `it-api-${run}-c`]]);
     await pg.end();
   }

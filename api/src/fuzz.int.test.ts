@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createDeps } from './server';
+import { removeBrokerIdentities } from './testing/brokerIdentities';
 import { realmUsers, type RealmUsers } from './testing/keycloak';
 
 /**
@@ -51,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await realm?.close();
   if (pg) {
+    await removeBrokerIdentities(pg, deps.identities, { ids: [HOME], like: ['it-fuzz-%'] }).catch(() => 0);
     await pg.query("DELETE FROM app.homes WHERE home_id LIKE 'it-fuzz-%' OR home_id = $1", [HOME]);
     await pg.end();
   }

@@ -10,7 +10,7 @@
 #   telegraf      service/telegraf  read carbonreducer/# and the two $SYS counters its ingest_flow check watches
 #   service       service/service   read and write carbonreducer/# (workflows, simulator, API ingest, tests)
 #   device        service/device    the shared device user until the simulator and gateway register their
-#                                   devices through the API: write carbonreducer/#, read commands
+#                                   devices through the API: write carbonreducer/#, receive only commands
 #
 # Usage: dynsec-setup.sh. Env: MQTT_HOST (127.0.0.1), MQTT_PORT (1883), MQTT_DYNSEC_ADMIN_PASSWORD,
 # MQTT_TELEGRAF_PASSWORD, MQTT_SERVICE_PASSWORD, MQTT_DEVICE_PASSWORD. Exit 0 applied, 1 refused, 3 cannot reach or
@@ -23,7 +23,8 @@ port=${MQTT_PORT:-1883}
 : "${MQTT_SERVICE_PASSWORD:?MQTT_SERVICE_PASSWORD is not set}"
 : "${MQTT_DEVICE_PASSWORD:?MQTT_DEVICE_PASSWORD is not set}"
 
-acl() { printf '{"acltype":"%s","topic":"%s","allow":true}' "$1" "$2"; }
+# acl TYPE TOPIC [allow|deny] [PRIORITY]: the plugin checks a role's ACLs of a type by descending priority.
+acl() { printf '{"acltype":"%s","topic":"%s","allow":%s,"priority":%s}' "$1" "$2" "$([ "${3:-allow}" = allow ] && echo true || echo false)" "${4:-0}"; }
 # role NAME ACLS: created if missing, then its ACLs set to exactly ACLS.
 role() {
   printf '{"command":"createRole","rolename":"%s"},' "$1"
@@ -35,7 +36,10 @@ control='$CONTROL/dynamic-security/#'
 admin_acls="$(acl publishClientSend "$control"),$(acl publishClientReceive "$control"),$(acl subscribePattern "$control")"
 telegraf_acls="$(acl subscribePattern 'carbonreducer/#'),$(acl subscribeLiteral '$SYS/broker/uptime'),$(acl subscribeLiteral '$SYS/broker/publish/messages/received')"
 service_acls="$(acl publishClientSend 'carbonreducer/#'),$(acl subscribePattern 'carbonreducer/#')"
-device_acls="$(acl publishClientSend 'carbonreducer/#'),$(acl subscribePattern 'carbonreducer/+/commands/#'),$(acl subscribePattern 'carbonreducer/commands/#')"
+# As with the acl_file before: any subscription under carbonreducer/, but only commands are delivered to it.
+device_acls="$(acl publishClientSend 'carbonreducer/#'),$(acl subscribePattern 'carbonreducer/#')"
+device_acls="$device_acls,$(acl publishClientReceive 'carbonreducer/+/commands/#' allow 1),$(acl publishClientReceive 'carbonreducer/commands/#' allow 1)"
+device_acls="$device_acls,$(acl publishClientReceive 'carbonreducer/#' deny 0)"
 
 commands="$(role admin "$admin_acls")"
 commands="$commands$(role service/telegraf "$telegraf_acls")$(client telegraf "$MQTT_TELEGRAF_PASSWORD" service/telegraf)"
