@@ -36,13 +36,21 @@ type flowTracker struct {
 	lastMqtt       time.Time
 	brokerReceived int64 // -1 until the broker reported it
 
+	// Rejects (issue #21): reject points written, messages on topics outside the contract (bad_topic), messages on
+	// the contract's other streams (commands, acks, events, notifications: acknowledged, not stored), per topic.
+	rejects       int64
+	badTopic      int64
+	otherContract int64
+	byTopic       topicTally
+
 	written          int64
 	lastWrittenGrows time.Time // last time metrics_written grew, or the buffer was empty
 	bufferSize       int64
 }
 
 func newFlowTracker(now time.Time, stallAfter time.Duration) *flowTracker {
-	return &flowTracker{stallAfter: stallAfter, startedAt: now, lastMqtt: now, lastWrittenGrows: now, brokerReceived: -1}
+	return &flowTracker{stallAfter: stallAfter, startedAt: now, lastMqtt: now, lastWrittenGrows: now, brokerReceived: -1,
+		byTopic: newTopicTally()}
 }
 
 // mqttMessage records one message that came through the MQTT consumer (device telemetry or broker heartbeat).
@@ -51,6 +59,32 @@ func (f *flowTracker) mqttMessage(now time.Time) {
 	defer f.mu.Unlock()
 	f.mqttMessages++
 	f.lastMqtt = now
+}
+
+// rejected records a message that produced `rejects` reject points (a redelivery of one already counted is not
+// recorded again), on `topic`; badTopic when the topic is outside the contract.
+func (f *flowTracker) rejected(topic string, rejects int, badTopic bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rejects += int64(rejects)
+	if badTopic {
+		f.badTopic++
+	}
+	f.byTopic.add(topic)
+}
+
+// otherContractMessage records a message on one of the contract's streams that Telegraf does not store.
+func (f *flowTracker) otherContractMessage() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.otherContract++
+}
+
+// topicsChanged: per topic whose count of rejected messages changed since the last call, the count since start.
+func (f *flowTracker) topicsChanged() []topicCount {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byTopic.drain()
 }
 
 // sys records a $SYS value; the payload is the broker's text ("12345" or "12345 seconds").
@@ -87,6 +121,9 @@ type flowState struct {
 	brokerReceived int64
 	bufferSize     int64
 	metricsWritten int64
+	rejects        int64
+	badTopic       int64
+	otherContract  int64
 }
 
 func (f *flowTracker) state(now time.Time) flowState {
@@ -105,6 +142,9 @@ func (f *flowTracker) state(now time.Time) flowState {
 		brokerReceived: f.brokerReceived,
 		bufferSize:     f.bufferSize,
 		metricsWritten: f.written,
+		rejects:        f.rejects,
+		badTopic:       f.badTopic,
+		otherContract:  f.otherContract,
 	}
 }
 
@@ -117,5 +157,8 @@ func (s flowState) fields() map[string]interface{} {
 		"broker_publishes_received": s.brokerReceived,
 		"buffer_size":               s.bufferSize,
 		"metrics_written":           s.metricsWritten,
+		"rejects":                   s.rejects,
+		"bad_topic_messages":        s.badTopic,
+		"other_contract_messages":   s.otherContract,
 	}
 }

@@ -24,6 +24,8 @@ const sampleConfig = `
   ## Validates raw telemetry messages against the CarbonReducer contract; also judges whether ingestion flows
   ## (internal_write of the InfluxDB output and the broker's $SYS heartbeat) and says so in an ingest_flow point.
   namepass = ["telemetry_raw", "internal_write"]
+  ## Also counts rejects per topic (ingest_rejects_by_topic, cumulative, emitted for changed topics) and messages of
+  ## the contract's other streams (commands, acks, events, notifications), which it acknowledges without storing.
   ## How often an ingest_flow point is emitted (0s: never), and after how long without an MQTT message (not even
   ## the broker's 10-s heartbeat) or without a write while points wait, ingest_flow.healthy turns false.
   # flow_interval = "1s"
@@ -80,6 +82,10 @@ func (p *Telemetry) Start(acc telegraf.Accumulator) error {
 				return
 			case now := <-t.C:
 				acc.AddMetric(metric.New(flowMeasurement, nil, p.flow.state(now).fields(), now))
+				for _, t := range p.flow.topicsChanged() {
+					acc.AddMetric(metric.New(rejectsByTopicMeasurement, map[string]string{"topic": t.topic},
+						map[string]interface{}{"rejected_messages": t.rejectedMessages}, now))
+				}
 			}
 		}
 	}()
@@ -138,6 +144,15 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 		raw.Accept()
 		return nil
 	}
+	if ingest == "mqtt" && otherContractTopic(topic) {
+		// Commands, acks, events, notifications and services' own topics come through the carbonreducer/#
+		// subscription (topics.go): not Telegraf's to store, not rejects.
+		if p.flow != nil {
+			p.flow.otherContractMessage()
+		}
+		raw.Accept()
+		return nil
+	}
 	receivedNs := raw.Time().UnixNano()
 	// A message the broker sent again is judged as of its first delivery, so that it writes the same points
 	// (redelivery.go). The first reject's sequence number, too, is the first delivery's.
@@ -168,6 +183,9 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 		}
 	}
 	seq := first.seq
+	if len(res.Rejects) > 0 && !remembered && p.flow != nil {
+		p.flow.rejected(topic, len(res.Rejects), res.Rejects[0].Reason == "bad_topic")
+	}
 
 	// Strip the raw metric down to what every output shares; copies are made from it before it gets its own fields.
 	clearFields(raw)

@@ -1,4 +1,6 @@
-import { encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
+import { createInfluxClient } from '@carbonreducer/influx';
+import { commandTopic, encodeReading, telemetryTopic, validateMessage } from '@carbonreducer/telemetry';
+import { flux } from '@influxdata/influxdb-client';
 import { postTelemetry, settle, uniqueHomeId } from '../testing/stack';
 import { publishAll, settleCounts, useDeviceClient } from '../testing/ingest';
 
@@ -74,6 +76,31 @@ describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', (
     expect(counts['intensity/display']).toBe(20);
     const values = await io.stack.query.fieldValues(homeId, 'display', 'intensity_g_per_kwh', range);
     expect(values.get(t0 + 19 * 60_000)).toBe(169);
+  });
+
+  it('counts messages on topics outside the contract per topic, and stores nothing for commands', async () => {
+    // Before issue #21 Telegraf subscribed to telemetry and status only: these were acknowledged by the broker and
+    // counted nowhere. Now each is a bad_topic reject, and ingest_rejects_by_topic counts them per topic.
+    const offContract = `carbonreducer/${homeId}/readings/main`;
+    for (let i = 0; i < 3; i++) await io.device.publishAsync(offContract, `{"v":1,"n":${i}}`, { qos: 1 });
+    // A command (the contract's, not Telegraf's to store): acknowledged, neither a point nor a reject.
+    await io.device.publishAsync(commandTopic(homeId, 'dw1'), '{"action":"start"}', { qos: 1 });
+    const reasons = await settleCounts(() => io.stack.query.rejectsByReason(homeId, range), { bad_topic: 3 });
+    expect(reasons).toEqual({ bad_topic: 3 });
+
+    const api = createInfluxClient({ ...io.stack.influx, timeoutMs: 30_000 }).getQueryApi(io.stack.influx.org);
+    const perTopic = () =>
+      api
+        .collectRows<{ topic: string; _value: number }>(
+          flux`from(bucket: ${io.stack.influx.bucket})
+            |> range(start: -10m)
+            |> filter(fn: (r) => r._measurement == "ingest_rejects_by_topic" and r._field == "rejected_messages")
+            |> filter(fn: (r) => r.topic == ${offContract} or r.topic == ${commandTopic(homeId, 'dw1')})
+            |> last()`,
+        )
+        .then((rows) => Object.fromEntries(rows.map((r) => [r.topic, Number(r._value)])));
+    // Emitted with the next ingest_flow tick (every 5 s).
+    expect(await settleCounts(perTopic, { [offContract]: 3 }, 30_000)).toEqual({ [offContract]: 3 });
   });
 
   it('refuses HTTP posts without the device credentials', async () => {
