@@ -106,6 +106,16 @@ const activities: Activities = {
       Math.max(Date.parse(input.now), Date.parse(r.earliestStart ?? input.now)) + 5_000;
     return fakePlan(input, startMs, { emissionsG: 200, baselineEmissionsG: 300 }, 'intensity-v1');
   },
+  async paretoHome(input) {
+    return {
+      homeId: input.homeId,
+      computedAt: input.now,
+      tariff: { name: 'none', currency: 'GBP' },
+      forecastIssuedAt: null,
+      forecastModelVersion: null,
+      points: [],
+    };
+  },
   async searchHyperparameters({ target, trials }) {
     const all = Array.from({ length: trials }, (_, i) => ({
       trial: i,

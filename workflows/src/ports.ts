@@ -18,6 +18,7 @@ import type {
   IngestSummary,
   IntensityForecastPoint,
   ModelTarget,
+  ParetoResult,
   RunRequest,
   SearchSummary,
   TrainedModel,
@@ -186,6 +187,16 @@ export interface Planner {
     now: Date;
     planVersion: number;
   }): Promise<PublishedPlan>;
+  /** The cost vs CO2 curve of the same requests under a time-of-use tariff: one plan per CO2 price. */
+  pareto(args: {
+    homeId: string;
+    requests: RunRequest[];
+    forecast: IntensityForecast;
+    loadForecast: LoadForecast | null;
+    importLimitW: number | null;
+    now: Date;
+    co2PricesPerKg: number[];
+  }): Promise<Omit<ParetoResult, 'homeId' | 'computedAt'>>;
 }
 
 export interface SearchProgress {

@@ -468,6 +468,41 @@ export interface PlanHomeInput {
   now: string;
 }
 
+/** The `pareto` update: the cost vs CO2 curve of the home's runs still to plan, one plan per CO2 price. */
+export interface ParetoInput {
+  /** Prices put on 1 kg CO2 (currency/kg), 1–12 of them, each in [0, 10]. */
+  co2PricesPerKg: number[];
+}
+
+export interface ParetoHomeInput {
+  homeId: string;
+  region: string;
+  /** The runs still to plan, pins applied (as `planHome` gets them). */
+  requests: RunRequest[];
+  co2PricesPerKg: number[];
+  now: string;
+}
+
+export interface ParetoPointView {
+  co2PricePerKg: number;
+  /** Expected energy cost of the home over the horizon under the tariff (currency units). */
+  costExpected: number;
+  kgCO2Expected: number;
+  /** Another point is no worse on both axes and better on one. */
+  dominated: boolean;
+  runs: { requestId: string; deviceId: string; appliance: string; startAt: string; endAt: string }[];
+}
+
+export interface ParetoResult {
+  homeId: string;
+  computedAt: string;
+  /** Null when there was nothing to plan (no point was solved). */
+  tariff: { name: string; currency: string } | null;
+  forecastIssuedAt: string | null;
+  forecastModelVersion: string | null;
+  points: ParetoPointView[];
+}
+
 export interface DispatchResult {
   idempotencyKey: string;
   /** False when a previous attempt had already published this command (found in the retained record). */

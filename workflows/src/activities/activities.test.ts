@@ -46,7 +46,7 @@ function computeDeps(overrides: Partial<ComputeActivityDeps>): ComputeActivityDe
       latestLoadForecast: async () => null,
     },
     homeRecords: { get: async () => null },
-    planner: { plan: unused },
+    planner: { plan: unused, pareto: unused },
     models: lifecycle(() => ({ trial: 0, params: {}, validationMae: 0 })),
     logger: silentLogger,
     ...overrides,
@@ -126,6 +126,9 @@ describe('planHome', () => {
             seen.push(args);
             throw new InfeasibleError('stop here');
           },
+          pareto: async () => {
+            throw new Error('not used');
+          },
         },
         homeRecords: {
           get: async (homeId) =>
@@ -156,6 +159,9 @@ describe('planHome', () => {
     const planner: Planner = {
       async plan() {
         throw new InfeasibleError('the dishwasher cannot finish by 07:00');
+      },
+      pareto: async () => {
+        throw new Error('not used');
       },
     };
     const ok = createComputeActivities(

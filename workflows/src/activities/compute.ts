@@ -4,6 +4,7 @@ import { BadInputError, NoForecastError } from '../errors';
 import type {
   ForecastStore,
   HomeRegistry,
+  IntensityForecast,
   IntensityForecastProvider,
   LoadForecast,
   LoadForecaster,
@@ -17,6 +18,8 @@ import type {
   IntensityForecastResult,
   LoadForecastBatchResult,
   ModelTarget,
+  ParetoHomeInput,
+  ParetoResult,
   PlanHomeInput,
   SearchSummary,
   ServedBy,
@@ -37,6 +40,30 @@ export interface ComputeActivityDeps {
   logger: Logger;
   /** How far ahead of now a plan may look for forecast slots (h). */
   planningHorizonH?: number;
+}
+
+/** The forecasts and fuse a plan of these requests is made from (an hour of history to the last deadline). */
+async function planningInputs(
+  deps: ComputeActivityDeps,
+  input: { homeId: string; region: string; requests: { readyBy: string }[] },
+  now: Date,
+): Promise<{ forecast: IntensityForecast; loadForecast: LoadForecast | null; importLimitW: number | null }> {
+  const horizonEnd = Math.max(...input.requests.map((r) => Date.parse(r.readyBy)), now.getTime());
+  const window = { from: new Date(now.getTime() - 3600_000), to: new Date(horizonEnd) };
+  const forecast = await deps.forecasts.latestIntensityForecast({ region: input.region, ...window });
+  if (!forecast || forecast.points.length === 0) {
+    throw new NoForecastError(
+      `no intensity forecast for region ${input.region} covering ${now.toISOString()}: has forecastWorkflow run?`,
+    );
+  }
+  const [home, loadForecast] = await Promise.all([
+    deps.homeRecords.get(input.homeId),
+    deps.forecasts.latestLoadForecast({ homeId: input.homeId, ...window }),
+  ]);
+  if (!loadForecast) {
+    deps.logger.warn('no load forecast for the home: planning with 0 W base load', { homeId: input.homeId });
+  }
+  return { forecast, loadForecast, importLimitW: home?.importLimitW ?? null };
 }
 
 function parseTime(name: string, value: string): Date {
@@ -149,31 +176,13 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
     async planHome(input: PlanHomeInput): Promise<PublishedPlan> {
       return withFailureMapping(`plan home ${input.homeId}`, async () => {
         const now = parseTime('now', input.now);
-        const horizonEnd = Math.max(...input.requests.map((r) => Date.parse(r.readyBy)), now.getTime());
-        const forecast = await deps.forecasts.latestIntensityForecast({
-          region: input.region,
-          from: new Date(now.getTime() - 3600_000),
-          to: new Date(horizonEnd),
-        });
-        if (!forecast || forecast.points.length === 0) {
-          throw new NoForecastError(
-            `no intensity forecast for region ${input.region} covering ${now.toISOString()}: has forecastWorkflow run?`,
-          );
-        }
-        const window = { from: new Date(now.getTime() - 3600_000), to: new Date(horizonEnd) };
-        const [home, loadForecast] = await Promise.all([
-          deps.homeRecords.get(input.homeId),
-          deps.forecasts.latestLoadForecast({ homeId: input.homeId, ...window }),
-        ]);
-        if (!loadForecast) {
-          deps.logger.warn('no load forecast for the home: planning with 0 W base load', { homeId: input.homeId });
-        }
+        const { forecast, loadForecast, importLimitW } = await planningInputs(deps, input, now);
         const plan = await deps.planner.plan({
           homeId: input.homeId,
           requests: input.requests,
           forecast,
           loadForecast,
-          importLimitW: home?.importLimitW ?? null,
+          importLimitW,
           now,
           planVersion: input.planVersion,
         });
@@ -184,6 +193,24 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
           ...(forecast.fallbackReason ? { forecastFallbackReason: forecast.fallbackReason } : {}),
           ...(loadForecast?.servedBy ? { loadServedBy: loadForecast.servedBy } : {}),
         };
+      });
+    },
+
+    /** The cost vs CO2 curve of the runs `planHome` would plan, from the same forecasts. */
+    async paretoHome(input: ParetoHomeInput): Promise<ParetoResult> {
+      return withFailureMapping(`Pareto curve of home ${input.homeId}`, async () => {
+        const now = parseTime('now', input.now);
+        const { forecast, loadForecast, importLimitW } = await planningInputs(deps, input, now);
+        const curve = await deps.planner.pareto({
+          homeId: input.homeId,
+          requests: input.requests,
+          forecast,
+          loadForecast,
+          importLimitW,
+          now,
+          co2PricesPerKg: input.co2PricesPerKg,
+        });
+        return { homeId: input.homeId, computedAt: input.now, ...curve };
       });
     },
 

@@ -82,3 +82,91 @@ describe('createOptimizerPlanner with a bootstrapped dishwasher run', () => {
     expect(slotProfileW(old, 30)).toEqual([1460, (1460 * 21) / 30]);
   });
 });
+
+describe('createOptimizerPlanner: pins and the cost vs CO2 curve (real HiGHS)', () => {
+  const request = (extra: Partial<RunRequest> = {}): RunRequest => ({
+    requestId: 'dw',
+    deviceId: 'dishwasher',
+    appliance: 'dishwasher',
+    durationMin: 120,
+    powerW: 1000,
+    readyBy: new Date(NOW + 22 * HOUR).toISOString(),
+    ...extra,
+  });
+  /** From 19:30 UTC: night (cheap) at 250 g/kWh, the next day's 12:30–15:30 UTC clean (60 g/kWh) at the day rate. */
+  const tradeOff = (): IntensityForecast => ({
+    region: 'GB',
+    issuedAt: new Date(NOW).toISOString(),
+    modelVersion: 'test',
+    points: Array.from({ length: 48 }, (_, i) => ({
+      time: new Date(NOW + i * 30 * MIN).toISOString(),
+      intensityGPerKWh: i >= 34 && i < 40 ? 60 : 250,
+    })),
+  });
+
+  it('a cost-only plan runs in the cheap night, a CO2-priced one in the clean day; the curve trades one for the other', async () => {
+    const planner = createOptimizerPlanner({ solver });
+    const curve = await planner.pareto({
+      homeId: 'h1',
+      requests: [request()],
+      forecast: tradeOff(),
+      loadForecast: null,
+      importLimitW: null,
+      now: new Date(NOW),
+      co2PricesPerKg: [0, 0.01, 10],
+    });
+    expect(curve.tariff).toEqual({ name: 'example two-rate (night 00:30-07:30)', currency: 'GBP' });
+    const [cheap, , clean] = curve.points;
+    const hourOf = (p: typeof cheap) => new Date(p!.runs[0]!.startAt).getUTCHours();
+    expect(hourOf(cheap)).toBeGreaterThanOrEqual(0);
+    expect(hourOf(cheap)).toBeLessThan(6); // night rate, 00:30–07:30 London (= UTC in November)
+    expect(hourOf(clean)).toBeGreaterThanOrEqual(12);
+    expect(hourOf(clean)).toBeLessThan(14);
+    // 2 kWh: 0.30 instead of 0.60 GBP; 0.5 kg instead of 0.12 kg.
+    expect(cheap!.costExpected).toBeCloseTo(0.3, 6);
+    expect(clean!.costExpected).toBeCloseTo(0.6, 6);
+    expect(cheap!.kgCO2Expected).toBeCloseTo(0.5, 6);
+    expect(clean!.kgCO2Expected).toBeCloseTo(0.12, 6);
+    expect(curve.points.map((p) => p.dominated)).toEqual([false, false, false]);
+  });
+
+  it('honours a pinned window that lies off the planning grid, starting on its first slot boundary', async () => {
+    const planner = createOptimizerPlanner({ solver });
+    const from = NOW + 3 * HOUR + 10 * MIN;
+    const plan = await planner.plan({
+      homeId: 'h1',
+      requests: [
+        request({
+          earliestStart: new Date(from).toISOString(),
+          readyBy: new Date(from + 2 * HOUR).toISOString(),
+          pinned: true,
+        }),
+      ],
+      forecast: tradeOff(),
+      loadForecast: null,
+      importLimitW: null,
+      now: new Date(NOW),
+      planVersion: 1,
+    });
+    expect(plan.runs[0]!.startAt).toBe(new Date(from).toISOString());
+    const second = request({ requestId: 'other', earliestStart: new Date(NOW).toISOString() });
+    const both = await planner.plan({
+      homeId: 'h1',
+      requests: [
+        second,
+        request({
+          earliestStart: new Date(from).toISOString(),
+          readyBy: new Date(from + 2 * HOUR).toISOString(),
+          pinned: true,
+        }),
+      ],
+      forecast: tradeOff(),
+      loadForecast: null,
+      importLimitW: null,
+      now: new Date(NOW),
+      planVersion: 1,
+    });
+    // The grid starts at NOW, so the pinned run starts on the first boundary at or after `from`: 20 min later.
+    expect(both.runs.find((r) => r.requestId === 'dw')!.startAt).toBe(new Date(NOW + 3.5 * HOUR).toISOString());
+  });
+});

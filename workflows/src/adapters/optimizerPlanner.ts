@@ -1,19 +1,23 @@
 import { MINUTE_MS } from '@carbonreducer/common';
 import {
   buildCycleHomeRequest,
+  dominated,
+  EXAMPLE_TWO_RATE_TARIFF,
   InvalidRequestError,
   meanPerSlot,
   NoPlanError,
+  paretoSweep,
   resampleProfileW,
   solveHome,
   type HomeRequest,
   type MilpSolver,
+  type TimeOfUseTariff,
 } from '@carbonreducer/optimizer';
 import { RUN_PROFILE_STEP_MIN } from '../domain/requests';
 import { BadInputError, InfeasibleError } from '../errors';
 import type { IntensityForecast, LoadForecast, Planner } from '../ports';
 import { plannedRun } from '../plannedRun';
-import type { PublishedPlan, PlannedRun, RunRequest } from '../types';
+import type { ParetoPointView, PublishedPlan, PlannedRun, RunRequest } from '../types';
 
 /**
  * Mean intensity (gCO2/kWh) of each slot of a grid, time-weighted over the forecast points it overlaps (each point
@@ -60,6 +64,46 @@ export function slotProfileW(request: RunRequest, slotMin: number): number[] {
   return resampleProfileW([request.powerW], request.durationMin, slotMin);
 }
 
+/** The requests and forecasts as the optimizer's request; with a tariff, energy has a price (else CO2 only). */
+function homeRequest(args: {
+  homeId: string;
+  requests: RunRequest[];
+  forecast: IntensityForecast;
+  loadForecast: LoadForecast | null;
+  importLimitW: number | null;
+  now: Date;
+  slotMin: 15 | 30 | 60;
+  tariff?: TimeOfUseTariff;
+}): HomeRequest {
+  const { homeId, requests, forecast, loadForecast, importLimitW, now, slotMin } = args;
+  if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');
+  if (forecast.points.length === 0) throw new BadInputError('the intensity forecast has no points');
+  const nowMs = now.getTime();
+  try {
+    return buildCycleHomeRequest({
+      homeId,
+      nowMs,
+      slotMin,
+      runs: requests.map((r) => ({
+        id: r.requestId,
+        appliance: r.appliance,
+        profileW: slotProfileW(r, slotMin),
+        earliestStartMs: r.earliestStart === undefined ? nowMs : Date.parse(r.earliestStart),
+        deadlineMs: Date.parse(r.readyBy),
+        ...(r.pinned ? { pinned: true } : {}),
+      })),
+      intensity: forecast.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.intensityGPerKWh })),
+      baseLoad: loadForecast?.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.powerW })) ?? null,
+      importLimitW,
+      co2PricePerKg: 1,
+      ...(args.tariff ? { tariff: args.tariff } : {}),
+    });
+  } catch (err) {
+    if (err instanceof InvalidRequestError) throw new BadInputError(err.message, { cause: err });
+    throw err;
+  }
+}
+
 /**
  * Plans runs with the HiGHS MILP of @carbonreducer/optimizer, minimising expected CO2 only (no tariff). The grid
  * starts at the earliest moment any request may start, so a run can be sent exactly at its earliest start.
@@ -68,6 +112,8 @@ export function createOptimizerPlanner(options: {
   solver: MilpSolver;
   slotMin?: 15 | 30 | 60;
   timeLimitSec?: number;
+  /** The tariff of the Pareto curve's cost axis (default: {@link EXAMPLE_TWO_RATE_TARIFF}). */
+  tariff?: TimeOfUseTariff;
 }): Planner {
   const slotMin = options.slotMin ?? 30;
   const slotMs = slotMin * MINUTE_MS;
@@ -75,30 +121,7 @@ export function createOptimizerPlanner(options: {
     async plan({ homeId, requests, forecast, loadForecast, importLimitW, now, planVersion }): Promise<PublishedPlan> {
       if (requests.length === 0) throw new BadInputError('nothing to plan: no requests');
       if (forecast.points.length === 0) throw new BadInputError('the intensity forecast has no points');
-      const nowMs = now.getTime();
-      let request: HomeRequest;
-      try {
-        request = buildCycleHomeRequest({
-          homeId,
-          nowMs,
-          slotMin,
-          runs: requests.map((r) => ({
-            id: r.requestId,
-            appliance: r.appliance,
-            profileW: slotProfileW(r, slotMin),
-            earliestStartMs: r.earliestStart === undefined ? nowMs : Date.parse(r.earliestStart),
-            deadlineMs: Date.parse(r.readyBy),
-            ...(r.pinned ? { pinned: true } : {}),
-          })),
-          intensity: forecast.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.intensityGPerKWh })),
-          baseLoad: loadForecast?.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.powerW })) ?? null,
-          importLimitW,
-          co2PricePerKg: 1,
-        });
-      } catch (err) {
-        if (err instanceof InvalidRequestError) throw new BadInputError(err.message, { cause: err });
-        throw err;
-      }
+      const request = homeRequest({ homeId, requests, forecast, loadForecast, importLimitW, now, slotMin });
       const originMs = request.startMs;
       let solved;
       try {
@@ -134,6 +157,50 @@ export function createOptimizerPlanner(options: {
         runs,
         slots: solved.importW.map((powerW, s) => ({ time: new Date(originMs + s * slotMs).toISOString(), powerW })),
         avoidedEmissionsG: runs.reduce((sum, r) => sum + r.avoidedEmissionsG, 0),
+      };
+    },
+
+    async pareto({ homeId, requests, forecast, loadForecast, importLimitW, now, co2PricesPerKg }) {
+      const tariff = options.tariff ?? EXAMPLE_TWO_RATE_TARIFF;
+      const request = homeRequest({ homeId, requests, forecast, loadForecast, importLimitW, now, slotMin, tariff });
+      let swept;
+      try {
+        swept = paretoSweep(request, request.startMs, options.solver, co2PricesPerKg, {
+          timeLimitSec: options.timeLimitSec ?? 10,
+        });
+      } catch (err) {
+        if (err instanceof InvalidRequestError) throw new BadInputError(err.message, { cause: err });
+        if (err instanceof NoPlanError) throw new InfeasibleError(err.message, { cause: err });
+        throw err;
+      }
+      const byId = new Map(requests.map((r) => [r.requestId, r]));
+      const flags = dominated(swept);
+      const points: ParetoPointView[] = swept.map((p, i) => ({
+        co2PricePerKg: p.co2PricePerKg,
+        costExpected: p.costExpected,
+        kgCO2Expected: p.kgCO2Expected,
+        dominated: flags[i] ?? false,
+        runs: p.plan.devices.flatMap((d) => {
+          const r = byId.get(d.id);
+          const startMs = d.startsMs[0];
+          if (!r || startMs === undefined) return [];
+          const run = plannedRun(r, startMs, { energyWh: 0, emissionsG: 0, baselineEmissionsG: 0 });
+          return [
+            {
+              requestId: r.requestId,
+              deviceId: r.deviceId,
+              appliance: r.appliance,
+              startAt: run.startAt,
+              endAt: run.endAt,
+            },
+          ];
+        }),
+      }));
+      return {
+        tariff: { name: tariff.name, currency: tariff.currency },
+        forecastIssuedAt: forecast.issuedAt,
+        forecastModelVersion: forecast.modelVersion,
+        points,
       };
     },
   };

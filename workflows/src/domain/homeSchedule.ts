@@ -9,6 +9,7 @@ import type {
   ManualStart,
   OverrideRefusal,
   OverrideRunsInput,
+  ParetoInput,
   OverrideRunsResult,
   PlannedRun,
   RunPin,
@@ -179,6 +180,21 @@ export function overrideOutcome(
     runs.push(result);
   }
   return { applied: { overrideId, planVersion: entry.planVersion ?? home.planVersion, runs } };
+}
+
+/** The runs a plan made now would cover, as the planner gets them (pins applied). */
+export function plannableRequests(state: HomeScheduleState): RunRequest[] {
+  return state.home.requests.filter((r) => r.status === 'new' || r.status === 'planned').map(effectiveRequest);
+}
+
+/** Problems with a Pareto request, each naming the field; empty when it is acceptable. */
+export function paretoErrors(input: ParetoInput): string[] {
+  const prices: unknown = input?.co2PricesPerKg;
+  if (!Array.isArray(prices) || prices.length < 1 || prices.length > 12) {
+    return ['co2PricesPerKg must list 1 to 12 prices'];
+  }
+  const bad = prices.findIndex((p) => typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 10);
+  return bad >= 0 ? [`co2PricesPerKg[${bad}] must be a price in [0, 10] per kg, got ${String(prices[bad])}`] : [];
 }
 
 /** Whether the workflow should re-plan now: something changed, or a failed plan's retry time has come. */

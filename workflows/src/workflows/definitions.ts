@@ -6,6 +6,8 @@ import type {
   ManualStart,
   OverrideRunsInput,
   OverrideRunsResult,
+  ParetoInput,
+  ParetoResult,
   RequestRunResult,
   RunRequest,
 } from '../types';
@@ -18,6 +20,8 @@ export const requestRunUpdate = defineUpdate<RequestRunResult, [RunRequest]>('re
  * includes the change is made (and a "start now" command has left).
  */
 export const overrideRunsUpdate = defineUpdate<OverrideRunsResult, [OverrideRunsInput]>('overrideRuns');
+/** The cost vs CO2 curve of the runs still to plan (pins applied), one plan per CO2 price; changes nothing. */
+export const paretoUpdate = defineUpdate<ParetoResult, [ParetoInput]>('pareto');
 /** A device reports that it was started by hand: its pending request is dropped from the plan. */
 export const manualStartSignal = defineSignal<[ManualStart]>('manualStart');
 /** New forecasts were written: re-plan what has not started yet. */

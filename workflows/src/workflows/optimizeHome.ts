@@ -17,6 +17,8 @@ import {
   msUntilWake,
   overrideErrors,
   overrideOutcome,
+  paretoErrors,
+  plannableRequests,
   planView,
   replanDue,
   requestErrors,
@@ -25,19 +27,28 @@ import {
   type HomeScheduleEvent,
 } from '../domain/homeSchedule';
 import { ApplianceKey, HomeIdKey } from '../ids';
-import type { DeviceCommand, OptimizeHomeInput, OverrideRunsInput, PublishedPlan, RunRequest } from '../types';
+import type {
+  DeviceCommand,
+  OptimizeHomeInput,
+  OverrideRunsInput,
+  ParetoInput,
+  ParetoResult,
+  PublishedPlan,
+  RunRequest,
+} from '../types';
 import {
   commandAckSignal,
   currentPlanQuery,
   forecastsChangedSignal,
   manualStartSignal,
   overrideRunsUpdate,
+  paretoUpdate,
   requestRunUpdate,
 } from './definitions';
 import { computeActivity, defaultActivity, dispatchActivity, FAILURE_TYPES } from './profiles';
 
 type Activities = ReturnType<typeof createActivities>;
-const { planHome } = proxyActivities<Activities>(computeActivity);
+const { planHome, paretoHome } = proxyActivities<Activities>(computeActivity);
 const { publishSchedule } = proxyActivities<Activities>(defaultActivity);
 const { dispatchCommand } = proxyActivities<Activities>(dispatchActivity);
 
@@ -151,6 +162,37 @@ export async function optimizeHomeWorkflow(input: OptimizeHomeInput): Promise<vo
             type: FAILURE_TYPES.badInput,
             message: `override refused: ${refusals.map((r) => r.message).join('; ')}`,
             details: refusals,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    paretoUpdate,
+    async (input: ParetoInput): Promise<ParetoResult> => {
+      const requests = plannableRequests(state);
+      const now = new Date().toISOString();
+      if (requests.length === 0) {
+        return {
+          homeId,
+          computedAt: now,
+          tariff: null,
+          forecastIssuedAt: null,
+          forecastModelVersion: null,
+          points: [],
+        };
+      }
+      return paretoHome({ homeId, region, requests, co2PricesPerKg: input.co2PricesPerKg, now });
+    },
+    {
+      validator: (input: ParetoInput) => {
+        const errors = paretoErrors(input);
+        if (errors.length > 0) {
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPES.badInput,
+            message: `invalid Pareto request: ${errors.join('; ')}`,
             nonRetryable: true,
           });
         }
