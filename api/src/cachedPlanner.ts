@@ -1,8 +1,9 @@
-import type { PlanView, Planner, RunRequestInput, TimeSeries } from './ports';
+import type { OverrideInput, PlanView, Planner, RunRequestInput, TimeSeries } from './ports';
 
 /**
  * Plan reads are cached per home for a short time (a kiosk polls; a Temporal query per poll would make the worker
- * answer every screen). A run request through this API drops the home's entry, so its caller reads its own write.
+ * answer every screen). A run request or override through this API drops the home's entry, so its caller reads its own
+ * write.
  */
 export class CachedPlanner implements Planner {
   private readonly cache = new Map<string, { atMs: number; view: Promise<PlanView | null> }>();
@@ -16,6 +17,15 @@ export class CachedPlanner implements Planner {
   requestRun(homeId: string, region: string, request: RunRequestInput) {
     this.cache.delete(homeId);
     return this.inner.requestRun(homeId, region, request).finally(() => this.cache.delete(homeId));
+  }
+
+  overrideRuns(homeId: string, input: OverrideInput) {
+    this.cache.delete(homeId);
+    return this.inner.overrideRuns(homeId, input).finally(() => this.cache.delete(homeId));
+  }
+
+  pareto(homeId: string, co2PricesPerKg: number[]) {
+    return this.inner.pareto(homeId, co2PricesPerKg);
   }
 
   currentPlan(homeId: string): Promise<PlanView | null> {

@@ -160,7 +160,13 @@ export interface PlanView {
     slots: { time: string; powerW: number }[];
   } | null;
   commands: { deviceId: string; requestId: string; action: string; at: string; status: string }[];
-  requests: { request: { requestId: string; deviceId: string; appliance: string }; status: string; reason?: string }[];
+  requests: {
+    request: { requestId: string; deviceId: string; appliance: string; durationMin?: number; readyBy?: string };
+    status: string;
+    reason?: string;
+    /** A homeowner's pin (the run starts at or after `from` and ends by `to`). */
+    pin?: { from: string; to: string; pinnedAt: string };
+  }[];
   expectedAvoidedEmissionsG: number;
 }
 
@@ -178,7 +184,81 @@ export interface Planner {
     planVersion: number;
   }>;
   currentPlan(homeId: string): Promise<PlanView | null>;
+  /**
+   * Start now, cancel or pin runs (the workflow's `overrideRuns` update); resolves once re-planned. Rejects with an
+   * `OverrideRefused` naming each run's reason.
+   */
+  overrideRuns(homeId: string, input: OverrideInput): Promise<OverrideOutcome>;
+  /** The cost vs CO2 curve of the runs still to plan (the workflow's `pareto` update); null: no optimizer runs. */
+  pareto(homeId: string, co2PricesPerKg: number[]): Promise<ParetoView | null>;
   ping(): Promise<void>;
+}
+
+/** The workflow's OverrideRunsInput (workflows/src/types.ts). */
+export interface OverrideInput {
+  overrideId: string;
+  overrides: { requestId: string; action: 'start-now' | 'cancel' | 'pin'; window?: { from: string; to: string } }[];
+}
+
+/** The workflow's OverrideRunsResult. */
+export interface OverrideOutcome {
+  overrideId: string;
+  planVersion: number;
+  runs: {
+    requestId: string;
+    action: 'start-now' | 'cancel' | 'pin';
+    status: string;
+    startAt?: string;
+    endAt?: string;
+    pin?: { from: string; to: string; pinnedAt: string };
+    command?: { idempotencyKey: string; status: string; error?: string };
+  }[];
+}
+
+/** The workflow's ParetoResult. */
+export interface ParetoView {
+  homeId: string;
+  computedAt: string;
+  tariff: { name: string; currency: string } | null;
+  forecastIssuedAt: string | null;
+  forecastModelVersion: string | null;
+  points: {
+    co2PricePerKg: number;
+    costExpected: number;
+    kgCO2Expected: number;
+    dominated: boolean;
+    runs: { requestId: string; deviceId: string; appliance: string; startAt: string; endAt: string }[];
+  }[];
+}
+
+/** The workflow's stable refusal codes of an override (workflows/src/types.ts OverrideRefusalCode). */
+export const OVERRIDE_REFUSALS = [
+  'no_overrides',
+  'duplicate_run',
+  'unknown_run',
+  'already_started',
+  'already_cancelled',
+  'rejected_run',
+  'not_planned_yet',
+  'window_missing',
+  'window_unexpected',
+  'window_invalid',
+  'window_in_past',
+  'window_too_short',
+  'window_too_far',
+  'replan_failed',
+] as const;
+export type OverrideRefusalCode = (typeof OVERRIDE_REFUSALS)[number];
+
+/** The optimizer refused an override: each run with its reason. */
+export class OverrideRefused extends Error {
+  constructor(
+    readonly refusals: { requestId: string; code: OverrideRefusalCode; message: string }[],
+    options?: { cause?: unknown },
+  ) {
+    super(refusals.map((r) => r.message).join('; ') || 'override refused', options);
+    this.name = 'OverrideRefused';
+  }
 }
 
 export class RunRejected extends Error {

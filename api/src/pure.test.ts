@@ -246,6 +246,8 @@ describe('cached planner', () => {
     const counting = {
       ...inner,
       requestRun: inner.requestRun.bind(inner),
+      overrideRuns: inner.overrideRuns.bind(inner),
+      pareto: inner.pareto.bind(inner),
       ping: inner.ping.bind(inner),
       currentPlan: async (h: string) => {
         calls++;

@@ -14,11 +14,24 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { RunRejected, type PlanView, type Planner, type RunRequestInput } from '../ports';
+import {
+  OVERRIDE_REFUSALS,
+  OverrideRefused,
+  RunRejected,
+  type OverrideInput,
+  type OverrideOutcome,
+  type OverrideRefusalCode,
+  type ParetoView,
+  type PlanView,
+  type Planner,
+  type RunRequestInput,
+} from '../ports';
 
 const WORKFLOW_TYPE = 'optimizeHomeWorkflow';
 const REQUEST_RUN_UPDATE = 'requestRun';
 const CURRENT_PLAN_QUERY = 'currentPlan';
+const OVERRIDE_RUNS_UPDATE = 'overrideRuns';
+const PARETO_UPDATE = 'pareto';
 const HomeIdKey = defineSearchAttributeKey('HomeId', SearchAttributeType.KEYWORD);
 export const optimizeHomeWorkflowId = (homeId: string): string => `optimize-home/${homeId}`;
 
@@ -86,6 +99,57 @@ export class TemporalPlanner implements Planner {
     }
   }
 
+  async overrideRuns(homeId: string, input: OverrideInput): Promise<OverrideOutcome> {
+    const client = await this.connect();
+    try {
+      return await withDeadline(
+        client.workflow
+          .getHandle(optimizeHomeWorkflowId(homeId))
+          // The override id is the update id, so a retried request is answered once (Temporal dedupes it).
+          .executeUpdate<OverrideOutcome, [OverrideInput]>(OVERRIDE_RUNS_UPDATE, {
+            args: [input],
+            updateId: `override/${input.overrideId}`,
+          }),
+        this.settings.timeoutMs ?? 15_000,
+        `the optimizer of ${homeId} did not answer the override`,
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new OverrideRefused(
+          input.overrides.map((o) => ({
+            requestId: o.requestId,
+            code: 'unknown_run' as const,
+            message: `no run ${o.requestId} in this home (no optimizer runs for it)`,
+          })),
+          { cause: err },
+        );
+      }
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new OverrideRefused(refusalsOf(err.cause), { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async pareto(homeId: string, co2PricesPerKg: number[]): Promise<ParetoView | null> {
+    const client = await this.connect();
+    try {
+      return await withDeadline(
+        client.workflow
+          .getHandle(optimizeHomeWorkflowId(homeId))
+          .executeUpdate<ParetoView, [{ co2PricesPerKg: number[] }]>(PARETO_UPDATE, { args: [{ co2PricesPerKg }] }),
+        this.settings.timeoutMs ?? 15_000,
+        `the optimizer of ${homeId} did not answer the Pareto request`,
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new RunRejected(`${err.cause.type ?? 'refused'}: ${err.cause.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
   async ping(): Promise<void> {
     const client = await this.connect();
     await (client.connection as Connection).healthService.check({});
@@ -96,6 +160,24 @@ export class TemporalPlanner implements Planner {
     const c = await this.client.catch(() => undefined);
     await (c?.connection as Connection | undefined)?.close();
   }
+}
+
+/** The workflow's refusals from the failure's details (its message when a worker sent none). */
+function refusalsOf(failure: ApplicationFailure): OverrideRefused['refusals'] {
+  const known = new Set<string>(OVERRIDE_REFUSALS);
+  const details = Array.isArray(failure.details) ? failure.details : [];
+  const refusals = details.flatMap((d) => {
+    const r = d as { requestId?: unknown; code?: unknown; message?: unknown } | null;
+    if (!r || typeof r.code !== 'string' || !known.has(r.code)) return [];
+    return [
+      {
+        requestId: typeof r.requestId === 'string' ? r.requestId : '',
+        code: r.code as OverrideRefusalCode,
+        message: typeof r.message === 'string' ? r.message : r.code,
+      },
+    ];
+  });
+  return refusals.length > 0 ? refusals : [{ requestId: '', code: 'replan_failed', message: failure.message }];
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -11,6 +11,7 @@ import { createMetrics } from '../metrics';
 import {
   BrokerRefused,
   DependencyUnavailable,
+  OverrideRefused,
   type BrokerPublisher,
   type DeviceIdentities,
   type DeviceRegistry,
@@ -18,6 +19,9 @@ import {
   type Directory,
   type HomeRow,
   type MemberRow,
+  type OverrideInput,
+  type OverrideOutcome,
+  type ParetoView,
   type Planner,
   type PlanView,
   type Preferences,
@@ -157,6 +161,29 @@ export class MemoryPlanner implements Planner {
   }
   async currentPlan(homeId: string) {
     return this.plans.get(homeId) ?? null;
+  }
+  /** Overrides asked for, in order; `refuse` makes the next ones fail as the workflow's validator would. */
+  overrides: { homeId: string; input: OverrideInput }[] = [];
+  refuse: OverrideRefused['refusals'] | undefined;
+  async overrideRuns(homeId: string, input: OverrideInput): Promise<OverrideOutcome> {
+    if (this.refuse) throw new OverrideRefused(this.refuse);
+    this.overrides.push({ homeId, input });
+    return {
+      overrideId: input.overrideId,
+      planVersion: this.overrides.length + 1,
+      runs: input.overrides.map((o) => ({
+        requestId: o.requestId,
+        action: o.action,
+        status: o.action === 'cancel' ? 'cancelled' : o.action === 'start-now' ? 'dispatched' : 'planned',
+        ...(o.window ? { startAt: o.window.from, pin: { ...o.window, pinnedAt: o.window.from } } : {}),
+      })),
+    };
+  }
+  paretos = new Map<string, ParetoView>();
+  paretoAsked: { homeId: string; co2PricesPerKg: number[] }[] = [];
+  async pareto(homeId: string, co2PricesPerKg: number[]) {
+    this.paretoAsked.push({ homeId, co2PricesPerKg });
+    return this.paretos.get(homeId) ?? null;
   }
   async ping() {}
 }
