@@ -1,8 +1,9 @@
 /**
  * The Flux text of the dashboards' InfluxDB panels. Every bucket, measurement, tag and field name comes from the data
  * model (`@carbonreducer/influx`); `v.timeRangeStart`, `v.timeRangeStop` and `v.windowPeriod` are the macros Grafana's
- * InfluxDB data source replaces with the panel's time range and interval. No template variable reaches Flux: the
- * Analytics dashboards' home and device variables are the API's pseudonymous ids, which InfluxDB does not know.
+ * InfluxDB data source replaces with the panel's time range and interval. The only template variable in Flux is
+ * `${region}` (a grid region code); the home and device variables are the API's pseudonymous ids, which InfluxDB does
+ * not know, so they never reach Flux.
  */
 import {
   BUCKETS,
@@ -16,7 +17,16 @@ import {
   TELEMETRY,
   VERIFIED_HOME_DAY,
 } from '@carbonreducer/influx';
-import { DEFAULT_REGION } from './model';
+import { FIELDS, type DeviceKind } from '@carbonreducer/telemetry';
+import { REGION_VARIABLE } from './model';
+
+/** Device kinds (= telemetry measurements) with metered power; typed, so a renamed kind fails to compile. */
+const METER: DeviceKind = 'meter';
+const PLUG: DeviceKind = 'plug';
+const POWER_W = FIELDS.powerW.influxField;
+/** The `telemetry_rejects` tag that holds one of REJECT_REASONS (libs/telemetry CONTRACT.md). */
+export const REJECT_REASON_TAG = 'reason';
+export const REJECT_COUNT_FIELD = 'count';
 
 /** A Flux string literal (names from the model are plain, but quote them properly anyway). */
 const s = (value: string): string => JSON.stringify(value);
@@ -43,7 +53,7 @@ export const TELEGRAF_INTERNAL_WRITE = {
 /** Metered power of every home summed, W (mean per interval per device, then summed). */
 export function fleetPowerW(): string {
   return `${range(BUCKETS.telemetry)}
-  |> filter(fn: (r) => r._measurement == ${s('meter')} and r._field == ${s(TELEMETRY.countField.meter ?? 'power_w')})
+  |> filter(fn: (r) => r._measurement == ${s(METER)} and r._field == ${s(POWER_W)})
   |> aggregateWindow(every: v.windowPeriod, fn: mean, createEmpty: false)
   |> group()
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
@@ -53,7 +63,7 @@ export function fleetPowerW(): string {
 /** Homes with metered power in the range. */
 export function activeHomes(): string {
   return `${range(BUCKETS.telemetry)}
-  |> filter(fn: (r) => r._measurement == ${s('meter')} and r._field == ${s(TELEMETRY.countField.meter ?? 'power_w')})
+  |> filter(fn: (r) => r._measurement == ${s(METER)} and r._field == ${s(POWER_W)})
   |> last()
   |> group()
   |> distinct(column: ${s(TELEMETRY.tags.homeId)})
@@ -64,7 +74,7 @@ export function activeHomes(): string {
 /** Mean power per device kind (measurement), summed over devices, W. */
 export function powerByKindW(): string {
   return `${range(BUCKETS.telemetry)}
-  |> filter(fn: (r) => (r._measurement == ${s('meter')} or r._measurement == ${s('plug')}) and r._field == "power_w")
+  |> filter(fn: (r) => (r._measurement == ${s(METER)} or r._measurement == ${s(PLUG)}) and r._field == ${s(POWER_W)})
   |> aggregateWindow(every: v.windowPeriod, fn: mean, createEmpty: false)
   |> group(columns: ["_measurement"])
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
@@ -86,10 +96,10 @@ export function ingestPointsPerS(): string {
 /** Telemetry the contract processor refused, per reason and interval. */
 export function telemetryRejectsByReason(): string {
   return `${range(BUCKETS.telemetry)}
-  |> filter(fn: (r) => r._measurement == ${s(TELEMETRY.rejects)} and r._field == "count")
-  |> group(columns: [${s('reason')}])
+  |> filter(fn: (r) => r._measurement == ${s(TELEMETRY.rejects)} and r._field == ${s(REJECT_COUNT_FIELD)})
+  |> group(columns: [${s(REJECT_REASON_TAG)}])
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
-  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: r.reason }))`;
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: r.${REJECT_REASON_TAG} }))`;
 }
 
 /** Intensity points refused at ingest, per source and reason. */
@@ -161,7 +171,7 @@ union(tables: [intensity, load])
 }
 
 /** Actual grid intensity of the region, gCO2/kWh. */
-export function actualIntensity(region = DEFAULT_REGION): string {
+export function actualIntensity(region = REGION_VARIABLE): string {
   return `${range(BUCKETS.carbonIntensity)}
   |> filter(fn: (r) => r._measurement == ${s(INTENSITY.measurement)} and r.${INTENSITY.tags.region} == ${s(region)} and r.${INTENSITY.tags.kind} == "actual")
   |> filter(fn: (r) => r._field == ${s(INTENSITY.fields.intensity)})
@@ -174,7 +184,7 @@ export function actualIntensity(region = DEFAULT_REGION): string {
  * The region's forecast for each slot as its newest issue before the slot saw it, with the 80 % band: the series
  * `intensity_g_per_kwh`, `lower_g_per_kwh`, `upper_g_per_kwh`.
  */
-export function forecastWithBand(region = DEFAULT_REGION): string {
+export function forecastWithBand(region = REGION_VARIABLE): string {
   const f = INTENSITY_FORECAST.fields;
   return `${range(BUCKETS.forecasts)}
   |> filter(fn: (r) => r._measurement == ${s(INTENSITY_FORECAST.measurement)} and r.${INTENSITY_FORECAST.tags.region} == ${s(region)})
@@ -189,7 +199,7 @@ export function forecastWithBand(region = DEFAULT_REGION): string {
 }
 
 /** One annotation per model version: the first slot it forecast, text "model <version>". */
-export function modelVersionAnnotations(region = DEFAULT_REGION): string {
+export function modelVersionAnnotations(region = REGION_VARIABLE): string {
   return `${range(BUCKETS.forecasts)}
   |> filter(fn: (r) => r._measurement == ${s(INTENSITY_FORECAST.measurement)} and r.${INTENSITY_FORECAST.tags.region} == ${s(region)} and r._field == ${s(INTENSITY_FORECAST.fields.intensity)})
   |> group(columns: [${s(INTENSITY_FORECAST.tags.modelVersion)}])
@@ -199,7 +209,7 @@ export function modelVersionAnnotations(region = DEFAULT_REGION): string {
 }
 
 /** Live accuracy of the intensity forecast per horizon over the rolling 24 h window: MAE (gCO2/kWh) or 80 % coverage. */
-export function forecastAccuracy(metric: 'mae' | 'coverage80', region = DEFAULT_REGION): string {
+export function forecastAccuracy(metric: 'mae' | 'coverage80', region = REGION_VARIABLE): string {
   return `${range(BUCKETS.forecasts)}
   |> filter(fn: (r) => r._measurement == ${s(FORECAST_ACCURACY.measurement)} and r.${FORECAST_ACCURACY.tags.region} == ${s(region)})
   |> filter(fn: (r) => r._field == ${s(FORECAST_ACCURACY.fields[metric])} and r.${FORECAST_ACCURACY.tags.window} == "24h")

@@ -76,5 +76,7 @@ export const FOLDERS = {
 /** Where Grafana sees this folder inside the container (compose mounts provisioning/grafana/dashboards there). */
 export const CONTAINER_DASHBOARDS_DIR = '/etc/grafana/provisioning/dashboards';
 
-/** The grid region the dashboards show (the simulated homes and the ingest are GB). */
+/** The grid region the dashboards show by default (the simulated homes and the ingest are GB). */
 export const DEFAULT_REGION = 'GB';
+/** How Flux queries name the dashboard's `region` variable (Grafana replaces it before sending the query). */
+export const REGION_VARIABLE = '${region}';

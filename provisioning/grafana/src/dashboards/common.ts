@@ -1,7 +1,7 @@
 /** What the dashboards share: variables, band thresholds, and the spec each dashboard module exports. */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Folder } from '../model';
-import { DATASOURCES } from '../model';
+import { DATASOURCES, DEFAULT_REGION } from '../model';
 
 export interface DashboardSpec {
   folder: Folder;
@@ -32,6 +32,14 @@ export function deviceVariable(): dashboard.QueryVariableBuilder {
     .refresh(dashboard.VariableRefresh.OnDashboardLoad)
     .sort(dashboard.VariableSort.AlphabeticalAsc)
     .allowCustomValue(false);
+}
+
+/** `region`: the grid region of the intensity panels (a code such as GB; more regions are comma-separated values). */
+export function regionVariable(): dashboard.CustomVariableBuilder {
+  return new dashboard.CustomVariableBuilder('region')
+    .label('Region')
+    .values(DEFAULT_REGION)
+    .current({ text: DEFAULT_REGION, value: DEFAULT_REGION, selected: true });
 }
 
 /**

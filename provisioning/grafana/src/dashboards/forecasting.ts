@@ -7,7 +7,7 @@ import { INTENSITY_FORECAST } from '@carbonreducer/influx';
 import { DATASOURCES, FOLDERS } from '../model';
 import * as q from '../flux';
 import { carbon, flux } from '../targets';
-import { base, homeVariable, numberPanels, type DashboardSpec } from './common';
+import { base, homeVariable, numberPanels, regionVariable, type DashboardSpec } from './common';
 
 const F = INTENSITY_FORECAST.fields;
 
@@ -22,6 +22,7 @@ export const forecasting: DashboardSpec = {
         'Grid intensity forecast against the actual with the 80 % band and model versions, live accuracy per horizon, fallbacks, and household load forecast against the metered load.',
       )
         .time({ from: 'now-2d', to: 'now+1d' })
+        .withVariable(regionVariable())
         .withVariable(homeVariable())
         .annotation(
           new dashboard.AnnotationQueryBuilder()
@@ -34,7 +35,7 @@ export const forecasting: DashboardSpec = {
         .withRow(new dashboard.RowBuilder('Grid intensity'))
         .withPanel(
           new timeseries.PanelBuilder()
-            .title('Intensity: forecast (newest issue before each slot) vs actual, 80 % band')
+            .title('Intensity in $region: forecast (newest issue before each slot) vs actual, 80 % band')
             .datasource(DATASOURCES.influxdb)
             .withTarget(flux('A', q.forecastWithBand()))
             .withTarget(flux('B', q.actualIntensity()))
