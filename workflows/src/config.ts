@@ -32,6 +32,11 @@ export interface WorkflowsConfig {
   /** Wall-clock budget of one retrain's hyperparameter search, ms (env MODEL_SEARCH_SECONDS, default 20). */
   modelSearchBudgetMs: number;
   logLevel: LogLevel;
+  /**
+   * host:port of the worker's Prometheus endpoint (`/metrics`) for the Temporal SDK's metrics and ours (e.g.
+   * carbonreducer_forecast_fallbacks), env WORKER_METRICS_ADDRESS; null (default): no endpoint.
+   */
+  metricsAddress: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,6 +69,9 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push(`LOG_LEVEL must be debug|info|warn|error, got ${logLevel}`);
+  const metricsAddress = env.WORKER_METRICS_ADDRESS ? env.WORKER_METRICS_ADDRESS : null;
+  if (metricsAddress !== null && !/^[^\s:]+:\d{1,5}$/.test(metricsAddress))
+    problems.push(`WORKER_METRICS_ADDRESS must be host:port (e.g. 127.0.0.1:9464), got ${metricsAddress}`);
   const bridge = env.DEVICE_BRIDGE;
   const schedules = env.ENSURE_SCHEDULES;
   if (schedules !== undefined && schedules !== 'true' && schedules !== 'false')
@@ -95,6 +103,7 @@ export function loadConfig(env: Env = process.env): WorkflowsConfig {
     modelRegistryDir: env.MODEL_REGISTRY_DIR ? resolve(env.MODEL_REGISTRY_DIR) : DEFAULT_MODEL_REGISTRY_DIR,
     modelSearchBudgetMs: searchS * 1000,
     logLevel,
+    metricsAddress,
   };
   if (problems.length > 0) throw new Error(`invalid workflows configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

@@ -97,6 +97,10 @@ export async function run(env: NodeJS.ProcessEnv = withStackDefaults(process.env
       error: (m, meta) => logger.error(m, meta),
     },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // The SDK's metrics and our activities' own (activities/fallbackMetric.ts), scraped from /metrics.
+    ...(config.metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } }
+      : {}),
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const mqttDispatch = await connectMqtt(config.mqtt, { clientId: `carbonreducer-workflows-dispatch-${process.pid}` });

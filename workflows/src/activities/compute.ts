@@ -26,6 +26,7 @@ import type {
   TrainedModel,
   TrialResult,
 } from '../types';
+import { countForecastFallbacks } from './fallbackMetric';
 import { withFailureMapping } from './failures';
 import { servingSummary } from '../domain/serving';
 
@@ -102,6 +103,7 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
             detail: forecast.detail ?? '',
           },
         ]);
+        countForecastFallbacks(Context.current().metricMeter, 'intensity', [{ servedBy, fallbackReason }]);
         if (servedBy !== 'champion') {
           deps.logger.warn('intensity forecast served by a fallback', {
             region: args.region,
@@ -145,17 +147,17 @@ export function createComputeActivities(deps: ComputeActivityDeps) {
         }
         if (forecasts.length > 0) {
           await deps.forecasts.writeLoadForecasts(forecasts);
-          await deps.forecasts.writeServing(
-            forecasts.map((f) => ({
-              kind: 'load' as const,
-              key: f.homeId,
-              issuedAt: f.issuedAt,
-              points: f.points.length,
-              servedBy: f.servedBy ?? servingSummary(f.points).servedBy,
-              fallbackReason: f.fallbackReason ?? 'none',
-              detail: f.detail ?? '',
-            })),
-          );
+          const serving = forecasts.map((f) => ({
+            kind: 'load' as const,
+            key: f.homeId,
+            issuedAt: f.issuedAt,
+            points: f.points.length,
+            servedBy: f.servedBy ?? servingSummary(f.points).servedBy,
+            fallbackReason: f.fallbackReason ?? 'none',
+            detail: f.detail ?? '',
+          }));
+          await deps.forecasts.writeServing(serving);
+          countForecastFallbacks(Context.current().metricMeter, 'load', serving);
         }
         if (failed.length > 0) deps.logger.warn('load forecast failed for some homes', { failed });
         const homesByServer: Partial<Record<ServedBy, number>> = {};
