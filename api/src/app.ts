@@ -9,6 +9,8 @@ import { authRoutes } from './routes/auth';
 import { dataRoutes } from './routes/data';
 import { homeRoutes } from './routes/homes';
 import { optimizeRoutes } from './routes/optimize';
+import { overrideRoutes } from './routes/overrides';
+import { paretoRoutes } from './routes/pareto';
 import { predictRoutes } from './routes/predict';
 import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): ApiApp {
     ...dataRoutes(deps),
     ...predictRoutes(deps),
     ...optimizeRoutes(deps),
+    ...overrideRoutes(deps),
+    ...paretoRoutes(deps),
     ...homeRoutes(deps),
     ...reportRoutes(deps),
     ...alertRoutes(deps),

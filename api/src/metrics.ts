@@ -8,6 +8,8 @@ export interface ApiMetrics {
   authFailures: Counter<'reason'>;
   ingest: Counter<'outcome'>;
   deviceIdentities: Counter<'action' | 'outcome'>;
+  authzRefusals: Counter<'reason' | 'route'>;
+  overrideRefusals: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMetrics {
@@ -44,6 +46,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMe
       name: 'carbonreducer_api_device_identities_total',
       help: 'Device registrations and revocations (HTTP token and broker identity) by outcome (ok, exists, not_found, broker_unavailable, broker_refused, ...)',
       labelNames: ['action', 'outcome'],
+      registers: [registry],
+    }),
+    authzRefusals: new Counter({
+      name: 'carbonreducer_api_authz_refusals_total',
+      help: 'Authenticated callers refused a route or a home, by reason (role_forbidden, home_not_found) and route id',
+      labelNames: ['reason', 'route'],
+      registers: [registry],
+    }),
+    overrideRefusals: new Counter({
+      name: 'carbonreducer_api_override_refusals_total',
+      help: 'Run overrides (start now, cancel, pin) the optimizer refused, by reason (window_in_past, already_started, ...)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -245,6 +245,7 @@ export const Plan = z
         appliance: z.string(),
         status: z.string(),
         reason: z.string().optional(),
+        pin: z.strictObject({ from: IsoTime, to: IsoTime, pinnedAt: IsoTime }).optional(),
       }),
     ),
     commands: z.array(
@@ -347,3 +348,91 @@ export const GrafanaWebhook = z
 export const AlertFanout = z
   .strictObject({ notified: z.number().int(), homes: z.number().int(), skipped: z.number().int() })
   .openapi('AlertFanout');
+
+// ── overrides and the Pareto curve ───────────────────────────────────────────────────────────────────────────────
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .openapi({ description: 'Repeating a key answers the first call again (optional)' });
+export const RunParams = z.strictObject({
+  homeId: HomeId,
+  requestId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'a run request id'),
+});
+export const OverrideBody = z.strictObject({ idempotencyKey: IdempotencyKey.optional() }).openapi('Override');
+const Window = {
+  from: IsoTime.openapi({ description: 'The run starts at or after this time' }),
+  to: IsoTime.openapi({ description: 'The run has ended by this time (honoured to the 30 min planning slot)' }),
+};
+export const PinBody = z.strictObject({ idempotencyKey: IdempotencyKey.optional(), ...Window }).openapi('Pin');
+export const PinsBody = z
+  .strictObject({
+    idempotencyKey: IdempotencyKey.optional(),
+    pins: z
+      .array(z.strictObject({ requestId: RunParams.shape.requestId, ...Window }))
+      .min(1)
+      .max(50),
+  })
+  .openapi('Pins', { description: 'Several runs pinned at once (e.g. a point of the Pareto curve): one re-plan' });
+export const OverrideResult = z
+  .strictObject({
+    overrideId: z.string(),
+    planVersion: z.number().int(),
+    runs: z.array(
+      z.strictObject({
+        requestId: z.string(),
+        action: z.enum(['start-now', 'cancel', 'pin']),
+        status: z.string(),
+        startAt: IsoTime.optional(),
+        endAt: IsoTime.optional(),
+        pin: z.strictObject({ from: IsoTime, to: IsoTime, pinnedAt: IsoTime }).optional(),
+        command: z
+          .strictObject({ idempotencyKey: z.string(), status: z.string(), error: z.string().optional() })
+          .optional()
+          .openapi({ description: 'start-now: the start command, once it left for the device' }),
+      }),
+    ),
+  })
+  .openapi('OverrideResult');
+export const DEFAULT_PARETO_PRICES_PER_KG = [0, 0.05, 0.1, 0.2, 0.5, 1, 2] as const;
+export const ParetoQuery = z.strictObject({
+  co2PricesPerKg: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,11}$/, 'comma-separated prices per kg CO2, at most 12, e.g. 0,0.1,0.5')
+    .transform((v) => v.split(',').map(Number))
+    .refine((prices) => prices.every((p) => p <= 10), 'each price at most 10 per kg')
+    .optional()
+    .openapi({ type: 'string', example: '0,0.1,0.5,2' }),
+});
+export const Pareto = z
+  .strictObject({
+    homeId: HomeId,
+    computedAt: IsoTime.nullable(),
+    tariff: z.strictObject({ name: z.string(), currency: z.string() }).nullable(),
+    forecastIssuedAt: z.string().nullable(),
+    forecastModelVersion: z.string().nullable(),
+    chosenCo2PricePerKg: z.number().openapi({ description: "The home's CO2 price preference (currency/kg)" }),
+    points: z.array(
+      z.strictObject({
+        co2PricePerKg: z.number(),
+        costExpected: z.number().openapi({ description: 'Expected energy cost over the horizon, tariff currency' }),
+        kgCO2Expected: z.number(),
+        dominated: z.boolean(),
+        runs: z.array(
+          z.strictObject({
+            requestId: z.string(),
+            deviceId: DeviceId,
+            appliance: z.string(),
+            startAt: IsoTime,
+            endAt: IsoTime,
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('Pareto', { description: 'Cost against CO2 of the runs still to plan, one plan per CO2 price' });

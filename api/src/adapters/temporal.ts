@@ -13,7 +13,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
   OVERRIDE_REFUSALS,
   OverrideRefused,
@@ -143,8 +143,11 @@ export class TemporalPlanner implements Planner {
       );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        throw new RunRejected(`${err.cause.type ?? 'refused'}: ${err.cause.message}`, { cause: err });
+      // The update fails with the activity's failure when the curve could not be solved (no forecast, infeasible).
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      const failure = cause instanceof ActivityFailure ? cause.cause : cause;
+      if (failure instanceof ApplicationFailure && failure.nonRetryable) {
+        throw new RunRejected(`${failure.type ?? 'refused'}: ${failure.message}`, { cause: err });
       }
       throw err;
     }

@@ -177,7 +177,10 @@ async function authorise(
   if (r.access.kind !== 'user' || ctx.caller.kind !== 'user') return;
   const user = ctx.caller.user;
   const role = actingRole(user.roles, r.access);
-  if (role === undefined) throw new ApiProblem('role_forbidden', `needs one of: ${r.access.roles.join(', ')}`);
+  if (role === undefined) {
+    deps.metrics.authzRefusals.inc({ reason: 'role_forbidden', route: r.id });
+    throw new ApiProblem('role_forbidden', `needs one of: ${r.access.roles.join(', ')}`);
+  }
   ctx.ids = viewFor(role) === 'pseudonymous' ? pseudonymousIds(deps.pseudonyms) : rawIds;
   const scope = r.access.home;
   if (!scope) return;
@@ -198,6 +201,7 @@ async function authorise(
   }
   const decision = decideHome(role, scope.mode, facts);
   if (!decision.allow) {
+    deps.metrics.authzRefusals.inc({ reason: decision.code, route: r.id });
     throw decision.code === 'home_not_found'
       ? new ApiProblem('home_not_found', undefined, { field: `params.${scope.param}` })
       : new ApiProblem('role_forbidden', `${role}s may not change a home`);

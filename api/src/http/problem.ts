@@ -42,6 +42,8 @@ export const PROBLEMS = {
   device_exists: { status: 409, title: 'The device is already registered in this home' },
   home_inactive: { status: 409, title: 'The home is deactivated' },
   run_rejected: { status: 422, title: 'The optimizer refused the run request' },
+  run_not_found: { status: 404, title: 'No such run in this home' },
+  override_refused: { status: 409, title: 'The run cannot be overridden now' },
   // Dependencies
   jwks_unavailable: { status: 503, title: 'The identity provider keys cannot be fetched' },
   dependency_unavailable: { status: 503, title: 'A backing service is unavailable' },

@@ -34,6 +34,7 @@ export function planBody(homeId: string, view: PlanView | null, ids: IdView) {
       appliance: r.request.appliance,
       status: r.status,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.pin !== undefined ? { pin: r.pin } : {}),
     })),
     commands: (view?.commands ?? []).map((c) => ({
       deviceId: device(c.deviceId),
