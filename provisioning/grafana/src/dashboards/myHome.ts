@@ -8,6 +8,9 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import { UNITS } from '@carbonreducer/grafana-shared';
+// The panel's options type (the plugin has no index to export it from).
+// eslint-disable-next-line no-restricted-imports
+import type { ScheduleOptions } from '@carbonreducer/grafana-schedule-panel/src/types';
 import { DATASOURCES, DEFAULT_REGION, FOLDERS, PLUGIN_IDS } from '../model';
 import { carbon } from '../targets';
 import {
@@ -20,7 +23,7 @@ import {
 } from './common';
 
 /** The schedule panel's options (grafana-plugins/carbonreducer-schedule-panel/src/types.ts `ScheduleOptions`). */
-export const SCHEDULE_OPTIONS = { horizonHours: 24, appliances: [] as string[], kioskSize: 'wall' as const };
+export const SCHEDULE_OPTIONS: ScheduleOptions = { horizonHours: 24, appliances: [], kioskSize: 'wall' };
 
 /** The forecast's value field: named `intensity`, displayed as `forecast` (pkg/plugin/queries.go), matched by either. */
 const INTENSITY_FIELD = '/^(intensity|forecast)$/';
