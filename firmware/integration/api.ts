@@ -42,7 +42,7 @@ export async function startApi(): Promise<ApiProcess> {
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn('npx', ['tsx', 'api/src/server.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, API_PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { ...process.env, API_PORT: String(port), LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
@@ -65,18 +65,18 @@ export async function startApi(): Promise<ApiProcess> {
 }
 
 export interface Operator {
-  token: string;
+  /** An MFA access token, logged in again when the last one is older than 4 minutes (they live 300 s). */
+  token(): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A fresh operator in the realm, logged in with password + TOTP through the login pages (token lives 300 s). */
+/** A fresh operator in the realm, logged in with password + TOTP through the login pages. */
 export async function operatorLogin(prefix: string): Promise<Operator> {
   const stack = loadStackEnv();
   const base = `http://127.0.0.1:${stack.port('KEYCLOAK_PORT')}`;
   const admin = new KeycloakAdmin(base, stack.get('KEYCLOAK_ADMIN_PASSWORD'));
   const user: TestUser = await admin.createUser({ prefix, roles: ['operator'], totp: true });
-  const close = () => admin.deleteUser(user);
-  try {
+  const login = async (): Promise<string> => {
     const browser = await launchBrowser();
     try {
       const session = await browser.newSession(user.username);
@@ -86,14 +86,25 @@ export async function operatorLogin(prefix: string): Promise<Operator> {
       await flow.submitCode('otp', totpCode(user.totpSecret ?? '', Date.now()));
       const t = await flow.tokens();
       if (!t.access_token) throw new Error(`no access token for ${user.username}`);
-      return { token: t.access_token, close };
+      return t.access_token;
     } finally {
       await browser.close();
     }
+  };
+  let current: { token: string; atMs: number };
+  try {
+    current = { token: await login(), atMs: Date.now() };
   } catch (err) {
-    await close();
+    await admin.deleteUser(user);
     throw err;
   }
+  return {
+    token: async () => {
+      if (Date.now() - current.atMs > 240_000) current = { token: await login(), atMs: Date.now() };
+      return current.token;
+    },
+    close: () => admin.deleteUser(user),
+  };
 }
 
 /** One API call; a non-2xx answer throws with the problem's code and detail. */

@@ -27,8 +27,8 @@ describe('virtual device with per-device credentials from the API (scripts/stack
   let operator: Operator;
   let service: MqttClient;
 
-  const call = <T>(method: string, path: string, body?: unknown) =>
-    apiCall<T>(api.url, operator.token, method, path, body);
+  const call = async <T>(method: string, path: string, body?: unknown) =>
+    apiCall<T>(api.url, await operator.token(), method, path, body);
   const register = async (deviceId: string): Promise<Credentials> => {
     const res = await call<{ mqtt: Credentials | null }>('POST', `/api/auth/homes/${homeId}/devices`, {
       deviceId,

@@ -6,9 +6,11 @@ import { createInfluxClient, telemetryFieldQuery } from '@carbonreducer/influx';
 import { assertReachable, loadStackEnv } from '@carbonreducer/stack-env';
 import { commandTopic, telemetryTopic, type CommandPayload } from '@carbonreducer/telemetry';
 import mqtt, { type MqttClient } from 'mqtt';
+import { apiCall, operatorLogin, startApi, type ApiProcess, type Operator } from './api';
 import { VirtualDevice, buildFirmware, repoRoot } from './virtualDevice';
 
-// The firmware core built for Linux (libmosquitto) as a real device on the real stack: Mosquitto, Telegraf, InfluxDB.
+// The firmware core built for Linux (libmosquitto) as a real device on the real stack: Mosquitto, Telegraf, InfluxDB,
+// each device with the broker credentials the API issued when it was registered (Mosquitto dynamic security).
 // Run under `flock /tmp/carbonreducer-stack.lock`: one test stops and restarts the shared broker.
 jest.setTimeout(600_000);
 
@@ -32,12 +34,14 @@ interface Arrival {
   at: number;
 }
 
-describe('virtual device (firmware core on Linux) against scripts/stack up mosquitto influxdb telegraf', () => {
+describe('virtual device (firmware core on Linux) against scripts/stack up (broker, Telegraf, InfluxDB, API, Keycloak)', () => {
   const env = loadStackEnv();
   const mqttPort = env.port('MQTT_PORT');
-  // Per-device credentials come from the API later; until then the shared device user (same config keys).
-  const username = process.env.FIRMWARE_MQTT_USERNAME ?? 'device';
-  const password = process.env.FIRMWARE_MQTT_PASSWORD ?? env.get('MQTT_DEVICE_PASSWORD');
+  const DEVICE_IDS = ['meter-a', 'plug-b', 'plug-c', 'plug-d'];
+  /** Broker username and password per device, from its registration through the API. */
+  const credentials = new Map<string, { username: string; password: string }>();
+  let api: ApiProcess;
+  let operator: Operator;
   const influxOrg = env.find('INFLUX_ORG') ?? 'carbonreducer';
   const influx = createInfluxClient({
     url: env.find('INFLUX_URL') ?? `http://127.0.0.1:${env.port('INFLUXDB_PORT')}`,
@@ -52,13 +56,15 @@ describe('virtual device (firmware core on Linux) against scripts/stack up mosqu
   const devices: VirtualDevice[] = [];
 
   const device = (deviceId: string, extra: Record<string, string | number> = {}, args: string[] = []) => {
+    const creds = credentials.get(deviceId);
+    if (!creds) throw new Error(`${deviceId} was not registered through the API`);
     const d = new VirtualDevice(
       {
         homeId,
         deviceId,
         brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
-        mqttUsername: username,
-        mqttPassword: password,
+        mqttUsername: creds.username,
+        mqttPassword: creds.password,
         kind: 'plug',
         readingIntervalMs: 500,
         minSwitchIntervalMs: 2000,
@@ -145,7 +151,27 @@ describe('virtual device (firmware core on Linux) against scripts/stack up mosqu
     await assertReachable(`Mosquitto (${hint})`, '127.0.0.1', mqttPort);
     await assertReachable(`InfluxDB (${hint})`, '127.0.0.1', env.port('INFLUXDB_PORT'));
     await assertReachable(`Telegraf (${hint})`, '127.0.0.1', env.port('TELEGRAF_HTTP_PORT'));
+    await assertReachable('Keycloak (bash scripts/stack up keycloak)', '127.0.0.1', env.port('KEYCLOAK_PORT'));
+    await assertReachable('PostgreSQL (bash scripts/stack up postgres)', '127.0.0.1', env.port('POSTGRES_PORT'));
     await buildFirmware();
+    // The home and its devices registered through the API, as in the field: each device gets its own broker login.
+    [api, operator] = await Promise.all([startApi(), operatorLogin('it-fw-operator')]);
+    await apiCall(api.url, await operator.token(), 'POST', '/api/homes', {
+      homeId,
+      region: 'GB',
+      timeZone: 'Europe/London',
+    });
+    for (const deviceId of DEVICE_IDS) {
+      const reg = await apiCall<{ mqtt: { username: string; password: string } | null }>(
+        api.url,
+        await operator.token(),
+        'POST',
+        `/api/auth/homes/${homeId}/devices`,
+        { deviceId, kind: 'plug' },
+      );
+      if (!reg.mqtt) throw new Error(`the API issued no broker credentials for ${deviceId}`);
+      credentials.set(deviceId, reg.mqtt);
+    }
     // The service side: a persistent session, so what devices publish while the test reconnects is kept for it.
     service = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
       username: 'service',
@@ -166,8 +192,17 @@ describe('virtual device (firmware core on Linux) against scripts/stack up mosqu
     // Whatever happened, leave the broker running for the next test.
     if (!(await reachable(mqttPort))) await startBroker().catch(() => undefined);
     // Retained commands of this run would be delivered to nobody; clear them.
-    for (const id of ['meter-a', 'plug-b', 'plug-c', 'plug-d']) await sendCommand(id, '', true).catch(() => undefined);
+    for (const id of DEVICE_IDS) await sendCommand(id, '', true).catch(() => undefined);
     await service?.endAsync();
+    if (api && operator) {
+      // Revoked, their broker logins are deleted; the home is deactivated.
+      const token = await operator.token().catch(() => '');
+      for (const id of credentials.keys())
+        await apiCall(api.url, token, 'DELETE', `/api/auth/homes/${homeId}/devices/${id}`).catch(() => undefined);
+      await apiCall(api.url, token, 'DELETE', `/api/homes/${homeId}`).catch(() => undefined);
+    }
+    await api?.stop();
+    await operator?.close();
   }, 300_000);
 
   it('lands every reading in InfluxDB through Telegraf exactly once, with an online status and a clean offline', async () => {
