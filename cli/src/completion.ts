@@ -1,26 +1,31 @@
-import { isGroup, TREE, type Group } from './tree';
+import type { Command } from 'commander';
+import { childrenOf } from './tree';
 
-/** `words` of the level below `path` (subcommand names), for completion. */
-export function completionsAt(path: readonly string[], root: Group = TREE): string[] {
-  let group: Group = root;
+/** What can follow `path`: subcommand names, then the command's long options. */
+export function completionsAt(root: Command, path: readonly string[]): string[] {
+  let cmd: Command = root;
   for (const name of path) {
-    const next = group.children.find((c) => c.name === name);
-    if (!next || !isGroup(next)) return [];
-    group = next;
+    const next = childrenOf(cmd).find((c) => c.name() === name);
+    if (!next) return [];
+    cmd = next;
   }
-  return [...group.children.map((c) => c.name), ...(group === root ? ['completion', 'help'] : [])];
+  return [...childrenOf(cmd).map((c) => c.name()), ...cmd.options.map((o) => o.long).filter((l): l is string => !!l)];
 }
 
-function levels(group: Group, prefix: string): string[] {
-  const here = `    "${prefix}") words="${group.children.map((c) => c.name).join(' ')}${prefix === '' ? ' completion help' : ''}" ;;`;
+function levels(cmd: Command, prefix: string): string[] {
+  const words = [
+    ...childrenOf(cmd).map((c) => c.name()),
+    ...cmd.options.map((o) => o.long).filter((l): l is string => !!l),
+    '--help',
+  ];
   return [
-    here,
-    ...group.children.filter(isGroup).flatMap((g) => levels(g, prefix === '' ? g.name : `${prefix} ${g.name}`)),
+    `    "${prefix}") words="${words.join(' ')}" ;;`,
+    ...childrenOf(cmd).flatMap((c) => levels(c, prefix === '' ? c.name() : `${prefix} ${c.name()}`)),
   ];
 }
 
-/** A bash completion script (zsh: the same through bashcompinit). */
-export function completionScript(shell: 'bash' | 'zsh'): string {
+/** A bash completion script of the whole tree, subcommands and options (zsh: the same through bashcompinit). */
+export function completionScript(root: Command, shell: 'bash' | 'zsh'): string {
   const bash = [
     '# carbonreducer completion: source <(carbonreducer completion bash)',
     '_carbonreducer() {',
@@ -30,12 +35,14 @@ export function completionScript(shell: 'bash' | 'zsh'): string {
     '    path="${path:+$path }${COMP_WORDS[i]}"',
     '  done',
     '  case "$path" in',
-    ...levels(TREE, ''),
+    ...levels(root, ''),
     '    "completion") words="bash zsh" ;;',
     '  esac',
-    '  COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+    '  # Options come after the subcommand names: offered only once the word starts with -.',
+    '  if [[ $cur != -* ]]; then words="${words%%--*}"; fi',
+    '  COMPREPLY=($(compgen -f -W "$words" -- "$cur"))',
     '}',
-    'complete -F _carbonreducer carbonreducer',
+    'complete -o filenames -F _carbonreducer carbonreducer',
     '',
   ].join('\n');
   return shell === 'bash' ? bash : `autoload -U +X bashcompinit && bashcompinit\n${bash}`;

@@ -1,4 +1,5 @@
 export * from './tree';
 export * from './exitCodes';
-export { buildProgram, main, type Runner } from './main';
+export { BadInputError, UnreachableError, exitCodeOf } from './errors';
+export { buildProgram, main, runCli } from './main';
 export { completionScript, completionsAt } from './completion';

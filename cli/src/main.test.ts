@@ -1,21 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { examplesOf } from './command';
 import { completionScript, completionsAt } from './completion';
 import { EXIT } from './exitCodes';
-import { main, type Runner } from './main';
-import { commandPaths, isGroup, renderCommandTree, TREE, type Leaf } from './tree';
+import { buildProgram, main } from './main';
+import { withCommandTree } from './readme';
+import { childrenOf, commandAt, commandPaths, renderCommandTree } from './tree';
 
 const ROOT = join(__dirname, '..', '..');
-
-function recorder(code = 0): Runner & { calls: { path: string; argv: string[] }[] } {
-  const calls: { path: string; argv: string[] }[] = [];
-  const run: Runner = (leaf: Leaf, args: string[]) => {
-    calls.push({ path: leaf.run.path, argv: [...leaf.run.prefix, ...args] });
-    return Promise.resolve(code);
-  };
-  return Object.assign(run, { calls });
-}
+const CLI = join(ROOT, 'cli/bin/carbonreducer.js');
 
 /** Captures what a call writes to stdout and stderr. */
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -32,81 +27,191 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   }
 }
 
-describe('carbonreducer', () => {
-  it('runs the program of a leaf with its prefix and every argument, and returns its exit code', async () => {
-    const runner = recorder(3);
-    const code = await main(['models', 'backtest', 'load', '--train', 'a.csv', '--json'], runner);
-    expect(code).toBe(3);
-    expect(runner.calls).toEqual([
-      { path: 'models/bin/carbonreducer-models.js', argv: ['backtest', 'load', '--train', 'a.csv', '--json'] },
-    ]);
-    await main(['workflows', 'plan', '--home', 'sim-001'], runner);
-    expect(runner.calls[1]).toEqual({
-      path: 'workflows/bin/carbonreducer-workflows.js',
-      argv: ['plan', '--home', 'sim-001'],
-    });
-    await main(['stack', 'up', 'influxdb'], runner);
-    expect(runner.calls[2]).toEqual({ path: 'scripts/stack', argv: ['up', 'influxdb'] });
-  });
+const program = buildProgram(() => undefined);
+const EMPTY = mkdtempSync(join(tmpdir(), 'cr-complete-'));
 
-  it('refuses an unknown command with a usage error that names it', async () => {
-    const runner = recorder();
-    const r = await capture(() => main(['workflows', 'planz'], runner));
+describe('carbonreducer', () => {
+  it.each([[[] as string[]], ...commandPaths(program).map((p) => [p])])(
+    'has help with examples and exit codes on the level %j',
+    async (path: string[]) => {
+      const r = await capture(() => main([...path, '--help']));
+      const cmd = commandAt(program, path);
+      expect(cmd).toBeDefined();
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.out).toContain('Examples:');
+      expect(examplesOf(cmd!).length).toBeGreaterThan(0);
+      for (const e of examplesOf(cmd!)) expect(r.out).toContain(e);
+      expect(r.out).toContain('Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad input, 4 server unreachable.');
+      for (const c of childrenOf(cmd!)) expect(r.out).toContain(c.name());
+    },
+  );
+
+  it('refuses an unknown command with a usage error that names it and suggests one', async () => {
+    const r = await capture(() => main(['models', 'backtset']));
     expect(r.code).toBe(EXIT.usage);
-    expect(r.err).toMatch(/unknown command 'planz'/);
-    expect(r.err).toMatch(/Did you mean plan\?/);
-    expect(runner.calls).toEqual([]);
-    const bare = await capture(() => main(['workflows'], runner));
+    expect(r.err).toMatch(/unknown command 'backtset'/);
+    expect(r.err).toMatch(/Did you mean backtest\?/);
+    const bare = await capture(() => main(['models']));
     expect(bare.code).toBe(EXIT.usage);
-    expect(bare.err).toContain('request-run');
+    expect(bare.err).toContain('registry');
   });
 
   it.each([
-    [[]],
-    ...commandPaths()
-      .filter((p) => p.length > 0)
-      .map((p) => [p]),
-  ])('has help with examples on the level %j', async (path: string[]) => {
-    const runner = recorder();
-    const r = await capture(() => main([...path, '--help'], runner));
-    let node = TREE as (typeof TREE)['children'][number];
-    for (const name of path) node = (isGroup(node) ? node.children.find((c) => c.name === name) : undefined) ?? node;
-    expect(r.code).toBe(EXIT.ok);
-    expect(r.out).toContain('Examples:');
-    expect(r.out).toContain(node.examples[0] ?? '');
-    if (isGroup(node)) for (const c of node.children) expect(r.out).toContain(c.name);
+    [['models', 'backtest', 'weather', '--train', 'a', '--test', 'b'], /argument 'target'.*intensity, load/],
+    [['models', 'backtest', 'load', '--train', 'a'], /required option '--test <files\.\.\.>'/],
+    [
+      ['models', 'backtest', 'load', '--train', 'a', '--test', 'b', '--seeds', '0'],
+      /'--seeds <n>' argument '0' is invalid.*positive whole number/,
+    ],
+    [
+      ['models', 'backtest', 'load', '--train', 'a', '--test', 'b', '--model', 'rnn'],
+      /'--model <model>' argument 'rnn' is invalid/,
+    ],
+    [
+      ['models', 'backtest', 'load', '--train', 'a', '--test', 'b', '--train-range', '2023-04..x'],
+      /'--train-range <from\.\.to>'.*FROM\.\.TO/,
+    ],
+    [['models', 'backtest', 'load', '--train', 'a', '--test', 'b', '--bogus'], /unknown option '--bogus'/],
+    [['models', 'search', 'load', '--train', 'a', '--seconds', '-1'], /'--seconds <s>' argument '-1' is invalid/],
+    [['models', 'registry', 'show'], /missing required argument 'target'/],
+    [['models', 'registry', 'promote', 'load'], /missing required argument 'version'/],
+    [
+      ['optimizer', 'evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'magic', '--flex-hours', '8'],
+      /'--forecast <mode>' argument 'magic' is invalid.*perfect, operator, model, naive/,
+    ],
+    [
+      ['optimizer', 'evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'naive'],
+      /required option '--flex-hours <h>'/,
+    ],
+    [
+      ['optimizer', 'evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'naive', '--flex-hours', '41'],
+      /expected a number of hours 0–40/,
+    ],
+    [
+      [
+        'optimizer',
+        'evaluate',
+        '--intensity',
+        'a',
+        '--ev',
+        'e',
+        '--forecast',
+        'naive',
+        '--flex-hours',
+        '8',
+        '--from',
+        'spring',
+      ],
+      /'--from <date>' argument 'spring' is invalid/,
+    ],
+    [['optimizer', 'solve'], /missing required argument 'request'/],
+    [['optimizer', 'pareto', 'r.json', '--co2-prices', '0,x'], /'--co2-prices <list>'.*comma-separated numbers/],
+    [['login', '--bogus'], /unknown option '--bogus'/],
+    [['stack', 'status', '--yaml'], /unknown option '--yaml'/],
+    [['completion', 'fish'], /shell must be bash or zsh, got "fish"/],
+    [['completion'], /missing required argument 'shell'/],
+  ])('%j is a usage error (exit 2) that names what is wrong', async (argv, message) => {
+    const r = await capture(() => main(argv));
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(message);
+    expect(r.out).toBe('');
   });
 
-  it('prints completion for bash and zsh, covering every level', async () => {
+  it('bad input is exit 3 and names it; an unreachable server is exit 4', async () => {
+    const noSource = await capture(() =>
+      main(['optimizer', 'evaluate', '--intensity', 'a.csv', '--forecast', 'naive', '--flex-hours', '8']),
+    );
+    expect([noSource.code, noSource.err]).toEqual([
+      EXIT.badInput,
+      'carbonreducer: give --households FILE... and/or --ev FILE\n',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'cr-cli-'));
+    const file = join(dir, 'request.json');
+    writeFileSync(file, '{"startMs": 0, "slotMin": 7}');
+    const bad = await capture(() => main(['optimizer', 'solve', file]));
+    expect(bad.code).toBe(EXIT.badInput);
+    expect(bad.err).toContain(`${file}: slotMin: must be 15, 30 or 60, got 7`);
+    writeFileSync(file, 'not json');
+    expect((await capture(() => main(['optimizer', 'solve', file]))).err).toMatch(/request\.json: not JSON/);
+    // Nothing listens on port 9 (discard) of loopback.
+    const down = await capture(() => main(['login', '--issuer', 'http://127.0.0.1:9/realms/x']));
+    expect(down.code).toBe(EXIT.unreachable);
+    expect(down.err).toContain('Keycloak does not answer at http://127.0.0.1:9/realms/x');
+  });
+
+  it('prints completion for bash and zsh with every command and its options', async () => {
     const r = await capture(() => main(['completion', 'bash']));
     expect(r.code).toBe(EXIT.ok);
-    expect(r.out).toBe(completionScript('bash'));
-    for (const path of commandPaths().filter((p) => p.length < 2)) expect(r.out).toContain(path[path.length - 1] ?? '');
-    expect(completionScript('zsh')).toContain('bashcompinit');
-    expect(completionsAt(['workflows'])).toEqual(['homes', 'request-run', 'plan', 'run-schedule', 'bootstrap']);
-    expect(completionsAt(['nope'])).toEqual([]);
-    expect((await capture(() => main(['completion', 'fish']))).code).toBe(EXIT.usage);
+    expect(r.out).toBe(completionScript(program, 'bash'));
+    for (const path of commandPaths(program)) expect(r.out).toContain(`"${path.join(' ')}")`);
+    expect(completionScript(program, 'zsh')).toContain('bashcompinit');
+    expect(completionsAt(program, ['models'])).toEqual(['backtest', 'train', 'search', 'registry']);
+    expect(completionsAt(program, ['optimizer', 'solve'])).toEqual(['--now', '--json', '--plot']);
+    expect(completionsAt(program, ['nope'])).toEqual([]);
   });
 
-  it('the completion script is valid bash', () => {
-    const r = spawnSync('bash', ['-n'], { input: completionScript('bash') });
-    expect(r.status).toBe(0);
+  it('the completion script is valid bash and completes subcommands, then options', () => {
+    const script = completionScript(program, 'bash');
+    expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
+    const complete = (line: string) =>
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _carbonreducer; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        {
+          cwd: EMPTY,
+        },
+      ).stdout.toString();
+    expect(complete('carbonreducer opt')).toBe('optimizer\n');
+    expect(complete('carbonreducer optimizer so')).toBe('solve\n');
+    expect(complete('carbonreducer optimizer solve --pl')).toBe('--plot\n');
   });
 
-  it('gives what the old bin name gives, byte for byte (usage error of the models CLI)', () => {
-    const args = ['backtest', 'weather', '--train', 'x.csv', '--test', 'y.csv', '--json'];
-    const old = spawnSync(process.execPath, [join(ROOT, 'models/bin/carbonreducer-models.js'), ...args]);
-    const now = spawnSync(process.execPath, [join(ROOT, 'cli/bin/carbonreducer.js'), 'models', ...args]);
-    expect(old.status).toBe(EXIT.usage);
-    expect(now.status).toBe(old.status);
-    expect(now.stdout.toString()).toBe(old.stdout.toString());
-    expect(now.stderr.toString()).toBe(old.stderr.toString());
+  it('the old bin names are the same commands: byte-identical output and exit codes', () => {
+    for (const [bin, sub, args] of [
+      [
+        'models/bin/carbonreducer-models.js',
+        'models',
+        ['backtest', 'weather', '--train', 'x.csv', '--test', 'y.csv', '--json'],
+      ],
+      [
+        'models/bin/carbonreducer-models.js',
+        'models',
+        ['registry', 'list', '--registry', '/nonexistent-registry', '--json'],
+      ],
+      [
+        'models/bin/carbonreducer-optimizer.js',
+        'optimizer',
+        ['evaluate', '--intensity', 'a', '--forecast', 'naive', '--flex-hours', '8'],
+      ],
+    ] as const) {
+      const old = spawnSync(process.execPath, [join(ROOT, bin), ...args]);
+      const now = spawnSync(process.execPath, [CLI, sub, ...args]);
+      expect(now.status).toBe(old.status);
+      expect(now.stdout.toString()).toBe(old.stdout.toString());
+      expect(now.stderr.toString().replace(/^carbonreducer: /gm, '')).toBe(
+        old.stderr.toString().replace(/^carbonreducer-(models|optimizer): /gm, ''),
+      );
+    }
+    const list = spawnSync(process.execPath, [
+      join(ROOT, 'models/bin/carbonreducer-models.js'),
+      'registry',
+      'list',
+      '--registry',
+      '/nonexistent-registry',
+      '--json',
+    ]);
+    expect([list.status, list.stdout.toString()]).toEqual([0, '[]\n']);
   });
 });
 
 describe('README', () => {
   it('shows the command tree as it is', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(['```text', 'carbonreducer', renderCommandTree(), '```'].join('\n'));
+    // npm run render-readme -w cli rewrites it.
+    expect(readme).toContain(['```text', 'carbonreducer', renderCommandTree(program), '```'].join('\n'));
+    expect(withCommandTree(readme)).toBe(readme);
   });
 });

@@ -1,126 +1,132 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { command, EXIT_HELP } from './command';
 import { completionScript } from './completion';
+import { describeError, exitCodeOf } from './errors';
 import { EXIT } from './exitCodes';
-import { isGroup, TREE, type Group, type Leaf } from './tree';
+import { gatewayCommand } from './commands/gateway';
+import { ingestCommand } from './commands/ingest';
+import { loginCommand } from './commands/login';
+import { modelsCommand } from './commands/models';
+import { optimizerCommand } from './commands/optimizer';
+import { passThrough } from './commands/passThrough';
+import { stackCommand } from './commands/stack';
+import { workflowsCommand } from './commands/workflows';
+import { childrenOf, commandAt } from './tree';
 
-/** Repository root: this file is `<root>/cli/src/main.ts`. */
-const ROOT = resolve(__dirname, '..', '..');
+export const SUMMARY = 'Cut the carbon footprint of homes: the native stack, ingestion, forecasts, plans and workflows';
 
-const EXIT_HELP = `Exit codes: ${EXIT.ok} ok, ${EXIT.failure} failure, ${EXIT.usage} usage error, ${EXIT.badInput} bad input, ${EXIT.unreachable} server unreachable.`;
-
-/** Runs a leaf's program with the given arguments, stdio inherited; resolves to its exit code. */
-export type Runner = (leaf: Leaf, args: string[]) => Promise<number>;
-
-export const spawnRunner: Runner = (leaf, args) =>
-  new Promise((done) => {
-    const command = leaf.run.kind === 'node' ? process.execPath : 'bash';
-    const child = spawn(command, [resolve(ROOT, leaf.run.path), ...leaf.run.prefix, ...args], { stdio: 'inherit' });
-    child.on('error', (err) => {
-      process.stderr.write(`carbonreducer: cannot run ${leaf.run.path}: ${err.message}\n`);
-      done(EXIT.failure);
-    });
-    // A program ended by a signal exits as a shell reports it: 128 + the signal's number.
-    child.on('exit', (code, signal) => done(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : EXIT.failure)));
-  });
-
-function examples(list: string[]): string {
-  return `\nExamples:\n${list.map((e) => `  $ ${e}`).join('\n')}\n\n${EXIT_HELP}\n`;
-}
-
-function addLeaf(parent: Command, leaf: Leaf, runner: Runner, exitWith: (code: number) => void): void {
-  parent
-    .command(leaf.name)
-    .description(leaf.summary)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]', `arguments of ${leaf.run.path} (--help lists them)`)
-    .addHelpText('after', examples(leaf.examples))
-    .action(async (args: string[]) => {
-      if (args.includes('--help') || args.includes('-h')) {
-        process.stdout.write(`${leaf.summary}\n${examples(leaf.examples)}\nThe program's own help:\n\n`);
-      }
-      exitWith(await runner(leaf, args));
-    });
-}
-
-function addGroup(parent: Command, group: Group, runner: Runner, exitWith: (code: number) => void): Command {
-  const cmd = parent === undefined ? new Command(group.name) : parent.command(group.name);
+/** Settings every level shares: errors through commander's exit hook, suggestions, output streams. */
+function configureAll(cmd: Command): void {
   cmd
-    .description(group.summary)
-    .addHelpText('after', examples(group.examples))
-    .exitOverride()
-    .showSuggestionAfterError();
-  for (const child of group.children) {
-    if (isGroup(child)) addGroup(cmd, child, runner, exitWith);
-    else addLeaf(cmd, child, runner, exitWith);
-  }
-  return cmd;
-}
-
-/** The whole program; `runner` and `exitWith` are injected so tests see what would run and with which code. */
-export function buildProgram(
-  runner: Runner = spawnRunner,
-  exitWith: (code: number) => void = (c) => process.exit(c),
-): Command {
-  const program = new Command(TREE.name);
-  program
-    .description(TREE.summary)
-    .addHelpText('after', examples(TREE.examples))
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const child of TREE.children) {
-    if (isGroup(child)) addGroup(program, child, runner, exitWith);
-    else addLeaf(program, child, runner, exitWith);
-  }
-  program
-    .command('completion')
-    .description('Print a shell completion script')
-    .argument('<shell>', 'bash or zsh')
-    .addHelpText(
-      'after',
-      examples(['source <(carbonreducer completion bash)', 'carbonreducer completion zsh > ~/.zsh/_carbonreducer']),
-    )
-    .action((shell: string) => {
-      if (shell !== 'bash' && shell !== 'zsh') {
-        process.stderr.write(`carbonreducer completion: shell must be bash or zsh, got ${JSON.stringify(shell)}\n`);
-        exitWith(EXIT.usage);
-        return;
-      }
-      process.stdout.write(completionScript(shell));
-      exitWith(EXIT.ok);
-    });
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const c of childrenOf(cmd)) configureAll(c);
+}
+
+/**
+ * The whole program. `exitWith` receives the exit code of a command that runs another program (scripts/stack, the
+ * API, …); tests inject it to see the code.
+ */
+export function buildProgram(exitWith: (code: number) => void = (c) => process.exit(c)): Command {
+  const program = command('carbonreducer', SUMMARY, [
+    'carbonreducer stack up',
+    'carbonreducer workflows plan --home sim-001',
+    'carbonreducer models backtest load --train a.csv.gz --test b.csv.gz --json',
+    'carbonreducer optimizer solve request.json --plot plan.png',
+    'carbonreducer login',
+    'source <(carbonreducer completion bash)',
+  ]);
+  program.addCommand(stackCommand(exitWith));
+  program.addCommand(
+    passThrough(
+      'simulate',
+      'Replay real homes (REFIT/UK-DALE) as devices over MQTT',
+      ['carbonreducer simulate --homes 10 --speed 60', 'carbonreducer simulate --help'],
+      { kind: 'node', path: 'pipeline/bin/carbonreducer-simulator.js' },
+      exitWith,
+    ),
+  );
+  program.addCommand(gatewayCommand());
+  program.addCommand(ingestCommand());
+  program.addCommand(modelsCommand());
+  program.addCommand(optimizerCommand());
+  program.addCommand(workflowsCommand());
+  program.addCommand(
+    passThrough(
+      'api',
+      'The CarbonReducer API server',
+      ['carbonreducer api --help'],
+      { kind: 'node', path: 'api/bin/carbonreducer-api.js' },
+      exitWith,
+    ),
+  );
+  program.addCommand(loginCommand());
+  program.addCommand(
+    command('completion', 'Print a shell completion script (bash, zsh)', [
+      'source <(carbonreducer completion bash)',
+      'carbonreducer completion zsh > ~/.zsh/_carbonreducer',
+    ])
+      .argument('<shell>', 'bash or zsh')
+      .action((shell: string) => {
+        if (shell !== 'bash' && shell !== 'zsh') {
+          throw new CommanderError(
+            EXIT.usage,
+            'carbonreducer.usage',
+            `error: shell must be bash or zsh, got ${JSON.stringify(shell)}\n`,
+          );
+        }
+        process.stdout.write(completionScript(program, shell));
+      }),
+  );
+  configureAll(program);
   return program;
 }
 
-/** Parses `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], runner: Runner = spawnRunner): Promise<number> {
+/**
+ * Runs `argv` (without node and script) on the program, or on the subtree at `path` under another name (the old bin
+ * names: `carbonreducer-models` is `carbonreducer models`); resolves to the exit code.
+ */
+export async function main(argv: string[], options: { path?: string[]; name?: string } = {}): Promise<number> {
   let code: number | undefined;
-  const program = buildProgram(runner, (c) => {
+  const program = buildProgram((c) => {
     code = c;
   });
+  const cmd = options.path ? commandAt(program, options.path) : program;
+  if (!cmd) throw new Error(`no command ${options.path?.join(' ')}`);
+  const name = options.name ?? 'carbonreducer';
+  if (options.name) cmd.name(options.name);
+  // An old bin name is a program of its own: its help and errors say `carbonreducer-models …`, not `carbonreducer …`.
+  if (options.path) cmd.parent = null;
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await cmd.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
+      if (err.code === 'carbonreducer.usage') process.stderr.write(err.message);
       // Asked-for help is not an error; a group without its subcommand (help shown on stderr) and everything else
       // commander refuses is a usage error.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
-    throw err;
+    process.stderr.write(`${describeError(name, err)}\n`);
+    return exitCodeOf(err);
   }
   return code ?? EXIT.ok;
 }
 
-export function runCli(): void {
-  main(process.argv.slice(2)).then(
+export { EXIT_HELP };
+
+/** Entry of `carbonreducer` and of the old bin names (`runCli(['models'], 'carbonreducer-models')`). */
+export function runCli(path?: string[], name?: string): void {
+  // Output piped into `head` or a closed pager: stop quietly, as other command-line tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+  main(process.argv.slice(2), { path, name }).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`carbonreducer: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${describeError(name ?? 'carbonreducer', err)}\n`);
       process.exit(EXIT.failure);
     },
   );

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The optimizer's CLI (`@carbonreducer/optimizer`), given this package's champion intensity model for
-// `evaluate --forecast model`: the library loads no models itself.
+// The old name of `carbonreducer optimizer` (same arguments and output): cli/src/commands/optimizer.ts, which gives
+// `evaluate --forecast model` this package's champion intensity model.
 require('tsx/cjs');
-require('../src/cli/optimizer.ts');
+require('@carbonreducer/cli/src/main.ts').runCli(['optimizer'], 'carbonreducer-optimizer');

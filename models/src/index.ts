@@ -13,3 +13,7 @@ export { directModelToOnnx } from './onnx/treeEnsemble';
 export { OnnxDirectModel } from './onnx/session';
 export { loadIntensity, loadHouseholdHourlyKWh } from './data';
 export type { IntensityData, TimeRange } from './data';
+export * as modelsCli from './cli/run';
+export { championIntensityModel } from './cli/optimizer';
+export { evaluationPlotSpec, planPlotSpec, plotEvaluation, plotPlan } from './plot/optimizerPlot';
+export { writePlotFiles } from './plot/writePlot';

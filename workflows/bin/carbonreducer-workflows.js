@@ -1,3 +1,4 @@
 #!/usr/bin/env node
+// The old name of `carbonreducer workflows` (same arguments and output): cli/src/commands/workflows.ts.
 require('tsx/cjs');
-require('../src/cli.ts').runCli();
+require('@carbonreducer/cli/src/main.ts').runCli(['workflows'], 'carbonreducer-workflows');

@@ -1,8 +1,8 @@
 /**
- * `npx carbonreducer-workflows …`: the operator's and the main job's way into the workflows (homes registry, run
- * requests, plans, schedules). Reads the same validated configuration as the worker (`scripts/stack env`).
+ * What `carbonreducer workflows …` (and the `carbonreducer-workflows` alias) does once commander has read the command
+ * line (cli/src/commands/workflows.ts): the operator's and the main job's way into the workflows (homes registry, run
+ * requests, plans, schedules). Reads the same validated configuration as the worker (`scripts/stack env`); prints JSON.
  */
-import { parseArgs } from 'node:util';
 import { HOUR_MS, errorMessage, simulatedHomeIds } from '@carbonreducer/common';
 import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -13,35 +13,7 @@ import { loadConfig, type WorkflowsConfig } from './config';
 import { bootstrapRequests, summariseCycle, type CycleSummary } from './domain/bootstrap';
 import type { RunRequest } from './types';
 
-const USAGE = `usage: carbonreducer-workflows COMMAND [options]
-
-  homes register ID... [--region GB] [--time-zone Europe/London] [--import-limit-w W]
-  homes list
-  homes deactivate ID
-  request-run --home ID --device ID --appliance NAME --duration-min N --power-w W --ready-by ISO
-              [--earliest-start ISO] [--request-id ID] [--stop-at-end]
-  plan --home ID                      the home's current plan (JSON)
-  run-schedule ingest|forecast|retrain-intensity|retrain-load
-                                      trigger a schedule now and wait for its workflow (JSON result)
-  bootstrap [--homes N] [--home-prefix sim] [--min-flex-hours 8] [--import-limit-w W] [--time-zone TZ]
-            register the simulated homes, ingest and forecast now, and request a dishwasher and a washing-machine
-            run (real cycles from ../shared/data) in every home, so the Temporal UI shows real workflows at once`;
-
-class UsageError extends Error {}
-
-const SCHEDULES: ScheduleName[] = ['ingest', 'forecast', 'retrain-intensity', 'retrain-load'];
-
-function intOption(name: string, value: string | undefined, fallback: number | null): number | null {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} ${value}: expected a positive integer`);
-  return n;
-}
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
+export const SCHEDULES: ScheduleName[] = ['ingest', 'forecast', 'retrain-intensity', 'retrain-load'];
 
 async function withRegistry<T>(config: WorkflowsConfig, f: (r: PostgresHomeRegistry) => Promise<T>): Promise<T> {
   const registry = new PostgresHomeRegistry({ connectionString: config.postgresUrl });
@@ -81,23 +53,29 @@ async function realCycles(): Promise<{ dishwasher: CycleSummary; washingMachine:
   };
 }
 
-async function bootstrap(config: WorkflowsConfig, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      homes: { type: 'string' },
-      'home-prefix': { type: 'string' },
-      'min-flex-hours': { type: 'string' },
-      'import-limit-w': { type: 'string' },
-      'time-zone': { type: 'string' },
-    },
-  });
-  const count = intOption('homes', values.homes, 10) as number;
-  const prefix = values['home-prefix'] ?? 'sim';
-  const minFlexH = intOption('min-flex-hours', values['min-flex-hours'], 8) as number;
-  // 60 A at 230 V, the smallest common UK domestic main fuse.
-  const importLimitW = intOption('import-limit-w', values['import-limit-w'], 13_800);
-  const timeZone = values['time-zone'] ?? 'Europe/London';
+export interface BootstrapOptions {
+  homes: number;
+  homePrefix: string;
+  minFlexHours: number;
+  /** Default 60 A at 230 V, the smallest common UK domestic main fuse. */
+  importLimitW: number | null;
+  timeZone: string;
+}
+
+export const BOOTSTRAP_DEFAULTS: BootstrapOptions = {
+  homes: 10,
+  homePrefix: 'sim',
+  minFlexHours: 8,
+  importLimitW: 13_800,
+  timeZone: 'Europe/London',
+};
+
+async function bootstrap(config: WorkflowsConfig, o: BootstrapOptions): Promise<void> {
+  const count = o.homes;
+  const prefix = o.homePrefix;
+  const minFlexH = o.minFlexHours;
+  const importLimitW = o.importLimitW;
+  const timeZone = o.timeZone;
   // The simulator's ids, so the homes' telemetry and plans line up.
   const homeIds = simulatedHomeIds(prefix, count);
 
@@ -146,108 +124,69 @@ async function bootstrap(config: WorkflowsConfig, args: string[]): Promise<void>
   });
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = withStackDefaults(process.env)): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const config = loadConfig(env);
-  switch (command) {
-    case 'homes': {
-      const [sub, ...ids] = rest;
-      if (sub === 'list') return print(await withRegistry(config, (r) => r.list()));
-      if (sub === 'deactivate') {
-        const id = ids[0];
-        if (id === undefined) throw new UsageError('homes deactivate: which home?');
-        return print({ homeId: id, deactivated: await withRegistry(config, (r) => r.deactivate(id)) });
-      }
-      if (sub === 'register') {
-        const { values, positionals } = parseArgs({
-          args: ids,
-          allowPositionals: true,
-          options: {
-            region: { type: 'string' },
-            'time-zone': { type: 'string' },
-            'import-limit-w': { type: 'string' },
-          },
-        });
-        if (positionals.length === 0) throw new UsageError('homes register: give at least one home id');
-        const importLimitW = intOption('import-limit-w', values['import-limit-w'], null);
-        return print(
-          await withRegistry(config, (r) =>
-            r.register(
-              positionals.map((homeId) => ({
-                homeId,
-                region: values.region ?? config.region,
-                timeZone: values['time-zone'] ?? 'Europe/London',
-                importLimitW,
-              })),
-            ),
-          ),
-        );
-      }
-      throw new UsageError(`homes ${sub ?? ''}: expected register, list or deactivate`);
-    }
-    case 'request-run': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          home: { type: 'string' },
-          device: { type: 'string' },
-          appliance: { type: 'string' },
-          'duration-min': { type: 'string' },
-          'power-w': { type: 'string' },
-          'ready-by': { type: 'string' },
-          'earliest-start': { type: 'string' },
-          'request-id': { type: 'string' },
-          'stop-at-end': { type: 'boolean' },
-        },
-      });
-      const homeId = required('home', values.home);
-      const appliance = required('appliance', values.appliance);
-      const request: RunRequest = {
-        requestId: values['request-id'] ?? `${appliance}-${new Date().toISOString().replace(/[-:.]/g, '')}`,
-        deviceId: required('device', values.device),
-        appliance,
-        durationMin: Number(required('duration-min', values['duration-min'])),
-        powerW: Number(required('power-w', values['power-w'])),
-        readyBy: required('ready-by', values['ready-by']),
-        ...(values['earliest-start'] ? { earliestStart: values['earliest-start'] } : {}),
-        ...(values['stop-at-end'] ? { stopAtEnd: true } : {}),
-      };
-      // The workflow validates the request and names every bad field (update validator).
-      return print(await withClient(config, (c) => c.requestRun(homeId, request)));
-    }
-    case 'plan': {
-      const { values } = parseArgs({ args: rest, options: { home: { type: 'string' } } });
-      const homeId = required('home', values.home);
-      const plan = await withClient(config, (c) => c.currentPlan(homeId));
-      if (plan === null) throw new UsageError(`no optimizer runs for home ${homeId} (request a run first)`);
-      return print(plan);
-    }
-    case 'run-schedule': {
-      const name = rest[0] as ScheduleName | undefined;
-      if (name === undefined || !SCHEDULES.includes(name)) {
-        throw new UsageError(`run-schedule: expected one of ${SCHEDULES.join(', ')}`);
-      }
-      return print(await withClient(config, (c) => c.runScheduleNow(name)));
-    }
-    case 'bootstrap':
-      return bootstrap(config, rest);
-    default:
-      throw new UsageError(`unknown command ${command}`);
-  }
+const configOf = (env: NodeJS.ProcessEnv = withStackDefaults(process.env)): WorkflowsConfig => loadConfig(env);
+
+export interface RegisterOptions {
+  region?: string;
+  timeZone: string;
+  importLimitW: number | null;
 }
 
-/** Entry of `bin/carbonreducer-workflows.js` and of `tsx src/cli.ts`: exit code 2 for usage errors, 1 for failures. */
-export function runCli(): void {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    const cause = err instanceof Error && err.cause !== undefined ? `\n  cause: ${errorMessage(err.cause)}` : '';
-    process.stderr.write(`carbonreducer-workflows: ${errorMessage(err)}${cause}\n`);
-    if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  });
+export const homesRegister = async (ids: string[], o: RegisterOptions): Promise<void> => {
+  const config = configOf();
+  print(
+    await withRegistry(config, (r) =>
+      r.register(
+        ids.map((homeId) => ({
+          homeId,
+          region: o.region ?? config.region,
+          timeZone: o.timeZone,
+          importLimitW: o.importLimitW,
+        })),
+      ),
+    ),
+  );
+};
+
+export const homesList = async (): Promise<void> => print(await withRegistry(configOf(), (r) => r.list()));
+
+export const homesDeactivate = async (homeId: string): Promise<void> =>
+  print({ homeId, deactivated: await withRegistry(configOf(), (r) => r.deactivate(homeId)) });
+
+export interface RequestRunOptions {
+  home: string;
+  device: string;
+  appliance: string;
+  durationMin: number;
+  powerW: number;
+  readyBy: string;
+  earliestStart?: string;
+  requestId?: string;
+  stopAtEnd?: boolean;
 }
 
-if (require.main === module) runCli();
+export async function requestRun(o: RequestRunOptions): Promise<void> {
+  const request: RunRequest = {
+    requestId: o.requestId ?? `${o.appliance}-${new Date().toISOString().replace(/[-:.]/g, '')}`,
+    deviceId: o.device,
+    appliance: o.appliance,
+    durationMin: o.durationMin,
+    powerW: o.powerW,
+    readyBy: o.readyBy,
+    ...(o.earliestStart ? { earliestStart: o.earliestStart } : {}),
+    ...(o.stopAtEnd ? { stopAtEnd: true } : {}),
+  };
+  // The workflow validates the request and names every bad field (update validator).
+  print(await withClient(configOf(), (c) => c.requestRun(o.home, request)));
+}
+
+export async function plan(homeId: string): Promise<void> {
+  const current = await withClient(configOf(), (c) => c.currentPlan(homeId));
+  if (current === null) throw new Error(`no optimizer runs for home ${homeId} (request a run first)`);
+  print(current);
+}
+
+export const runSchedule = async (name: ScheduleName): Promise<void> =>
+  print(await withClient(configOf(), (c) => c.runScheduleNow(name)));
+
+export const runBootstrap = (o: BootstrapOptions): Promise<void> => bootstrap(configOf(), o);

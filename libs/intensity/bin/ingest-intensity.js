@@ -1,3 +1,4 @@
 #!/usr/bin/env node
+// The old name of `carbonreducer ingest` (same arguments and output): cli/src/commands/ingest.ts.
 require('tsx/cjs');
-require('../src/cli/ingest.ts');
+require('@carbonreducer/cli/src/main.ts').runCli(['ingest'], 'ingest-intensity');

@@ -11,3 +11,4 @@ export * from './config';
 export * from './ingest';
 export * from './factory';
 export * from './screen';
+export { runIngest } from './cli/ingest';

@@ -42,5 +42,20 @@ export {
   type FleetSolveOptions,
   type FleetSolver,
 } from './solver/fleet';
-export { runCliAndExit as runOptimizerCli, type OptimizerCliDeps } from './cli/main';
+export {
+  evaluateJson,
+  evaluateText,
+  FORECASTS,
+  paretoText,
+  planText,
+  readRequestFile,
+  runEvaluate,
+  runPareto,
+  runSolve,
+  type EvaluateArgs,
+  type EvaluateOutcome,
+  type ForecastMode,
+  type OptimizerCliDeps,
+} from './cli/main';
 export type { IntensityPointModel } from './eval/modelForecast';
+export type { EvaluationResult, KindResult } from './eval/evaluate';

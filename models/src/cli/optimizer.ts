@@ -1,8 +1,8 @@
 /**
- * `carbonreducer-optimizer`: the optimizer's CLI with this package's champion intensity model injected for
- * `evaluate --forecast model` (the optimizer library does not depend on the models).
+ * This package's champion intensity model for `carbonreducer optimizer evaluate --forecast model` (the optimizer
+ * library does not depend on the models; `cli/src/commands/optimizer.ts` injects it).
  */
-import { runOptimizerCli, type IntensityPointModel } from '@carbonreducer/optimizer';
+import type { IntensityPointModel } from '@carbonreducer/optimizer';
 import { servedForecaster } from '../api';
 import { ModelRegistry } from '../registry';
 
@@ -22,8 +22,4 @@ export async function championIntensityModel(registry = new ModelRegistry()): Pr
     lookbackSteps: model.lookbackSteps,
     forecast: async (window, steps) => (await model.forecast([window], [steps]))[0]?.map((f) => f.point) ?? [],
   };
-}
-
-if (require.main === module || /carbonreducer-optimizer(\.js)?$/.test(require.main?.filename ?? '')) {
-  runOptimizerCli(process.argv.slice(2), { loadIntensityModel: () => championIntensityModel() });
 }

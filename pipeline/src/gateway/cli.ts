@@ -2,24 +2,18 @@ import { createServer } from 'node:http';
 import { createJsonLogger, errorMessage } from '@carbonreducer/common';
 import { TELEMETRY_QOS } from '@carbonreducer/telemetry';
 import mqtt from 'mqtt';
-import { GATEWAY_USAGE, loadGatewayConfig } from './config';
+import { loadGatewayConfig } from './config';
 import { DiskQueue } from './diskQueue';
 import { Gateway } from './gateway';
 
 // Edge gateway for a Raspberry Pi: local broker → disk buffer → central broker. See pipeline/README.md.
 const log = createJsonLogger({ fields: { service: 'gateway' } });
 
-async function run(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(GATEWAY_USAGE + '\n');
-    return;
-  }
-  if (args.length > 0) {
-    process.stderr.write(`carbonreducer-gateway: unknown argument ${args[0]} (settings come from the environment)\n\n`);
-    process.stderr.write(GATEWAY_USAGE + '\n');
-    process.exit(2);
-  }
+/**
+ * `carbonreducer gateway` (old name `carbonreducer-gateway`; cli/src/commands/gateway.ts): runs until SIGINT/SIGTERM.
+ * It takes no arguments: settings come from the environment (GATEWAY_SETTINGS).
+ */
+export async function runGateway(): Promise<void> {
   const config = loadGatewayConfig();
   const queue = DiskQueue.open(config.bufferDir, {
     maxBytes: config.bufferMaxBytes,
@@ -134,7 +128,10 @@ async function run(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-run().catch((err: unknown) => {
-  log.error('gateway failed', { error: err instanceof Error ? err : errorMessage(err) });
-  process.exit(1);
-});
+// Run directly (`node --require tsx/cjs pipeline/src/gateway/cli.ts`, as the fault suite does), not when imported.
+if (require.main === module) {
+  runGateway().catch((err: unknown) => {
+    log.error('gateway failed', { error: err instanceof Error ? err : errorMessage(err) });
+    process.exit(1);
+  });
+}

@@ -19,9 +19,8 @@ export interface GatewayConfig {
   statusPort: number;
 }
 
-/** The gateway's settings, for `--help` (one line each: name, default, meaning). */
-export const GATEWAY_USAGE = `Usage: carbonreducer-gateway [--help]
-Edge gateway (e.g. on a Raspberry Pi): subscribes to the home's own broker, journals every device message to a disk
+/** The gateway's settings, for `carbonreducer gateway --help` (one line each: name, default, meaning). */
+export const GATEWAY_SETTINGS = `Edge gateway (e.g. on a Raspberry Pi): subscribes to the home's own broker, journals every device message to a disk
 buffer before acknowledging it, and forwards the buffer in order to the central broker, buffering while it is away.
 Settings (environment):
   GATEWAY_HOME_ID              the home's id (required; 1-64 of [a-z0-9_-])
@@ -45,7 +44,7 @@ Settings (environment):
  * GATEWAY_LOCAL_MQTT_USERNAME / _PASSWORD, GATEWAY_BUFFER_DIR (./gateway-buffer), GATEWAY_BUFFER_MAX_MB (256),
  * GATEWAY_SEGMENT_KB (1024), GATEWAY_MAX_INFLIGHT (100), GATEWAY_HEARTBEAT_S (60), GATEWAY_RETRY_S (2),
  * GATEWAY_CURSOR_SYNC_MS (200), GATEWAY_CURSOR_SYNC_RECORDS (100), GATEWAY_STATUS_PORT (8190, 0 = off); the central
- * broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD (GATEWAY_USAGE says what each means).
+ * broker from MQTT_URL / MQTT_USERNAME / MQTT_PASSWORD (GATEWAY_SETTINGS says what each means).
  */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const homeId = env.GATEWAY_HOME_ID ?? '';

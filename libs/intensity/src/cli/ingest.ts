@@ -1,26 +1,15 @@
-import { createJsonLogger, errorMessage } from '@carbonreducer/common';
+import { createJsonLogger } from '@carbonreducer/common';
 import { loadIntensityConfig } from '../config';
 import { createChainFromConfig, createInfluxWriterFromConfig } from '../factory';
 import { routeInfluxClientLogs } from '@carbonreducer/influx';
 import { ingestCarbonIntensity } from '../ingest';
 
 /**
- * `npx ingest-intensity [--now ISO]`: one ingest run with the configured sources (env, see config.ts), writing to
- * InfluxDB; prints the result as JSON. `--now` replays another moment (useful with the file source).
+ * `carbonreducer ingest [--now ISO]` (old name `ingest-intensity`; its command line is read in
+ * cli/src/commands/ingest.ts): one ingest run with the configured sources (env, see config.ts), writing to InfluxDB;
+ * prints the result as JSON. `nowMs` replays another moment (useful with the file source).
  */
-async function run(): Promise<void> {
-  const args = process.argv.slice(2);
-  let nowMs = Date.now();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--now') {
-      const value = args[++i];
-      nowMs = Date.parse(value ?? '');
-      if (!Number.isFinite(nowMs)) throw new Error(`--now: not an ISO-8601 time: ${JSON.stringify(value)}`);
-    } else {
-      throw new Error(`unknown argument ${JSON.stringify(arg)} (usage: ingest-intensity [--now ISO-8601])`);
-    }
-  }
+export async function runIngest(nowMs: number = Date.now()): Promise<void> {
   const config = loadIntensityConfig();
   const logger = createJsonLogger({ fields: { service: 'ingest-intensity' } });
   routeInfluxClientLogs(logger);
@@ -41,9 +30,3 @@ async function run(): Promise<void> {
     await writer.close();
   }
 }
-
-run().catch((err: unknown) => {
-  console.error(`ingest-intensity: ${errorMessage(err)}`);
-  if (err instanceof Error && err.cause !== undefined) console.error(`  cause: ${errorMessage(err.cause)}`);
-  process.exit(1);
-});

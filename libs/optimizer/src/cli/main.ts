@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readAcnSessionsFile, readHouseholdFiles, readIntensityFiles } from '@carbonreducer/datasets';
+import { paretoSweep, solveHome, type ParetoPoint } from '../core/solve';
+import type { HomePlan, HomeRequest } from '../core/types';
+import { InvalidRequestError, validateRequest } from '../core/validate';
 import { createHighsSolver } from '../solver/highs';
 import {
   DEFAULT_EVAL_OPTIONS,
@@ -15,59 +19,8 @@ import {
 import { modelForecaster, type IntensityPointModel } from '../eval/modelForecast';
 import { detectCycles, periodMapping, type CycleDemand, type EvDemand } from '../eval/requests';
 
-const FORECASTS = ['perfect', 'operator', 'model', 'naive'] as const;
-type ForecastMode = (typeof FORECASTS)[number];
-
-export const HELP = `carbonreducer-optimizer — plan flexible household loads for low CO2 and evaluate the plans on real data
-
-Usage:
-  carbonreducer-optimizer evaluate --intensity FILE... --households FILE... --ev FILE
-                                   --forecast perfect|operator|model|naive --flex-hours N
-                                   [--plan-once] [--from DATE] [--json]
-
-Options:
-  --intensity FILE...   Carbon intensity CSVs: NESO (from,to,forecast,actual,index; half-hourly) or
-                        Electricity Maps hourly (one format per run). Hourly values cover both half-hours.
-  --households FILE...  1-minute household files (Time,Aggregate,Kettle,Dishwasher,WashingMachine,Microwave).
-                        Files are grouped into homes by name (refit-house2-*, ukdale-house2-*).
-  --ev FILE             Caltech ACN-Data sessions JSON.
-  --forecast MODE       Intensity the planner sees:
-                          perfect   the actual intensity (perfect foresight)
-                          operator  the NESO file's own forecast column (NESO files only)
-                          naive     seasonal naive: the same slot one day earlier (further back if not yet known)
-                          model     the trained champion intensity model (@carbonreducer/models registry)
-  --flex-hours N        Flexibility: a cycle must finish by request + its duration + N h; an EV session counts
-                        when the driver's request leaves at least N h (requested departure − plug-in − full-power
-                        charging time) and must then be charged by plug-in + full-power time + N h. Sessions
-                        with less are reported apart ("lessFlexible"), planned up to their requested departure.
-  --plan-once           Plan once at request time. Default: plan again every 30 min with the forecast as then
-                        known, while a cycle has not started (EV: for the charging still to come), as the product
-                        does; only the naive and model forecasts change with time, so only they are re-planned.
-  --from DATE           Map requests only onto the intensity data from DATE (YYYY-MM-DD, UTC), e.g. after the
-                        model's training window; the data before it remain history for the forecasts.
-  --json                Print one JSON object instead of the table.
-  -h, --help            This help.
-
-What is evaluated:
-  Requests: appliance cycles detected in the Dishwasher and WashingMachine columns (the real start is the request
-  time, the real 1-minute profile is the cycle) and EV sessions with a driver request (plug-in time, requested
-  departure, kWh requested; 7 kW wallbox, 1.4 kW minimum when on). Each request is planned alone minimising CO2
-  (energy price 0, 1 per kg CO2) in 30-minute slots starting at the request time, then scored with the actual
-  intensity. Baseline: the load runs at request time (the EV at full power from plug-in). Perfect: the plan made
-  with the actual intensity (or running at request time, if that is better). EVs asking for more than the charger
-  can deliver by their requested departure are counted as infeasible (all plans deliver what is possible).
-
-Date mapping (the data sets cover different years):
-  Every request is moved by a whole number of weeks of local wall-clock time into the intensity period, keeping
-  weekday and local time of day: households on the UK clock (Europe/London), EV sessions on their site's clock
-  (America/Los_Angeles), the intensity period on the UK clock. Anchor = the first Monday 00:00 at least 8 days
-  after the intensity data start (history for the naive and model forecasts); span = the whole weeks from the
-  anchor to 2 days before the data end (room for the plan). A request at local time w is planned at UK local time
-  anchor + ((w − anchor) mod span). Seasons are not kept.
-
-Data: NESO Carbon Intensity API (CC BY 4.0); Electricity Maps (attribution required); REFIT and UK-DALE
-(CC BY 4.0) as prepared by DeviceScope (Apache-2.0); Caltech ACN-Data (JPL site, ACN-Data terms of use).
-`;
+export const FORECASTS = ['perfect', 'operator', 'model', 'naive'] as const;
+export type ForecastMode = (typeof FORECASTS)[number];
 
 export interface EvaluateArgs {
   intensity: string[];
@@ -80,62 +33,6 @@ export interface EvaluateArgs {
   planOnce: boolean;
   /** Map requests only onto the intensity data from this instant (e.g. after a model's training window). */
   fromMs: number | null;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export function parseArgs(argv: string[]): EvaluateArgs | 'help' {
-  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help')) return 'help';
-  const [command, ...rest] = argv;
-  if (command !== 'evaluate') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected "evaluate"`);
-  const lists: Record<string, string[]> = {};
-  let json = false;
-  let planOnce = false;
-  let current: string | null = null;
-  for (const a of rest) {
-    if (a === '--json' || a === '--plan-once') {
-      if (a === '--json') json = true;
-      else planOnce = true;
-      current = null;
-    } else if (a.startsWith('--')) {
-      if (!['--intensity', '--households', '--ev', '--forecast', '--flex-hours', '--from'].includes(a)) {
-        throw new UsageError(`unknown option ${a}`);
-      }
-      current = a.slice(2);
-      lists[current] = lists[current] ?? [];
-    } else if (current === null) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
-    } else (lists[current] as string[]).push(a);
-  }
-  const one = (name: string): string | null => {
-    const v = lists[name];
-    if (v === undefined) return null;
-    if (v.length !== 1) throw new UsageError(`--${name} takes exactly one value, got ${v.length}`);
-    return v[0] as string;
-  };
-  const intensity = lists['intensity'] ?? [];
-  if (intensity.length === 0) throw new UsageError('--intensity FILE... is required');
-  const households = lists['households'] ?? [];
-  const ev = one('ev');
-  if (households.length === 0 && ev === null) throw new UsageError('give --households FILE... and/or --ev FILE');
-  const forecast = one('forecast');
-  if (forecast === null || !(FORECASTS as readonly string[]).includes(forecast)) {
-    throw new UsageError(`--forecast must be one of ${FORECASTS.join('|')}, got ${JSON.stringify(forecast)}`);
-  }
-  const flexRaw = one('flex-hours');
-  const flexHours = Number(flexRaw);
-  if (flexRaw === null || !Number.isFinite(flexHours) || flexHours < 0 || flexHours > 40) {
-    throw new UsageError(`--flex-hours must be a number of hours 0–40, got ${JSON.stringify(flexRaw)}`);
-  }
-  const fromRaw = one('from');
-  const fromMs =
-    fromRaw === null ? null : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(fromRaw) ? `${fromRaw}T00:00:00Z` : fromRaw);
-  if (fromMs !== null && !Number.isFinite(fromMs)) {
-    throw new UsageError(`--from must be a date (YYYY-MM-DD, UTC) or an ISO time, got ${JSON.stringify(fromRaw)}`);
-  }
-  return { intensity, households, ev, forecast: forecast as ForecastMode, flexHours, json, planOnce, fromMs };
 }
 
 /** Household files grouped into homes by the part of the name before -YYYY-MM. */
@@ -286,21 +183,14 @@ export function table(result: EvaluationResult, args: EvaluateArgs): string {
   ].join('\n');
 }
 
-export async function run(argv: string[], deps: OptimizerCliDeps = {}): Promise<number> {
-  let args: EvaluateArgs | 'help';
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n\n${HELP}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (args === 'help') {
-    console.log(HELP);
-    return 0;
-  }
+/** What the evaluation of `carbonreducer optimizer evaluate` gives: the figures, and the model the planner saw. */
+export interface EvaluateOutcome {
+  result: EvaluationResult;
+  model?: { version: string; trainingWindow: { from: string; to: string } };
+}
+
+/** `optimizer evaluate` once its command line is read: loads the data, plans every request and scores the plans. */
+export async function runEvaluate(args: EvaluateArgs, deps: OptimizerCliDeps = {}): Promise<EvaluateOutcome> {
   const series = await readIntensityFiles(args.intensity);
   const grid = intensityGrid(series.points, series.format === 'neso');
   const first = series.points[0];
@@ -320,11 +210,12 @@ export async function run(argv: string[], deps: OptimizerCliDeps = {}): Promise<
   const cycles = await loadCycles(args.households);
   const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
   const solver = await createHighsSolver();
-  const progress = args.json
-    ? undefined
-    : (done: number, total: number) => {
-        if (done % 100 === 0 || done === total) process.stderr.write(`\rplanned ${done}/${total}`);
-      };
+  const progress =
+    args.json || process.stderr.isTTY !== true
+      ? undefined
+      : (done: number, total: number) => {
+          if (done % 100 === 0 || done === total) process.stderr.write(`\rplanned ${done}/${total}`);
+        };
   const result = await evaluate(
     grid,
     mapping,
@@ -335,37 +226,93 @@ export async function run(argv: string[], deps: OptimizerCliDeps = {}): Promise<
     { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours, replan: !args.planOnce },
     progress,
   );
-  if (args.json) console.log(JSON.stringify({ ...result, forecast: args.forecast, ...(model ? { model } : {}) }));
-  else {
-    process.stderr.write('\n');
-    console.log(table(result, args));
-    if (model) {
-      console.log(
-        `Model: champion ${model.version}, trained on ${model.trainingWindow.from} – ${model.trainingWindow.to} (requests mapped into that window are in-sample).`,
-      );
-    }
+  if (progress) process.stderr.write('\n');
+  return { result, ...(model ? { model } : {}) };
+}
+
+/** The `--json` document of `optimizer evaluate` (other tools read it: keep its keys). */
+export function evaluateJson(args: EvaluateArgs, o: EvaluateOutcome): Record<string, unknown> {
+  return { ...o.result, forecast: args.forecast, ...(o.model ? { model: o.model } : {}) };
+}
+
+/** The readable report of `optimizer evaluate`: the table, and the model the planner saw. */
+export function evaluateText(args: EvaluateArgs, o: EvaluateOutcome): string {
+  const lines = [table(o.result, args)];
+  if (o.model) {
+    lines.push(
+      `Model: champion ${o.model.version}, trained on ${o.model.trainingWindow.from} – ${o.model.trainingWindow.to} (requests mapped into that window are in-sample).`,
+    );
   }
-  return 0;
+  return lines.join('\n');
 }
 
-/**
- * Runs the CLI on `argv` and exits with its code (errors printed with their causes). The `carbonreducer-optimizer`
- * command (`@carbonreducer/models`' bin) calls this with its model loader.
- */
-export function runCliAndExit(argv: string[], deps: OptimizerCliDeps = {}): void {
-  run(argv, deps).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error('error:', err instanceof Error ? err.message : err);
-      let cause = err instanceof Error ? err.cause : undefined;
-      while (cause instanceof Error) {
-        console.error('  caused by:', cause.message);
-        cause = cause.cause;
-      }
-      process.exit(1);
-    },
-  );
+/** A home request file (the optimizer's `HomeRequest`, JSON) read and checked; `now` defaults to its first slot. */
+export async function readRequestFile(path: string, nowMs?: number): Promise<{ request: HomeRequest; nowMs: number }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the request file ${path}`, { cause: err });
+  }
+  let request: HomeRequest;
+  try {
+    request = JSON.parse(text) as HomeRequest;
+  } catch (err) {
+    throw new InvalidRequestError(`${path}: not JSON (${(err as Error).message})`, { cause: err });
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new InvalidRequestError(`${path}: expected a JSON object (a HomeRequest)`);
+  }
+  const now = nowMs ?? request.startMs;
+  try {
+    validateRequest(request, now);
+  } catch (err) {
+    if (err instanceof InvalidRequestError) throw new InvalidRequestError(`${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  return { request, nowMs: now };
 }
 
-// Run directly with tsx (without a model loader), not when imported.
-if (require.main === module) runCliAndExit(process.argv.slice(2));
+/** `optimizer solve`: one plan for the request, with its explanations. */
+export async function runSolve(request: HomeRequest, nowMs: number): Promise<HomePlan> {
+  const solver = await createHighsSolver();
+  return solveHome(request, nowMs, solver);
+}
+
+/** `optimizer pareto`: one plan per CO2 price (cost against CO2). */
+export async function runPareto(request: HomeRequest, nowMs: number, co2PricesPerKg: number[]): Promise<ParetoPoint[]> {
+  const solver = await createHighsSolver();
+  return paretoSweep(request, nowMs, solver, co2PricesPerKg);
+}
+
+const clock = (ms: number, timeZone: string): string =>
+  new Date(ms).toLocaleString('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' });
+
+/** A plan as a homeowner reads it: each device's start, its expected CO2, and what gave way. */
+export function planText(request: HomeRequest, plan: HomePlan): string {
+  const tz = request.timeZone ?? 'UTC';
+  return [
+    `Plan ${plan.status} (gap ${plan.mipGap === null ? '—' : plan.mipGap.toExponential(1)}, ${plan.solveTimeMs.toFixed(0)} ms, ${plan.model.solver ?? 'HiGHS'}); ${plan.slotCount} × ${plan.slotMin} min from ${new Date(plan.startMs).toISOString()}`,
+    ...plan.devices.map(
+      (d) =>
+        `  ${d.label.padEnd(18)} ${d.startsMs.length ? `starts ${d.startsMs.map((t) => clock(t, tz)).join(', ')}` : 'no start'}; ${(d.energyWh / 1000).toFixed(2)} kWh, ${d.kgCO2Expected.toFixed(3)} kg CO2 (at request time ${d.baselineKgCO2.toFixed(3)})`,
+    ),
+    `Expected: ${plan.kgCO2Expected.toFixed(3)} kg CO2, cost ${plan.costExpected.toFixed(2)}; baseline ${plan.baselineKgCO2.toFixed(3)} kg, cost ${plan.baselineCost.toFixed(2)}; avoided ${plan.avoidedKgCO2.toFixed(3)} kg CO2.`,
+    ...plan.explanations.map((e) => `  note: ${e.message}`),
+  ].join('\n');
+}
+
+/** The sweep as a table: CO2 price → expected cost and CO2. */
+export function paretoText(points: ParetoPoint[]): string {
+  const rows = [
+    ['CO2 price /kg', 'cost', 'kg CO2', 'avoided kg'],
+    ...points.map((p) => [
+      p.co2PricePerKg.toFixed(3),
+      p.costExpected.toFixed(3),
+      p.kgCO2Expected.toFixed(3),
+      p.plan.avoidedKgCO2.toFixed(3),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  return rows.map((r) => r.map((cell, c) => cell.padStart(widths[c]!)).join('  ')).join('\n');
+}

@@ -1,7 +1,7 @@
 import { wallClockAsUtc, wallClockToInstant } from '@carbonreducer/common';
 import { detectCycles, periodMapping } from './requests';
 import { fillGaps, intensityGrid, naiveForecaster, operatorForecaster } from './evaluate';
-import { groupHomes, parseArgs, UsageError } from '../cli/main';
+import { groupHomes } from '../cli/main';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -107,76 +107,8 @@ describe('intensity grid and forecasts', () => {
   });
 });
 
-describe('CLI arguments', () => {
-  it('parses the evaluate interface', () => {
-    expect(
-      parseArgs([
-        'evaluate',
-        '--intensity',
-        'a.csv',
-        'b.csv',
-        '--households',
-        'h1',
-        '--ev',
-        'e.json',
-        '--forecast',
-        'naive',
-        '--flex-hours',
-        '8',
-        '--json',
-      ]),
-    ).toEqual({
-      intensity: ['a.csv', 'b.csv'],
-      households: ['h1'],
-      ev: 'e.json',
-      forecast: 'naive',
-      flexHours: 8,
-      json: true,
-      planOnce: false,
-      fromMs: null,
-    });
-    expect(
-      parseArgs([
-        'evaluate',
-        '--intensity',
-        'a',
-        '--ev',
-        'e',
-        '--forecast',
-        'model',
-        '--flex-hours',
-        '4',
-        '--plan-once',
-        '--from',
-        '2023-04-01',
-      ]),
-    ).toMatchObject({ planOnce: true, fromMs: Date.UTC(2023, 3, 1) });
-    expect(parseArgs(['--help'])).toBe('help');
-  });
-  it('names what is wrong', () => {
-    expect(() =>
-      parseArgs(['evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'magic', '--flex-hours', '8']),
-    ).toThrow(new UsageError('--forecast must be one of perfect|operator|model|naive, got "magic"'));
-    expect(() => parseArgs(['evaluate', '--intensity', 'a', '--ev', 'e', '--forecast', 'naive'])).toThrow(
-      /--flex-hours/,
-    );
-    expect(() => parseArgs(['plan'])).toThrow(/unknown command/);
-    expect(() =>
-      parseArgs([
-        'evaluate',
-        '--intensity',
-        'a',
-        '--ev',
-        'e',
-        '--forecast',
-        'naive',
-        '--flex-hours',
-        '8',
-        '--from',
-        'spring',
-      ]),
-    ).toThrow(/--from must be a date/);
-  });
+// The evaluate command line is read by commander in cli/src/commands/optimizer.ts (tested in cli/).
+describe('CLI helpers', () => {
   it('groups household files into homes', () => {
     expect([
       ...groupHomes([
