@@ -19,6 +19,7 @@ import {
   type InfluxSettings,
 } from '@carbonreducer/influx';
 import { Point, type InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
+import { chooseForecastIssue } from '../domain/forecastIssue';
 import { servingSummary } from '../domain/serving';
 import type { StoredForecastPoint } from '../domain/accuracy';
 import type {
@@ -156,17 +157,21 @@ export class InfluxForecastStore implements ForecastStore {
       throw new Error(`reading ${what} from bucket ${this.bucket} failed`, { cause: err });
     }
     if (rows.length === 0) return null;
-    // Issue times are ISO strings, so the lexically greatest is the latest.
-    const issuedAt = rows.reduce((max, r) => (r.issued_at > max ? r.issued_at : max), '');
-    // The same hour may be issued twice (a bootstrap and the schedule): one issue per model version is kept, the
-    // champion's when there is one (a fallback and a champion issue never mix slot by slot).
-    const atLatest = rows.filter((r) => r.issued_at === issuedAt);
-    const versions = [...new Set(atLatest.map((r) => r.model_version))].sort();
-    const version =
-      atLatest.find((r) => r.served_by === 'champion')?.model_version ?? versions[versions.length - 1] ?? 'unknown';
+    // The latest issue, or a champion issue of the last hours over a newer fallback one; one version per issue time,
+    // the champion's when there is one, so a fallback and a champion issue never mix slot by slot (forecastIssue.ts).
+    const chosen = chooseForecastIssue(
+      rows.map((r) => ({
+        issuedAt: r.issued_at,
+        modelVersion: r.model_version,
+        ...(r.served_by ? { servedBy: r.served_by as ServedBy } : {}),
+        slotMs: Date.parse(r._time),
+      })),
+    );
+    if (!chosen) return null;
+    const issuedAt = chosen.issuedAt;
     const seen = new Set<number>();
-    const ofLatest = atLatest
-      .filter((r) => r.model_version === version)
+    const ofLatest = rows
+      .filter((r) => r.issued_at === issuedAt && r.model_version === chosen.modelVersion)
       .sort((a, b) => Date.parse(a._time) - Date.parse(b._time))
       .filter((r) => {
         const t = Date.parse(r._time);
