@@ -2,7 +2,8 @@
  * Every panel and annotation query of the generated dashboards, executed against the real stack (`scripts/stack up`):
  * the Flux ones on the real InfluxDB with the read-only token Grafana's InfluxDB data source gets, the CarbonReducer
  * ones through the real data source backend (cmd/grafanahost speaks Grafana's /api/ds/query) and the real API with
- * real Keycloak MFA tokens of the role that dashboard's org holds (homeowner for Homes, operator for Analytics).
+ * real Keycloak MFA tokens of the roles that dashboard's org holds (homeowner for Homes; analyst, with the API's
+ * pseudonymous ids as Grafana's variables would hold them, and operator for Analytics).
  * Data: a test home of this run (from the data source's integration setup, which also writes a GB forecast) and a
  * grid region of this run, written with the data model from real recordings (a DEVICESCOPE dishwasher cycle, NESO
  * GB 2023 intensity), moved to the hours around now; each query must return frames with rows and the columns its
@@ -12,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { readApplianceTrace, readIntensityFiles, sharedDataPath } from '@carbonreducer/datasets';
+import { createPseudonymizer } from '@carbonreducer/api';
 import { api, setUp, type Setup } from '@carbonreducer/grafana-datasource/integration/setup';
 import { FRAMES, type QueryType } from '@carbonreducer/grafana-shared';
 import {
@@ -27,6 +29,10 @@ import {
   writePoints,
 } from '@carbonreducer/influx';
 import { InfluxIntensityWriter, toRejectPoints, type IntensityPoint } from '@carbonreducer/intensity';
+import { KeycloakAdmin, type TestUser } from '@carbonreducer/scripts/smoke/keycloak/admin';
+import { launchBrowser } from '@carbonreducer/scripts/smoke/keycloak/browser';
+import { CodeLogin } from '@carbonreducer/scripts/smoke/keycloak/flows';
+import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { FIELDS, REJECT_REASONS } from '@carbonreducer/telemetry';
 import { Point } from '@influxdata/influxdb-client';
@@ -47,6 +53,7 @@ const dayStart = (ms: number) => Math.floor(ms / 86_400_000) * 86_400_000;
 const window = { fromMs: dayStart(now) - 86_400_000, toMs: now + 12 * HOUR };
 
 let setup: Setup;
+let analyst: { user: TestUser; token: string } | undefined;
 let host: ChildProcess | undefined;
 let hostUrl = '';
 const own = () => setup.env.CR_IT_OWN_HOME ?? '';
@@ -222,9 +229,34 @@ async function seed(): Promise<void> {
   await writePoints(influx, { org, bucket: BUCKETS.schedules, precision: 's' }, sched, 'it schedules');
 }
 
+/** An analyst of this run, signed in through the real login pages with a TOTP code (as the setup signs in the others). */
+async function signInAnalyst(): Promise<{ user: TestUser; token: string }> {
+  const kcBase = `http://127.0.0.1:${stack.port('KEYCLOAK_PORT')}`;
+  const admin = new KeycloakAdmin(kcBase, stack.get('KEYCLOAK_ADMIN_PASSWORD'));
+  const user = await admin.createUser({ prefix: 'it-grafana-analyst', roles: ['analyst'], totp: true });
+  const browser = await launchBrowser();
+  try {
+    const session = await browser.newSession(user.username);
+    const flow = new CodeLogin(session, `${kcBase}/realms/carbonreducer`, 'carbonreducer-test');
+    await flow.start();
+    await flow.password(user.username, user.password);
+    await flow.submitCode('otp', totpCode(user.totpSecret ?? '', Date.now()));
+    const t = await flow.tokens();
+    await session.context.close();
+    if (!t.access_token) throw new Error(`no access token for ${user.username}`);
+    return { user, token: t.access_token };
+  } catch (err) {
+    await admin.deleteUser(user);
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
 beforeAll(async () => {
   setup = await setUp({ worker: true });
   if (setup.env.CR_IT_UNAVAILABLE) throw new Error(setup.env.CR_IT_UNAVAILABLE);
+  analyst = await signInAnalyst();
   await seed();
   // A real run request, so the home has a plan the optimizer made (the Temporal worker answers it).
   const readyBy = new Date(now + 10 * HOUR).toISOString();
@@ -263,6 +295,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   host?.kill('SIGTERM');
+  if (analyst)
+    await new KeycloakAdmin(`http://127.0.0.1:${stack.port('KEYCLOAK_PORT')}`, stack.get('KEYCLOAK_ADMIN_PASSWORD'))
+      .deleteUser(analyst.user)
+      .catch((err: unknown) => log(`cleanup: ${String(err)}`));
   await setup?.cleanup();
 });
 
@@ -323,42 +359,77 @@ describe('CarbonReducer panel queries through the data source backend and the AP
     expect(carbon.length).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(carbon.map((q) => [`${q.dashboard.file} / ${q.panel} / ${q.target.refId}`, q] as const))(
-    '%s answers frames with rows and no error',
-    async (_name, q) => {
-      // Homes: the homeowner's token. Analytics: an operator's (Admin there; raw ids, so $home is the home itself).
-      const token =
-        q.dashboard.folder.org === 'homes' ? setup.env.CR_IT_HOMEOWNER_TOKEN : setup.env.CR_IT_OPERATOR_TOKEN;
-      const vars: Record<string, string> = { $home: own(), $device: PLUG_ID, $region: 'GB' };
-      const target: CarbonTarget = { ...q.target };
-      for (const key of ['homeId', 'deviceId', 'region'] as const) {
-        const v = target[key];
-        if (v !== undefined) target[key] = vars[v] ?? v;
-      }
+  // Homes: the homeowner. Analytics: the analyst (pseudonymous ids, as the API's `homes` and `devices(…)` variables
+  // give them) and the operator (raw ids).
+  const cases = carbon.flatMap((q) =>
+    (q.dashboard.folder.org === 'homes' ? (['homeowner'] as const) : (['analyst', 'operator'] as const)).map(
+      (role) => [`${q.dashboard.file} / ${q.panel} / ${q.target.refId} as ${role}`, q, role] as const,
+    ),
+  );
+
+  it.each(cases)('%s answers frames with rows and no error', async (_name, q, role) => {
+    const token = {
+      homeowner: setup.env.CR_IT_HOMEOWNER_TOKEN,
+      operator: setup.env.CR_IT_OPERATOR_TOKEN,
+      analyst: analyst?.token,
+    }[role];
+    const p = createPseudonymizer(stack.get('API_PSEUDONYM_KEY'));
+    const vars: Record<string, string> =
+      role === 'analyst'
+        ? { $home: p.home(own()), $device: p.device(own(), PLUG_ID), $region: 'GB' }
+        : { $home: own(), $device: PLUG_ID, $region: 'GB' };
+    const target: CarbonTarget = { ...q.target };
+    for (const key of ['homeId', 'deviceId', 'region'] as const) {
+      const v = target[key];
+      if (v !== undefined) target[key] = vars[v] ?? v;
+    }
+    const res = await fetch(`${hostUrl}/api/ds/query`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        from: String(resolveTime(q.time.from, Date.now())),
+        to: String(resolveTime(q.time.to, Date.now())),
+        queries: [target],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      results: Record<string, { frames?: FrameJson[]; error?: string; status?: number }>;
+    };
+    const result = body.results[target.refId];
+    expect([result?.status ?? 200, result?.error ?? null]).toEqual([200, null]);
+    const frames = result?.frames ?? [];
+    const wanted = FRAMES_OF[target.queryType].map((k) => FRAMES[k]);
+    for (const f of wanted) {
+      const frame = frames.find((x) => x.schema.name === f.name);
+      expect([f.name, frame?.schema.fields.map((x) => x.name)]).toEqual([f.name, f.fields]);
+    }
+    // The panel's main frame has rows (the plan's slots may be empty when the plan has no run yet: not its runs).
+    const main = frames.find((x) => x.schema.name === (wanted[0] as { name: string }).name);
+    expect((main?.data?.values[0] ?? []).length).toBeGreaterThan(0);
+  });
+
+  it("refuses the homeowner's kiosk queries for a home that is not theirs (the token decides, not the variable)", async () => {
+    const kiosk = carbon.filter((q) => q.dashboard.folder.org === 'homes' && q.target.homeId === '$home');
+    expect(kiosk.length).toBeGreaterThan(0);
+    for (const q of kiosk) {
       const res = await fetch(`${hostUrl}/api/ds/query`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        headers: { Authorization: `Bearer ${setup.env.CR_IT_HOMEOWNER_TOKEN}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({
           from: String(resolveTime(q.time.from, Date.now())),
           to: String(resolveTime(q.time.to, Date.now())),
-          queries: [target],
+          queries: [{ ...q.target, homeId: setup.env.CR_IT_OTHER_HOME }],
         }),
       });
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as {
-        results: Record<string, { frames?: FrameJson[]; error?: string; status?: number }>;
-      };
-      const result = body.results[target.refId];
-      expect([result?.status ?? 200, result?.error ?? null]).toEqual([200, null]);
-      const frames = result?.frames ?? [];
-      const wanted = FRAMES_OF[target.queryType].map((k) => FRAMES[k]);
-      for (const f of wanted) {
-        const frame = frames.find((x) => x.schema.name === f.name);
-        expect([f.name, frame?.schema.fields.map((x) => x.name)]).toEqual([f.name, f.fields]);
-      }
-      // The panel's main frame has rows (the plan's slots may be empty when the plan has no run yet: not its runs).
-      const main = frames.find((x) => x.schema.name === (wanted[0] as { name: string }).name);
-      expect((main?.data?.values[0] ?? []).length).toBeGreaterThan(0);
-    },
-  );
+      const body = (await res.json()) as { results: Record<string, { error?: string; status?: number }> };
+      const result = body.results[q.target.refId];
+      expect([q.panel, result?.status ?? 200]).toEqual([q.panel, expect.any(Number)]);
+      expect([q.panel, (result?.status ?? 200) >= 400, result?.error ?? '']).toEqual([
+        q.panel,
+        true,
+        expect.any(String),
+      ]);
+    }
+  });
 });
