@@ -13,7 +13,7 @@ import {
   stackSettings,
   useTestTemporal,
   writeFixtureForecast,
-} from '@carbonreducer/workflows/src/testing/workerProcess';
+} from '@carbonreducer/workflows/testing';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { Client as PgClient } from 'pg';
 import request from 'supertest';
