@@ -163,6 +163,19 @@ describe('generated provisioning', () => {
     }
   });
 
+  it("is listed in the README's Quick start with working URLs, and the kiosk URL hides the chrome", () => {
+    const readme = readFileSync(join(root, '..', '..', 'README.md'), 'utf8');
+    for (const s of DASHBOARDS) {
+      const d = JSON.parse(files.get(dashboardPath(s)) ?? '{}') as DashboardJson;
+      expect(readme).toContain(`http://127.0.0.1:3000/d/${d.uid}/`);
+      expect(readme).toMatch(new RegExp(`/d/${d.uid}/[a-z-]+\\?orgId=${ORGS[s.folder.org].id}\\b`));
+      expect(readme).toMatch(new RegExp(`\\|\\s*${d.title}\\s*\\|`));
+    }
+    expect(readme).toContain(
+      '/d/cr-my-home/my-home?orgId=2&kiosk&_dash.hideTimePicker&_dash.hideVariables&_dash.hideLinks',
+    );
+  });
+
   it('lists the orgs start.sh creates with the ids the provisioning uses', () => {
     expect(files.get('orgs.env')).toContain(`GRAFANA_ORGS='2:Homes 3:Analytics'`);
     expect(ORGS.homes.id).toBe(2);
