@@ -7,6 +7,7 @@ import type {
   AccuracyScore,
   BackfillChunkResult,
   CurrentPlanView,
+  RunVerification,
   BacktestResult,
   FallbackReason,
   ServedBy,
@@ -164,6 +165,11 @@ export interface HomeDirectory {
 export interface HomeNotifier {
   /** Returns the homes that have a running optimizer and got the signal; homes without one are skipped. */
   forecastsChanged(homeIds: string[], change: ForecastsChanged): Promise<string[]>;
+  /**
+   * Hands a home's optimizer what the savings verification found for its finished runs, so its currentPlan shows
+   * verified figures next to the expected ones. False when the home has no running optimizer.
+   */
+  runsVerified(homeId: string, runs: RunVerification[]): Promise<boolean>;
 }
 
 export interface HomeRegistry extends HomeDirectory {

@@ -422,6 +422,11 @@ export interface HomeWorkflowState {
   plan: PublishedPlan | null;
   planVersion: number;
   replans: number;
+  /**
+   * The home's finished runs as the hourly savings verification found them (its verifyHomeRuns activity signals
+   * runsVerifiedSignal), newest last, at most MAX_VERIFIED_RUNS; absent in states carried over before it existed.
+   */
+  verifiedRuns?: RunVerification[];
 }
 
 /** What `currentPlanQuery` returns. */
@@ -431,6 +436,10 @@ export interface CurrentPlanView {
   commands: CommandState[];
   requests: RequestState[];
   expectedAvoidedEmissionsG: number;
+  /** Sum of `avoidedG` over the runs verified so far (realised vs counterfactual at actual intensity). */
+  verifiedAvoidedEmissionsG: number;
+  /** Finished runs with what the verification found: verified figures, or why not (yet). */
+  verifiedRuns: RunVerification[];
   replans: number;
 }
 

@@ -123,8 +123,11 @@ it('verifies a replayed real dishwasher run and writes realised vs counterfactua
     commands: [command('r1', 'dw', 'acked'), command('r2', 'wm', 'sent')],
     requests: [request('r1', 'dw'), request('r2', 'wm')],
     expectedAvoidedEmissionsG: 100,
+    verifiedAvoidedEmissionsG: 0,
+    verifiedRuns: [],
     replans: 0,
   };
+  const signalled: { homeId: string; runs: RunVerification[] }[] = [];
   const deps: IoActivityDeps = {
     ingestor: {
       ingest: unused,
@@ -137,7 +140,13 @@ it('verifies a replayed real dishwasher run and writes realised vs counterfactua
     plans: { currentPlan: async (h) => (h === homeId ? view : null) },
     verification: new InfluxVerificationStore(settings.influx),
     homes: { listHomes: unused },
-    notifier: { forecastsChanged: unused },
+    notifier: {
+      forecastsChanged: unused,
+      runsVerified: async (h, runs) => {
+        signalled.push({ homeId: h, runs });
+        return true;
+      },
+    },
     schedules: { writePlan: unused },
     commands: { publishOnce: unused },
     models: { promote: unused },
@@ -148,6 +157,8 @@ it('verifies a replayed real dishwasher run and writes realised vs counterfactua
     region,
     now: '2023-05-11T12:00:00.000Z',
   });
+  // The home's optimizer is handed the findings (its currentPlan then shows them): once, after the write.
+  expect(signalled).toEqual([{ homeId, runs: results }]);
 
   // The same figures from the data directly.
   const want = verifyRun({

@@ -210,7 +210,10 @@ describe('dispatchCommand', () => {
         writeVerified: async () => Promise.reject(new Error('unused')),
       },
       homes: { listHomes: async () => [] },
-      notifier: { forecastsChanged: async () => Promise.reject(new Error('unused')) },
+      notifier: {
+        forecastsChanged: async () => Promise.reject(new Error('unused')),
+        runsVerified: async () => Promise.reject(new Error('unused')),
+      },
       schedules: { writePlan: async () => undefined },
       commands: {
         async publishOnce(c) {

@@ -193,6 +193,9 @@ export function createIoActivities(deps: IoActivityDeps) {
           });
         }
         if (records.length > 0) await deps.verification.writeVerified(records);
+        // After the write: the plan view shows what InfluxDB holds. From here, not from the workflow, as with new
+        // forecasts (forecast.ts): a signal per home from the workflow would add two history events each.
+        if (out.length > 0) await deps.notifier.runsVerified(args.homeId, out);
         return out;
       });
     },

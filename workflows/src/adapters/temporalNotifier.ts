@@ -2,8 +2,8 @@ import type { Logger } from '@carbonreducer/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { workflowIds } from '../ids';
 import type { HomeNotifier } from '../ports';
-import type { ForecastsChanged } from '../types';
-import { forecastsChangedSignal } from '../workflows/definitions';
+import type { ForecastsChanged, RunVerification } from '../types';
+import { forecastsChangedSignal, runsVerifiedSignal } from '../workflows/definitions';
 
 /** Signals homes' optimizers through the Temporal client, a few at a time (each signal is one RPC). */
 export class TemporalHomeNotifier implements HomeNotifier {
@@ -32,5 +32,15 @@ export class TemporalHomeNotifier implements HomeNotifier {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, homeIds.length) }, worker));
     this.logger.debug('homes notified of new forecasts', { homes: homeIds.length, notified: notified.length });
     return notified.sort();
+  }
+
+  async runsVerified(homeId: string, runs: RunVerification[]): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowIds.optimizeHome(homeId)).signal(runsVerifiedSignal, runs);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw new Error(`signalling verified runs to home ${homeId} failed`, { cause: err });
+    }
   }
 }

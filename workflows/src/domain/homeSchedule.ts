@@ -16,6 +16,7 @@ import type {
   RequestRunResult,
   RequestState,
   RunRequest,
+  RunVerification,
 } from '../types';
 import { commandsAfterPlan, dueCommands, msUntilNextEvent } from './commands';
 import { applyOverrides, effectiveRequest, overrideRefusals, restorePins } from './overrides';
@@ -76,6 +77,8 @@ export type HomeScheduleEvent =
   /** The device was started by hand. */
   | ({ type: 'manualStart' } & ManualStart)
   | ({ type: 'forecastsChanged' } & ForecastsChanged)
+  /** The hourly savings verification's findings for this home's finished runs. */
+  | { type: 'runsVerified'; runs: RunVerification[] }
   | ({ type: 'ack' } & CommandAck)
   /** Start a re-plan of every request not yet dispatched. */
   | { type: 'replan' }
@@ -242,6 +245,10 @@ export function planView(state: HomeScheduleState): CurrentPlanView {
     commands: home.commands,
     requests: home.requests,
     expectedAvoidedEmissionsG: home.plan?.avoidedEmissionsG ?? 0,
+    verifiedAvoidedEmissionsG: (home.verifiedRuns ?? [])
+      .filter((r) => r.status === 'verified')
+      .reduce((g, r) => g + (r.avoidedG ?? 0), 0),
+    verifiedRuns: home.verifiedRuns ?? [],
     replans: home.replans,
   };
 }
@@ -288,9 +295,24 @@ export function homeScheduleStep(state: HomeScheduleState, event: HomeScheduleEv
       return onSendResult(state, event, now);
     case 'expire':
       return onExpire(state, now);
+    case 'runsVerified':
+      return {
+        state: { ...state, home: { ...state.home, verifiedRuns: mergeVerified(state.home.verifiedRuns, event.runs) } },
+        effects: [],
+      };
     case 'compact':
       return { state: { ...state, home: compact(state.home) }, effects: [] };
   }
+}
+
+/** Runs kept in a home's state with their verification (the oldest go first; InfluxDB keeps them all). */
+export const MAX_VERIFIED_RUNS = 50;
+
+/** Each run's latest finding replaces its earlier one (a run can go from no_actuals to verified); newest last. */
+function mergeVerified(known: RunVerification[] | undefined, found: RunVerification[]): RunVerification[] {
+  const key = (r: RunVerification) => `${r.requestId}/${r.deviceId}`;
+  const fresh = new Set(found.map(key));
+  return [...(known ?? []).filter((r) => !fresh.has(key(r))), ...found].slice(-MAX_VERIFIED_RUNS);
 }
 
 function onRequest(state: HomeScheduleState, request: RunRequest): Transition {

@@ -10,6 +10,7 @@ import type {
   ParetoResult,
   RequestRunResult,
   RunRequest,
+  RunVerification,
 } from '../types';
 
 /** A homeowner asks for a run ("dishwasher ready by 07:00"); resolves once it is planned, fails when infeasible. */
@@ -29,4 +30,6 @@ export const forecastsChangedSignal = defineSignal<[ForecastsChanged]>('forecast
 /** A device acknowledged a command (relayed from MQTT by the worker's device-event bridge). */
 export const commandAckSignal = defineSignal<[CommandAck]>('commandAck');
 /** The current plan, its commands and the expected avoided emissions (g CO2). */
+/** The hourly savings verification's findings for a home's finished runs (verifySavingsWorkflow → optimizeHome). */
+export const runsVerifiedSignal = defineSignal<[RunVerification[]]>('runsVerified');
 export const currentPlanQuery = defineQuery<CurrentPlanView>('currentPlan');

@@ -44,6 +44,7 @@ import {
   overrideRunsUpdate,
   paretoUpdate,
   requestRunUpdate,
+  runsVerifiedSignal,
 } from './definitions';
 import { computeActivity, defaultActivity, dispatchActivity, FAILURE_TYPES } from './profiles';
 
@@ -203,6 +204,7 @@ export async function optimizeHomeWorkflow(input: OptimizeHomeInput): Promise<vo
   setHandler(manualStartSignal, (start) => void apply({ type: 'manualStart', ...start }));
   setHandler(forecastsChangedSignal, (change) => void apply({ type: 'forecastsChanged', ...change }));
   setHandler(commandAckSignal, (ack) => void apply({ type: 'ack', ...ack }));
+  setHandler(runsVerifiedSignal, (runs) => void apply({ type: 'runsVerified', runs }));
 
   async function replan(): Promise<void> {
     let effects = apply({ type: 'replan' });
