@@ -314,7 +314,12 @@ describe('API on the real stack', () => {
         alerts: [
           {
             status: 'firing',
-            labels: { alertname: 'high-carbon-hours', region: REGION },
+            labels: {
+              alertname: 'High-carbon hours ahead',
+              audience: 'homes',
+              kind: 'high_carbon_hours',
+              region: REGION,
+            },
             annotations: { summary: 'High carbon ahead' },
             fingerprint: `fp${run}`,
           },

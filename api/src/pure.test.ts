@@ -11,7 +11,7 @@ import { ApiProblem, problemFromIssues } from './http/problem';
 import { toProblem } from './http/mount';
 import { DependencyUnavailable, type PlanView } from './ports';
 import { createPseudonymizer } from './pseudonym';
-import { notificationFor, recipientsOf } from './routes/alerts';
+import { notificationFor, parseWindow, recipientsOf } from './routes/alerts';
 import { expectedEmissionsG } from './routes/predict';
 import { periodStart, rollUp } from './routes/reports';
 import { Preferences, RegisterHomeBody, RunRequestBody } from './schemas';
@@ -207,19 +207,23 @@ describe('reports, predictions, alerts', () => {
     expect(expectedEmissionsG(load, intensity)).toBeCloseTo(250);
     expect(expectedEmissionsG(load, [])).toBeNull();
   });
-  it('alerts go to the named home or the region, and become contract notifications', () => {
+  it('alerts for homes go to the named home or the region, and become contract notifications', () => {
     const opted = [
       { homeId: 'a', region: 'GB', channel: 'mqtt' as const },
       { homeId: 'b', region: 'GB', channel: 'sms' as const },
       { homeId: 'c', region: 'FR', channel: 'mqtt' as const },
     ];
-    expect(recipientsOf({ region: 'GB' }, opted).map((r) => r.homeId)).toEqual(['a', 'b']);
-    expect(recipientsOf({ home_id: 'c', region: 'GB' }, opted).map((r) => r.homeId)).toEqual(['c']);
-    expect(recipientsOf({ alertname: 'ingest-stalled' }, opted)).toEqual([]);
+    const homes = { audience: 'homes' };
+    expect(recipientsOf({ ...homes, region: 'GB' }, opted).map((r) => r.homeId)).toEqual(['a', 'b']);
+    expect(recipientsOf({ ...homes, home_id: 'c', region: 'GB' }, opted).map((r) => r.homeId)).toEqual(['c']);
+    expect(recipientsOf({ ...homes, alertname: 'x' }, opted)).toEqual([]);
+    // An operators' alert with a region or a home (rejects of GB, a stalled home) never reaches a home.
+    expect(recipientsOf({ alertname: 'Rejects spike', region: 'GB' }, opted)).toEqual([]);
+    expect(recipientsOf({ audience: 'operators', home_id: 'c' }, opted)).toEqual([]);
     const n = notificationFor(
       {
         status: 'firing',
-        labels: { alertname: 'high-carbon-hours', region: 'GB' },
+        labels: { alertname: 'High-carbon hours ahead', audience: 'homes', kind: 'high_carbon_hours', region: 'GB' },
         annotations: { summary: 'High carbon 17-19h' },
         startsAt: '2026-12-03T17:00:00Z',
         endsAt: '0001-01-01T00:00:00Z',
@@ -236,6 +240,21 @@ describe('reports, predictions, alerts', () => {
       at: '2026-12-03T06:00:00.000Z',
       from: '2026-12-03T17:00:00.000Z',
     });
+    // The window label is the period the notification is about (not when the alert started firing).
+    const w = notificationFor(
+      {
+        status: 'firing',
+        labels: { audience: 'homes', region: 'GB', window: '2023-03-07T06:00:00Z/2023-03-07T10:00:00Z' },
+        startsAt: '2023-03-06T19:05:00Z',
+        endsAt: '0001-01-01T00:00:00Z',
+      },
+      new Date('2023-03-06T19:05:10Z'),
+    );
+    expect(w).toMatchObject({ kind: 'info', from: '2023-03-07T06:00:00.000Z', to: '2023-03-07T10:00:00.000Z' });
+    expect(w.id).toMatch(/^grafana-[0-9a-f]{32}$/);
+    expect(parseWindow('2023-03-07T10:00:00Z/2023-03-07T06:00:00Z')).toBeUndefined();
+    expect(parseWindow('2023-03-07T06:00:00Z')).toBeUndefined();
+    expect(parseWindow('a/b')).toBeUndefined();
   });
 });
 

@@ -127,6 +127,13 @@ export const VERIFIED_HOME_DAY = {
   },
 } as const;
 
+/** Telemetry bucket: messages and readings the contract processor refused (never written as readings), per reason. */
+export const TELEMETRY_REJECTS = {
+  measurement: TELEMETRY_MEASUREMENTS.rejects,
+  tags: { reason: 'reason', ingest: 'ingest' },
+  fields: { count: 'count', detail: 'detail', topic: 'topic' },
+} as const;
+
 /** Telemetry readings: measurement = device kind, tags `home_id`, `device_id`, one float field per contract key. */
 export const TELEMETRY = {
   tags: TAGS,
@@ -197,18 +204,17 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
     writtenBy: 'Telegraf (contract processor)',
     readBy: 'API, dashboards',
   },
-  {
-    bucket: BUCKETS.telemetry,
-    measurement: TELEMETRY.rejects,
-    tags: ['reason', 'ingest'],
-    fields: [
-      { name: 'count', unit: 'count', type: 'integer' },
-      { name: 'detail', unit: '–', type: 'string' },
-      { name: 'topic', unit: '–', type: 'string' },
+  doc(
+    BUCKETS.telemetry,
+    TELEMETRY_REJECTS,
+    [
+      [TELEMETRY_REJECTS.fields.count, 'count', 'integer'],
+      [TELEMETRY_REJECTS.fields.detail, '–', 'string'],
+      [TELEMETRY_REJECTS.fields.topic, '–', 'string'],
     ],
-    writtenBy: 'Telegraf (contract processor)',
-    readBy: 'operations dashboard, alerting, pipeline tests',
-  },
+    'Telegraf (contract processor)',
+    'operations dashboard, alerting, pipeline tests',
+  ),
   doc(
     BUCKETS.carbonIntensity,
     INTENSITY,

@@ -2,12 +2,15 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generate } from '../src/generate';
+import { loadChampionBacktest, REGISTRY_DIR } from '../src/alerting/backtest';
+import { alertingFiles } from '../src/alerting/generate';
 
 const root = join(__dirname, '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 async function main(): Promise<void> {
-  for (const [path, text] of generate()) {
+  const alerting = alertingFiles({ backtest: loadChampionBacktest(REGISTRY_DIR) });
+  for (const [path, text] of [...generate(), ...alerting]) {
     const file = join(root, path);
     const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     if (current === text) continue;
