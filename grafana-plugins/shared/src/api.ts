@@ -41,7 +41,15 @@ export interface ApiPlan {
   forecastModelVersion: string | null;
   runs: ApiPlannedRun[];
   slots: { time: string; powerW: number }[];
-  requests: { requestId: string; deviceId: string; appliance: string; status: string; reason?: string }[];
+  requests: {
+    requestId: string;
+    deviceId: string;
+    appliance: string;
+    status: string;
+    reason?: string;
+    /** A homeowner's pin: the run starts at or after `from` and ends by `to`. */
+    pin?: { from: string; to: string; pinnedAt: string };
+  }[];
   commands: { deviceId: string; requestId: string; action: string; at: string; status: string }[];
   expectedAvoidedEmissionsG: number;
 }
@@ -62,6 +70,41 @@ export interface ApiRunPlanned {
   endAt: string;
   avoidedEmissionsG: number;
   planVersion: number;
+}
+/** POST …/runs/{requestId}/start-now | cancel | pin and POST …/pins. */
+export interface ApiOverrideResult {
+  overrideId: string;
+  planVersion: number;
+  runs: {
+    requestId: string;
+    action: 'start-now' | 'cancel' | 'pin';
+    status: string;
+    startAt?: string;
+    endAt?: string;
+    pin?: { from: string; to: string; pinnedAt: string };
+    command?: { idempotencyKey: string; status: string; error?: string };
+  }[];
+}
+export interface ApiPins {
+  idempotencyKey?: string;
+  pins: { requestId: string; from: string; to: string }[];
+}
+export interface ApiParetoPoint {
+  co2PricePerKg: number;
+  costExpected: number;
+  kgCO2Expected: number;
+  dominated: boolean;
+  runs: { requestId: string; deviceId: string; appliance: string; startAt: string; endAt: string }[];
+}
+/** GET …/pareto: cost against CO2 of the runs still to plan, one plan per CO2 price. */
+export interface ApiPareto {
+  homeId: string;
+  computedAt: string | null;
+  tariff: { name: string; currency: string } | null;
+  forecastIssuedAt: string | null;
+  forecastModelVersion: string | null;
+  chosenCo2PricePerKg: number;
+  points: ApiParetoPoint[];
 }
 export interface ApiPreferences {
   co2PricePerKg: number;

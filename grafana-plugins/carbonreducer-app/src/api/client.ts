@@ -4,6 +4,9 @@ import type {
   ApiIntensityForecast,
   ApiLeaderboard,
   ApiMe,
+  ApiOverrideResult,
+  ApiPareto,
+  ApiPins,
   ApiPlan,
   ApiPreferences,
   ApiReport,
@@ -53,6 +56,7 @@ export function createConsoleApi(datasourceUid: string) {
     }
   };
   const home = (id: string) => `homes/${encodeURIComponent(id)}`;
+  const runPath = (homeId: string, requestId: string) => `${home(homeId)}/runs/${encodeURIComponent(requestId)}`;
   return {
     me: () => get<ApiMe>('me'),
     homes: () => get<ApiHomeList>('homes'),
@@ -60,6 +64,18 @@ export function createConsoleApi(datasourceUid: string) {
     intensity: (region: string, hours = 48) =>
       get<ApiIntensityForecast>(`intensity/${region}`, { hours: String(hours) }),
     requestRun: (homeId: string, body: ApiRunRequest) => send<ApiRunPlanned>('post', `${home(homeId)}/runs`, body),
+    startNow: (homeId: string, requestId: string) =>
+      send<ApiOverrideResult>('post', `${runPath(homeId, requestId)}/start-now`, {}),
+    cancel: (homeId: string, requestId: string) =>
+      send<ApiOverrideResult>('post', `${runPath(homeId, requestId)}/cancel`, {}),
+    pin: (homeId: string, requestId: string, window: { from: string; to: string }) =>
+      send<ApiOverrideResult>('post', `${runPath(homeId, requestId)}/pin`, window),
+    pins: (homeId: string, body: ApiPins) => send<ApiOverrideResult>('post', `${home(homeId)}/pins`, body),
+    pareto: (homeId: string, co2PricesPerKg?: number[]) =>
+      get<ApiPareto>(
+        `${home(homeId)}/pareto`,
+        co2PricesPerKg ? { co2PricesPerKg: co2PricesPerKg.join(',') } : undefined
+      ),
     preferences: (homeId: string) => get<ApiPreferences>(`${home(homeId)}/preferences`),
     putPreferences: (homeId: string, p: ApiPreferences) =>
       send<ApiPreferences>('put', `${home(homeId)}/preferences`, p),

@@ -7,6 +7,12 @@ import { HomePlan } from './HomePlan';
 // Grafana's backend service is the edge: a fake one that answers like the data source's resource routes.
 const calls: { method: string; url: string; body?: unknown }[] = [];
 let planned = false;
+/** What the fake API says about r1 after an override (the real workflow's answers, by action). */
+let r1: { status: string; startH: number; pin?: { from: string; to: string; pinnedAt: string } } = {
+  status: 'planned',
+  startH: 3,
+};
+let refuse: { status: number; data: { code: string; detail: string } } | null = null;
 const NOW = Date.now();
 const at = (h: number) => new Date(NOW + h * 3_600_000).toISOString();
 const run = (id: string, h: number) => ({
@@ -27,9 +33,17 @@ const plan = () => ({
   plannedAt: at(0),
   forecastIssuedAt: at(0),
   forecastModelVersion: 'm1',
-  runs: planned ? [run('r1', 3), run('r2', 5)] : [run('r1', 3)],
+  runs: [...(r1.status === 'cancelled' ? [] : [run('r1', r1.startH)]), ...(planned ? [run('r2', 5)] : [])],
   slots: [],
-  requests: [],
+  requests: [
+    {
+      requestId: 'r1',
+      deviceId: 'dishwasher',
+      appliance: 'dishwasher',
+      status: r1.status,
+      ...(r1.pin ? { pin: r1.pin } : {}),
+    },
+  ],
   commands: [],
   expectedAvoidedEmissionsG: 120,
 });
@@ -57,6 +71,29 @@ const srv = {
   }),
   post: jest.fn(async (url: string, body: unknown) => {
     calls.push({ method: 'POST', url, body });
+    if (refuse) throw refuse;
+    const override = /\/runs\/r1\/(start-now|cancel|pin)$/.exec(url)?.[1];
+    if (override === 'start-now') r1 = { status: 'dispatched', startH: 0 };
+    if (override === 'cancel') r1 = { status: 'cancelled', startH: 0 };
+    if (override === 'pin') {
+      const w = body as { from: string; to: string };
+      r1 = { status: 'planned', startH: (Date.parse(w.from) - NOW) / 3_600_000, pin: { ...w, pinnedAt: at(0) } };
+    }
+    if (override) {
+      return {
+        overrideId: 'o1',
+        planVersion: 3,
+        runs: [
+          {
+            requestId: 'r1',
+            action: override,
+            status: r1.status,
+            ...(r1.status === 'cancelled' ? {} : { startAt: at(r1.startH), endAt: at(r1.startH + 2) }),
+            ...(override === 'start-now' ? { command: { idempotencyKey: 'sim-001/r1/start', status: 'sent' } } : {}),
+          },
+        ],
+      };
+    }
     planned = true;
     return { requestId: 'r2', startAt: at(5), endAt: at(7), avoidedEmissionsG: 100, planVersion: 2 };
   }),
@@ -76,7 +113,6 @@ describe('HomePlan', () => {
     expect(drawn).toHaveBeenCalledTimes(1);
     expect(screen.getByTestId(testIds.schedulePanel.run('r1'))).toBeInTheDocument();
     expect(screen.getByTestId(ids.explanation('r1')).textContent).toContain('Avoids 0.12 kg CO2 (38 %)');
-    expect(screen.getByTestId(ids.cancel('r1'))).toHaveAttribute('aria-disabled', 'true');
     expect(calls[0]?.url).toBe('/api/datasources/uid/carbonreducer/resources/homes');
 
     fireEvent.change(screen.getByTestId(ids.requestDuration), { target: { value: '90' } });
@@ -92,5 +128,58 @@ describe('HomePlan', () => {
       powerW: 1400,
     });
     await waitFor(() => expect(screen.getByTestId(testIds.schedulePanel.run('r2'))).toBeInTheDocument());
+  });
+
+  beforeEach(() => {
+    calls.length = 0;
+    planned = false;
+    r1 = { status: 'planned', startH: 3 };
+    refuse = null;
+  });
+
+  it('pins a run to a window: the request goes to the pin route and the plan shows the run moved and pinned', async () => {
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    fireEvent.click(await screen.findByTestId(ids.pin('r1')));
+    const from = new Date(NOW + 6 * 3_600_000).toISOString().slice(0, 16);
+    const to = new Date(NOW + 9 * 3_600_000).toISOString().slice(0, 16);
+    fireEvent.change(screen.getByTestId(ids.pinFrom('r1')), { target: { value: from } });
+    fireEvent.change(screen.getByTestId(ids.pinTo('r1')), { target: { value: to } });
+    fireEvent.click(screen.getByTestId(ids.pinSubmit('r1')));
+    expect(await screen.findByTestId(ids.pinned('r1'))).toHaveTextContent(`Pinned to ${from.slice(11, 16)}`);
+    const post = calls.find((c) => c.method === 'POST');
+    expect(post?.url).toBe('/api/datasources/uid/carbonreducer/resources/homes/sim-001/runs/r1/pin');
+    expect(post?.body).toEqual({ from: `${from}:00.000Z`, to: `${to}:00.000Z` });
+    expect(screen.getByTestId(ids.actionStatus).textContent).toContain(`Pinned: r1 planned ${from.slice(11, 16)}`);
+    expect(screen.getByTestId(ids.run('r1')).textContent).toContain(from.slice(11, 16));
+    // The form closed with the answer.
+    expect(screen.queryByTestId(ids.pinForm('r1'))).toBeNull();
+  });
+
+  it('starts a run now and cancels one, each shown without reload', async () => {
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    fireEvent.click(await screen.findByTestId(ids.startNow('r1')));
+    await waitFor(() => expect(screen.getByTestId(ids.actionStatus).textContent).toContain('start command sent'));
+    expect(calls.find((c) => c.method === 'POST')?.url).toMatch(/\/runs\/r1\/start-now$/);
+    fireEvent.click(screen.getByTestId(ids.cancel('r1')));
+    await waitFor(() => expect(screen.queryByTestId(ids.run('r1'))).toBeNull());
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.url.split('/').at(-1))).toEqual([
+      'start-now',
+      'cancel',
+    ]);
+  });
+
+  it("shows the API's refusal in words (the reason from the workflow's validator)", async () => {
+    refuse = {
+      status: 409,
+      data: { code: 'override_refused', detail: 'run r1: the 120 min cycle does not fit: 60 min left in the window' },
+    };
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    fireEvent.click(await screen.findByTestId(ids.pin('r1')));
+    fireEvent.click(screen.getByTestId(ids.pinSubmit('r1')));
+    expect(await screen.findByTestId(ids.actionStatus)).toHaveTextContent(
+      'POST homes/sim-001/runs/r1/pin: run r1: the 120 min cycle does not fit: 60 min left in the window'
+    );
+    // Still open, so the window can be corrected.
+    expect(screen.getByTestId(ids.pinForm('r1'))).toBeInTheDocument();
   });
 });

@@ -1,7 +1,12 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Field, Input, LoadingPlaceholder, Stack } from '@grafana/ui';
 import { getDefaultTimeRange, LoadingState } from '@grafana/data';
-import { testIds, type ApiPlan, type ApiIntensityForecast } from '@carbonreducer/grafana-shared';
+import {
+  testIds,
+  type ApiIntensityForecast,
+  type ApiOverrideResult,
+  type ApiPlan,
+} from '@carbonreducer/grafana-shared';
 import { SchedulePanel, type SchedulePanelProps } from '@carbonreducer/grafana-schedule-panel';
 import type { ConsoleApi } from '../api/client';
 import { explainRun } from '../api/explain';
@@ -9,8 +14,9 @@ import { planFrames } from '../api/frames';
 import { useLoad } from './useLoad';
 
 const ids = testIds.app.plan;
-const NOT_IN_API =
-  'The API has no route for this yet (needs POST /api/optimize/homes/{homeId}/runs/{requestId}/override or DELETE …/runs/{requestId})';
+/** `datetime-local` value (UTC, minutes) of an instant, and back. */
+const localInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+const fromLocalInput = (v: string) => new Date(`${v}:00Z`).toISOString();
 
 interface Loaded {
   plan: ApiPlan;
@@ -43,8 +49,10 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
     appliance: 'dishwasher',
     durationMin: '120',
     powerW: '1400',
-    readyBy: new Date(Date.now() + 12 * 3_600_000).toISOString().slice(0, 16),
+    readyBy: localInput(Date.now() + 12 * 3_600_000),
   });
+  /** The run whose pin form is open, with its window as typed. */
+  const [pinning, setPinning] = useState<{ requestId: string; from: string; to: string } | null>(null);
   const drawnRef = useRef(false);
   useEffect(() => {
     if (value && !drawnRef.current) {
@@ -82,7 +90,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
         appliance: form.appliance,
         durationMin: Number(form.durationMin),
         powerW: Number(form.powerW),
-        readyBy: new Date(`${form.readyBy}:00Z`).toISOString(),
+        readyBy: fromLocalInput(form.readyBy),
       });
       setStatus(
         `Planned ${form.appliance}: ${planned.startAt.slice(11, 16)}–${planned.endAt.slice(11, 16)} UTC, plan v${planned.planVersion}`
@@ -94,6 +102,26 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       setBusy(false);
     }
   };
+
+  /** Runs an override; its answer (or the API's refusal, with its reason) is shown and the plan reloaded. */
+  const act = async (what: string, call: () => Promise<ApiOverrideResult>) => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      const result = await call();
+      const r = result.runs[0];
+      const where = r?.startAt ? ` ${r.startAt.slice(11, 16)}–${r.endAt?.slice(11, 16) ?? ''} UTC` : '';
+      const command = r?.command ? `, start command ${r.command.status}` : '';
+      setStatus(`${what}: ${r?.requestId ?? ''} ${r?.status ?? ''}${where}${command}, plan v${result.planVersion}`);
+      setPinning(null);
+      reload();
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const pinOf = (requestId: string) => value.plan.requests.find((q) => q.requestId === requestId)?.pin;
 
   return (
     <div data-testid={ids.page}>
@@ -114,29 +142,79 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
           <div key={r.requestId} data-testid={ids.run(r.requestId)} style={{ marginBottom: 12 }}>
             <strong>{r.appliance}</strong> ({r.deviceId}) {r.startAt.slice(11, 16)}–{r.endAt.slice(11, 16)} UTC
             <div data-testid={ids.explanation(r.requestId)}>{why.words}</div>
+            {pinOf(r.requestId) && (
+              <div data-testid={ids.pinned(r.requestId)}>
+                Pinned to {pinOf(r.requestId)!.from.slice(11, 16)}–{pinOf(r.requestId)!.to.slice(11, 16)} UTC (kept
+                through re-plans)
+              </div>
+            )}
             <Stack gap={1}>
               <Button
                 size="sm"
                 variant="secondary"
-                disabled
-                tooltip={NOT_IN_API}
+                disabled={busy}
+                onClick={() => void act('Started now', () => api.startNow(homeId, r.requestId))}
                 data-testid={ids.startNow(r.requestId)}
               >
                 Start now
               </Button>
-              <Button size="sm" variant="secondary" disabled tooltip={NOT_IN_API} data-testid={ids.pin(r.requestId)}>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={busy}
+                onClick={() =>
+                  setPinning({
+                    requestId: r.requestId,
+                    from: localInput(Date.parse(r.startAt)),
+                    to: localInput(Date.parse(r.endAt) + 3_600_000),
+                  })
+                }
+                data-testid={ids.pin(r.requestId)}
+              >
                 Pin
               </Button>
               <Button
                 size="sm"
                 variant="destructive"
-                disabled
-                tooltip={NOT_IN_API}
+                disabled={busy}
+                onClick={() => void act('Cancelled', () => api.cancel(homeId, r.requestId))}
                 data-testid={ids.cancel(r.requestId)}
               >
                 Cancel
               </Button>
             </Stack>
+            {pinning?.requestId === r.requestId && (
+              <form
+                data-testid={ids.pinForm(r.requestId)}
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const window = { from: fromLocalInput(pinning.from), to: fromLocalInput(pinning.to) };
+                  void act('Pinned', () => api.pin(homeId, r.requestId, window));
+                }}
+              >
+                <Stack gap={1}>
+                  <Field label="Not before (UTC)">
+                    <Input
+                      type="datetime-local"
+                      data-testid={ids.pinFrom(r.requestId)}
+                      value={pinning.from}
+                      onChange={(e) => setPinning({ ...pinning, from: e.currentTarget.value })}
+                    />
+                  </Field>
+                  <Field label="Finished by (UTC)">
+                    <Input
+                      type="datetime-local"
+                      data-testid={ids.pinTo(r.requestId)}
+                      value={pinning.to}
+                      onChange={(e) => setPinning({ ...pinning, to: e.currentTarget.value })}
+                    />
+                  </Field>
+                </Stack>
+                <Button type="submit" size="sm" disabled={busy} data-testid={ids.pinSubmit(r.requestId)}>
+                  Pin to this window
+                </Button>
+              </form>
+            )}
           </div>
         );
       })}

@@ -1,21 +1,110 @@
-import React from 'react';
-import { Alert, LoadingPlaceholder } from '@grafana/ui';
+import React, { useState } from 'react';
+import { Alert, Button, LoadingPlaceholder } from '@grafana/ui';
 import { testIds } from '@carbonreducer/grafana-shared';
 import type { ConsoleApi } from '../api/client';
+import { paretoChart, pinsForPoint } from '../api/pareto';
 import { useLoad } from './useLoad';
 
-/** Cost against CO2: the Pareto curve waits for its API route; the home's chosen CO2 price is shown (set it in Settings). */
+const ids = testIds.app.tradeoff;
+
+/**
+ * Cost against CO2 for a range of CO2 prices (the Pareto curve of the home's runs still to plan, solved by the API's
+ * optimizer), the home's chosen price marked; picking a point applies its schedule as the plan (its runs pinned).
+ */
 export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
-  const { value, error } = useLoad(() => api.preferences(homeId), [api, homeId]);
+  const { value, error, loading, reload } = useLoad(() => api.pareto(homeId), [api, homeId]);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (error && !value)
+    return (
+      <div data-testid={ids.page}>
+        <Alert data-testid={testIds.app.error} title="The cost vs CO2 curve could not be loaded">
+          {error.message}
+        </Alert>
+      </div>
+    );
+  if (!value) return <LoadingPlaceholder text="Solving the cost vs CO2 curve" />;
+  if (value.points.length === 0)
+    return (
+      <div data-testid={ids.page}>
+        <p data-testid={ids.empty}>
+          No runs are waiting to be planned, so there is no trade-off to show. Request a run on the Home plan page.
+        </p>
+      </div>
+    );
+
+  const chart = paretoChart(value);
+  const apply = async (index: number) => {
+    const point = value.points[index]!;
+    setBusy(true);
+    setStatus(null);
+    try {
+      const result = await api.pins(homeId, pinsForPoint(point, `pareto-${Date.now().toString(36)}`));
+      const starts = result.runs.map((r) => `${r.requestId} ${r.startAt?.slice(11, 16) ?? '—'}`).join(', ');
+      setStatus(`Applied the ${point.co2PricePerKg}/kg point: plan v${result.planVersion} (${starts} UTC)`);
+      reload();
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
-    <div data-testid={testIds.app.tradeoff.page}>
-      <Alert severity="info" title="Pareto curve not available" data-testid={testIds.app.tradeoff.unavailable}>
-        The API has no Pareto route yet (GET /api/optimize/homes/{'{homeId}'}/pareto); the curve of cost against CO2 for
-        a range of CO2 prices is drawn here once it has.
-      </Alert>
-      {error && <Alert title="Preferences could not be loaded">{error.message}</Alert>}
-      {!value && !error && <LoadingPlaceholder text="Loading" />}
-      {value && <p>Chosen CO2 price: {value.co2PricePerKg} per kg (change it in Settings).</p>}
+    <div data-testid={ids.page}>
+      <p>
+        Expected cost ({value.tariff?.name ?? 'tariff'}) against kg CO2 of the runs still to plan, one plan per CO2
+        price. Your chosen price is {value.chosenCo2PricePerKg} per kg (change it in Settings).
+        {loading ? ' Refreshing…' : ''}
+      </p>
+      <svg data-testid={ids.chart} width={chart.width} height={chart.height} role="img" aria-label="Cost vs CO2">
+        {chart.xTicks.map((t) => (
+          <text key={`x${t.x}`} x={t.x} y={chart.height - 16} fontSize={11} textAnchor="middle" fill="currentColor">
+            {t.label}
+          </text>
+        ))}
+        {chart.yTicks.map((t) => (
+          <text key={`y${t.y}`} x={4} y={t.y} fontSize={11} fill="currentColor">
+            {t.label}
+          </text>
+        ))}
+        <polyline points={chart.frontPath} fill="none" stroke="#73bf69" strokeWidth={2} />
+        {chart.points.map((p) => (
+          <g key={p.index} data-testid={ids.point(p.index)}>
+            <title>{p.label}</title>
+            {p.chosen && (
+              <circle data-testid={ids.chosen} cx={p.x} cy={p.y} r={10} fill="none" stroke="#f2cc0c" strokeWidth={3} />
+            )}
+            <circle
+              cx={p.x}
+              cy={p.y}
+              r={5}
+              fill={p.dominated ? '#888' : '#73bf69'}
+              style={{ cursor: 'pointer' }}
+              onClick={() => void apply(p.index)}
+            />
+          </g>
+        ))}
+      </svg>
+      <ul>
+        {chart.points.map((p) => (
+          <li key={p.index}>
+            {p.label}
+            {p.chosen ? ' · your price' : ''}{' '}
+            <Button
+              size="sm"
+              variant="secondary"
+              disabled={busy}
+              onClick={() => void apply(p.index)}
+              data-testid={ids.apply(p.index)}
+            >
+              Use this plan
+            </Button>
+          </li>
+        ))}
+      </ul>
+      {status && <p data-testid={ids.status}>{status}</p>}
     </div>
   );
 }

@@ -20,7 +20,7 @@ type ResourceRoute struct {
 	API      string `json:"api"`
 }
 
-// ResourceRoutes: the app's reads and actions. Override, cancel and Pareto are not in the API yet (see README).
+// ResourceRoutes: the app's reads and actions (start now, cancel, pin, a Pareto point's pins, the Pareto curve).
 var ResourceRoutes = []ResourceRoute{
 	{"GET", "me", "/api/auth/me"},
 	{"GET", "homes", "/api/homes"},
@@ -34,6 +34,11 @@ var ResourceRoutes = []ResourceRoute{
 	{"GET", "intensity/{region}", "/api/predict/intensity/{region}"},
 	{"GET", "leaderboard", "/api/leaderboard"},
 	{"GET", "homes/{homeId}/readings", "/api/data/homes/{homeId}/readings"},
+	{"POST", "homes/{homeId}/runs/{requestId}/start-now", "/api/optimize/homes/{homeId}/runs/{requestId}/start-now"},
+	{"POST", "homes/{homeId}/runs/{requestId}/cancel", "/api/optimize/homes/{homeId}/runs/{requestId}/cancel"},
+	{"POST", "homes/{homeId}/runs/{requestId}/pin", "/api/optimize/homes/{homeId}/runs/{requestId}/pin"},
+	{"POST", "homes/{homeId}/pins", "/api/optimize/homes/{homeId}/pins"},
+	{"GET", "homes/{homeId}/pareto", "/api/optimize/homes/{homeId}/pareto"},
 }
 
 // matchRoute finds the route for method and path and fills the API path's parameters (each checked against its
