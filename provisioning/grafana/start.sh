@@ -26,18 +26,21 @@ die() { log "error: $*"; exit 1; }
 PW=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
 AUTH="Authorization: Basic $(printf 'admin:%s' "$PW" | base64 | tr -d '\n')"
 
-# http METHOD PATH [JSON]: prints the body; fails on any HTTP error. curl when the image has it, else BusyBox wget.
+# http METHOD PATH [JSON]: prints the body; fails on any HTTP error. In org $ORG (default 1). curl when the image
+# has it, else BusyBox wget (GET and POST only).
+ORG=1
 http() {
   if command -v curl >/dev/null 2>&1; then
     if [ $# -ge 3 ]; then
-      curl -fsS -X "$1" -H "$AUTH" -H 'Content-Type: application/json' --data "$3" "$BASE$2"
+      curl -fsS -X "$1" -H "$AUTH" -H "X-Grafana-Org-Id: $ORG" -H 'Content-Type: application/json' --data "$3" "$BASE$2"
     else
-      curl -fsS -X "$1" -H "$AUTH" "$BASE$2"
+      curl -fsS -X "$1" -H "$AUTH" -H "X-Grafana-Org-Id: $ORG" "$BASE$2"
     fi
   elif [ $# -ge 3 ]; then
-    wget -q -O - --header "$AUTH" --header 'Content-Type: application/json' --post-data "$3" "$BASE$2"
+    wget -q -O - --header "$AUTH" --header "X-Grafana-Org-Id: $ORG" --header 'Content-Type: application/json' \
+      --post-data "$3" "$BASE$2"
   else
-    wget -q -O - --header "$AUTH" "$BASE$2"
+    wget -q -O - --header "$AUTH" --header "X-Grafana-Org-Id: $ORG" "$BASE$2"
   fi
 }
 
@@ -75,6 +78,22 @@ for entry in $GRAFANA_ORGS; do
   fi
   [ "$have" = "$want" ] || die "org $name has id $have, the provisioning expects $want (orgs.env); a database from elsewhere?"
 done
+
+# Folders only an org's Admins may see (file provisioning cannot set permissions): created here with their UID, so
+# the dashboard provider finds and keeps them, and their permissions replaced by "Admin role: admin".
+for entry in ${GRAFANA_ADMIN_FOLDERS:-}; do
+  ORG=${entry%%:*}
+  rest=${entry#*:}
+  uid=${rest%%:*}
+  title=${rest#*:}
+  if ! http GET "/api/folders/$uid" >/dev/null 2>&1; then
+    http POST /api/folders "{\"uid\":\"$uid\",\"title\":\"$title\"}" >/dev/null || die "cannot create folder $uid in org $ORG"
+    log "created folder $title ($uid) in org $ORG"
+  fi
+  http POST "/api/folders/$uid/permissions" '{"items":[{"role":"Admin","permission":4}]}' >/dev/null ||
+    die "cannot restrict folder $uid in org $ORG to Admins"
+done
+ORG=1
 
 stop_boot
 trap - EXIT

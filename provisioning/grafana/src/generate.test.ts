@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { DASHBOARDS } from './dashboards';
 import { SCHEDULE_OPTIONS } from './dashboards/myHome';
 import { dashboardPath, datasources, generate } from './generate';
-import { DATASOURCES, FOLDERS, ORGS, PLUGIN_IDS, type OrgKey } from './model';
+import { DATASOURCES, FOLDERS, ORGS, PLUGIN_IDS, type Folder, type OrgKey } from './model';
 
 const root = join(__dirname, '..');
 
@@ -178,6 +178,15 @@ describe('generated provisioning', () => {
 
   it('lists the orgs start.sh creates with the ids the provisioning uses', () => {
     expect(files.get('orgs.env')).toContain(`GRAFANA_ORGS='2:Homes 3:Analytics'`);
+    expect(files.get('orgs.env')).toContain(`GRAFANA_ADMIN_FOLDERS='3:cr-operations:Operations'`);
+    // start.sh splits these lists on spaces and colons.
+    for (const name of [
+      ...Object.values(ORGS)
+        .slice(1)
+        .map((o) => o.name),
+      ...(Object.values(FOLDERS) as Folder[]).filter((f) => f.adminOnly).map((f) => f.title),
+    ])
+      expect(name).toMatch(/^[A-Za-z]+$/);
     expect(ORGS.homes.id).toBe(2);
   });
 });

@@ -101,10 +101,17 @@ export function pluginsFile(): unknown {
   };
 }
 
-/** `start.sh` reads this: name and the id it must get, in creation order. */
+/**
+ * `start.sh` reads this: each org's id and name in creation order; the Admin-only folders as org id, UID, title.
+ * (Space-separated lists: names and titles are single words, which the unit test checks.)
+ */
 export function orgsEnv(): string {
   const list = (['homes', 'analytics'] as const).map((k) => `${ORGS[k].id}:${ORGS[k].name}`).join(' ');
-  return `# ${HEADER}\nGRAFANA_ORGS='${list}'\n`;
+  const adminFolders = (Object.values(FOLDERS) as Folder[])
+    .filter((f) => f.adminOnly)
+    .map((f) => `${ORGS[f.org].id}:${f.uid}:${f.title}`)
+    .join(' ');
+  return `# ${HEADER}\nGRAFANA_ORGS='${list}'\nGRAFANA_ADMIN_FOLDERS='${adminFolders}'\n`;
 }
 
 export function generate(): Map<string, string> {

@@ -63,13 +63,15 @@ export interface Folder {
   key: string;
   uid: string;
   title: string;
+  /** Only the org's Admins (operators) see it: start.sh sets the folder's permissions (file provisioning cannot). */
+  adminOnly?: boolean;
 }
 
 export const FOLDERS = {
   energy: { org: 'analytics', key: 'energy', uid: 'cr-energy', title: 'Energy' },
   forecasting: { org: 'analytics', key: 'forecasting', uid: 'cr-forecasting', title: 'Forecasting' },
   savings: { org: 'analytics', key: 'savings', uid: 'cr-savings', title: 'Savings' },
-  operations: { org: 'analytics', key: 'operations', uid: 'cr-operations', title: 'Operations' },
+  operations: { org: 'analytics', key: 'operations', uid: 'cr-operations', title: 'Operations', adminOnly: true },
   myHome: { org: 'homes', key: 'my-home', uid: 'cr-my-home', title: 'My home' },
 } as const satisfies Record<string, Folder>;
 

@@ -26,6 +26,7 @@ async function freePort(): Promise<number> {
 interface State {
   password: string;
   orgs: { id: number; name: string }[];
+  folders: { org: number; uid: string; title: string; permissions: { role: string; permission: number }[] }[];
 }
 
 // Bootstrap mode (GF_AUTH_BASIC_ENABLED=true): serve the API on GF_SERVER_HTTP_PORT until killed. Otherwise this is
@@ -39,7 +40,7 @@ if (process.env.GF_AUTH_BASIC_ENABLED !== 'true') {
   process.exit(0);
 }
 const load = () => fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8'))
-  : { password: process.env.GF_SECURITY_ADMIN_PASSWORD, orgs: [{ id: 1, name: 'Main Org.' }] };
+  : { password: process.env.GF_SECURITY_ADMIN_PASSWORD, orgs: [{ id: 1, name: 'Main Org.' }], folders: [] };
 fs.writeFileSync(file, JSON.stringify(load()));
 http.createServer((req, res) => {
   const state = load();
@@ -48,10 +49,31 @@ http.createServer((req, res) => {
   const auth = 'Basic ' + Buffer.from('admin:' + state.password).toString('base64');
   if (req.headers.authorization !== auth) return send(401, { message: 'Unauthorized' });
   if (req.url === '/api/orgs' && req.method === 'GET') return send(200, state.orgs.map((o) => ({ id: o.id, name: o.name })));
-  if (req.url === '/api/orgs' && req.method === 'POST') {
+  const org = Number(req.headers['x-grafana-org-id'] ?? 1);
+  if (!state.orgs.some((o) => o.id === org)) return send(401, { message: 'not a member of org ' + org });
+  const folder = new RegExp('^/api/folders/([^/]+)$').exec(req.url ?? '');
+  if (folder && req.method === 'GET') {
+    const f = state.folders.find((x) => x.org === org && x.uid === folder[1]);
+    return f ? send(200, { uid: f.uid, title: f.title }) : send(404, { message: 'Folder not found' });
+  }
+  const perms = new RegExp('^/api/folders/([^/]+)/permissions$').exec(req.url ?? '');
+  if ((req.url === '/api/orgs' || req.url === '/api/folders' || perms) && req.method === 'POST') {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
+      if (req.url === '/api/folders') {
+        const { uid, title } = JSON.parse(body);
+        state.folders.push({ org, uid, title, permissions: [{ role: 'Viewer', permission: 1 }, { role: 'Editor', permission: 2 }] });
+        fs.writeFileSync(file, JSON.stringify(state));
+        return send(200, { uid, title });
+      }
+      if (perms) {
+        const f = state.folders.find((x) => x.org === org && x.uid === perms[1]);
+        if (!f) return send(404, { message: 'Folder not found' });
+        f.permissions = JSON.parse(body).items;
+        fs.writeFileSync(file, JSON.stringify(state));
+        return send(200, { message: 'Folder permissions updated' });
+      }
       const { name } = JSON.parse(body);
       if (state.orgs.some((o) => o.name === name)) return send(409, { message: 'Organization name taken' });
       const id = Math.max(...state.orgs.map((o) => o.id)) + 1;
@@ -120,6 +142,10 @@ describe('start.sh (creates the orgs, then starts Grafana)', () => {
       { id: 2, name: 'Homes' },
       { id: 3, name: 'Analytics' },
     ]);
+    // The Operations folder exists in Analytics before the provisioning, visible to the org's Admins only.
+    expect(state().folders).toEqual([
+      { org: 3, uid: 'cr-operations', title: 'Operations', permissions: [{ role: 'Admin', permission: 4 }] },
+    ]);
     const started = JSON.parse(readFileSync(join(dir, 'state.json.started'), 'utf8')) as {
       args: string[];
       provisioning: string;
@@ -132,6 +158,7 @@ describe('start.sh (creates the orgs, then starts Grafana)', () => {
     const r = await run();
     expect([r.status, r.stderr]).toEqual([0, expect.not.stringContaining('created org')]);
     expect(state().orgs).toEqual(before.orgs);
+    expect(state().folders).toEqual(before.folders);
     // A fresh random password every start, never the one before.
     expect(state().password).not.toEqual(before.password);
     expect(state().password).toMatch(/^[A-Za-z0-9]{32}$/);
@@ -146,6 +173,7 @@ describe('start.sh (creates the orgs, then starts Grafana)', () => {
           { id: 1, name: 'Main Org.' },
           { id: 2, name: 'Analytics' },
         ],
+        folders: [],
       }),
     );
     const r = await run();
