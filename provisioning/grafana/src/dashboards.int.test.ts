@@ -24,6 +24,7 @@ import {
   LOAD_FORECAST,
   PLANNED_RUN,
   TELEMETRY,
+  TELEMETRY_REJECTS,
   VERIFIED_HOME_DAY,
   createInfluxClient,
   writePoints,
@@ -36,7 +37,6 @@ import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { FIELDS, REJECT_REASONS } from '@carbonreducer/telemetry';
 import { Point } from '@influxdata/influxdb-client';
-import { REJECT_COUNT_FIELD, REJECT_REASON_TAG } from './flux';
 import { REGION_VARIABLE } from './model';
 import { interpolateFlux, panelQueries, resolveTime } from './panels';
 import type { CarbonTarget } from './targets';
@@ -93,12 +93,12 @@ async function seed(): Promise<void> {
       );
   }
   points.push(
-    new Point(TELEMETRY.rejects)
-      .tag(REJECT_REASON_TAG, REJECT_REASONS[0])
-      .tag('ingest', 'mqtt')
-      .intField(REJECT_COUNT_FIELD, 1)
-      .stringField('detail', `grafana provisioning it ${run}`)
-      .stringField('topic', `carbonreducer/${home}/telemetry/meter/${METER_ID}`)
+    new Point(TELEMETRY_REJECTS.measurement)
+      .tag(TELEMETRY_REJECTS.tags.reason, REJECT_REASONS[0])
+      .tag(TELEMETRY_REJECTS.tags.ingest, 'mqtt')
+      .intField(TELEMETRY_REJECTS.fields.count, 1)
+      .stringField(TELEMETRY_REJECTS.fields.detail, `grafana provisioning it ${run}`)
+      .stringField(TELEMETRY_REJECTS.fields.topic, `carbonreducer/${home}/telemetry/meter/${METER_ID}`)
       .timestamp(new Date(now - HOUR)),
   );
   await writePoints(influx, { org, bucket: BUCKETS.telemetry, precision: 'ms' }, points, 'it telemetry');

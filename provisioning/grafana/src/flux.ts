@@ -15,6 +15,7 @@ import {
   LOAD_FORECAST,
   PLANNED_RUN,
   TELEMETRY,
+  TELEMETRY_REJECTS,
   VERIFIED_HOME_DAY,
 } from '@carbonreducer/influx';
 import { FIELDS, type DeviceKind } from '@carbonreducer/telemetry';
@@ -24,9 +25,6 @@ import { REGION_VARIABLE } from './model';
 const METER: DeviceKind = 'meter';
 const PLUG: DeviceKind = 'plug';
 const POWER_W = FIELDS.powerW.influxField;
-/** The `telemetry_rejects` tag that holds one of REJECT_REASONS (libs/telemetry CONTRACT.md). */
-export const REJECT_REASON_TAG = 'reason';
-export const REJECT_COUNT_FIELD = 'count';
 
 /** A Flux string literal (names from the model are plain, but quote them properly anyway). */
 const s = (value: string): string => JSON.stringify(value);
@@ -96,10 +94,10 @@ export function ingestPointsPerS(): string {
 /** Telemetry the contract processor refused, per reason and interval. */
 export function telemetryRejectsByReason(): string {
   return `${range(BUCKETS.telemetry)}
-  |> filter(fn: (r) => r._measurement == ${s(TELEMETRY.rejects)} and r._field == ${s(REJECT_COUNT_FIELD)})
-  |> group(columns: [${s(REJECT_REASON_TAG)}])
+  |> filter(fn: (r) => r._measurement == ${s(TELEMETRY_REJECTS.measurement)} and r._field == ${s(TELEMETRY_REJECTS.fields.count)})
+  |> group(columns: [${s(TELEMETRY_REJECTS.tags.reason)}])
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
-  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: r.${REJECT_REASON_TAG} }))`;
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: r.${TELEMETRY_REJECTS.tags.reason} }))`;
 }
 
 /** Intensity points refused at ingest, per source and reason. */
