@@ -43,7 +43,10 @@ export function highCarbonHours(settings: AlertingSettings['highCarbon']): strin
   const fc = INTENSITY_FORECAST;
   const slotNs = settings.slotMin * 60 * 1_000_000_000;
   return `import "date"
+import "strings"
 
+// RFC 3339 to the second (Flux's string() of a time has nanoseconds).
+rfc3339 = (t) => strings.replaceAll(v: string(v: t), t: ".000000000Z", u: "Z")
 threshold = ${f(settings.thresholdGPerKWh)}
 percentile = from(bucket: ${s(BUCKETS.carbonIntensity)})
   |> range(start: -${settings.percentileWindowD}d)
@@ -77,7 +80,7 @@ join(tables: {forecast: forecast, percentile: percentile}, on: [${s(ALERT_LABELS
     _time: r.start,
     _value: r.peak,
     ${ALERT_LABELS.region}: r.${ALERT_LABELS.region},
-    ${ALERT_LABELS.window}: string(v: r.start) + "/" + string(v: time(v: int(v: r.last) + ${slotNs})),
+    ${ALERT_LABELS.window}: rfc3339(t: r.start) + "/" + rfc3339(t: time(v: int(v: r.last) + ${slotNs})),
   }))
   |> group(columns: [${s(ALERT_LABELS.region)}, ${s(ALERT_LABELS.window)}])`;
 }
