@@ -13,6 +13,7 @@ import {
   currentPlanQuery,
   forecastsChangedSignal,
   manualStartSignal,
+  overrideRunsUpdate,
   requestRunUpdate,
 } from './definitions';
 import { optimizeHomeWorkflow } from './optimizeHome';
@@ -365,6 +366,82 @@ describe('optimizeHomeWorkflow with bad or infeasible requests', () => {
         ['sauna', 'rejected'],
       ]);
       expect(view.plan?.runs.map((r) => r.requestId)).toEqual(['dw']);
+    });
+  });
+
+  it('overrideRuns: a refused override says why in its details; a pin re-plans with the window; start-now sends at once', async () => {
+    const { activities, calls } = fakeActivities();
+    // In real time: skipped ahead while an update waits, the server would send the planned start before it answers.
+    await testService().lockTimeSkipping({});
+    await withWorkers(env(), activities, async () => {
+      const handle = await startHome('home-ovr');
+      const now = await env().currentTimeMs();
+      await handle.executeUpdate(requestRunUpdate, { args: [dishwasher(now)] });
+
+      const refused = await handle
+        .executeUpdate(overrideRunsUpdate, {
+          args: [
+            {
+              overrideId: 'bad',
+              overrides: [
+                {
+                  requestId: 'r1',
+                  action: 'pin',
+                  window: { from: new Date(now - 3 * HOUR).toISOString(), to: new Date(now - HOUR).toISOString() },
+                },
+              ],
+            },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      const failure = (refused as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      expect(failure.type).toBe('BadInput');
+      expect(failure.details).toEqual([
+        { requestId: 'r1', code: 'window_in_past', message: expect.stringContaining('the window ends at') },
+      ]);
+      expect(calls.plans).toHaveLength(1); // the validator refused it: no re-plan
+
+      const from = now + 5 * HOUR;
+      const pinned = await handle.executeUpdate(overrideRunsUpdate, {
+        args: [
+          {
+            overrideId: 'pin-1',
+            overrides: [
+              {
+                requestId: 'r1',
+                action: 'pin',
+                window: { from: new Date(from).toISOString(), to: new Date(from + 4 * HOUR).toISOString() },
+              },
+            ],
+          },
+        ],
+      });
+      expect(pinned).toMatchObject({
+        overrideId: 'pin-1',
+        planVersion: 2,
+        runs: [{ requestId: 'r1', status: 'planned' }],
+      });
+      expect(calls.plans[1]?.requests[0]).toMatchObject({ earliestStart: new Date(from).toISOString(), pinned: true });
+      // The fake planner starts runs 120 min after their earliest start: inside the pinned window.
+      expect(Date.parse(pinned.runs[0]!.startAt!)).toBe(from + 120 * MIN);
+
+      const started = await handle.executeUpdate(overrideRunsUpdate, {
+        args: [{ overrideId: 'go', overrides: [{ requestId: 'r1', action: 'start-now' }] }],
+      });
+      expect(started.runs[0]).toMatchObject({
+        status: 'dispatched',
+        command: { idempotencyKey: 'home-ovr/r1/start', status: 'sent' },
+      });
+      expect(calls.dispatched.map((c) => c.idempotencyKey)).toEqual(['home-ovr/r1/start']);
+      expect(Math.abs(Date.parse(calls.dispatched[0]!.at) - now)).toBeLessThan(5 * MIN);
+      // The same override id again answers again, without a second command.
+      const again = await handle.executeUpdate(overrideRunsUpdate, {
+        args: [{ overrideId: 'go', overrides: [{ requestId: 'r1', action: 'start-now' }] }],
+      });
+      expect(again.runs[0]?.command?.status).toBe('sent');
+      expect(calls.dispatched).toHaveLength(1);
+      await testService().unlockTimeSkipping({});
     });
   });
 });
