@@ -407,6 +407,10 @@ describe('CarbonReducer panel queries through the data source backend and the AP
     // The panel's main frame has rows (the plan's slots may be empty when the plan has no run yet: not its runs).
     const main = frames.find((x) => x.schema.name === (wanted[0] as { name: string }).name);
     expect((main?.data?.values[0] ?? []).length).toBeGreaterThan(0);
+    // Units: the panel shows its numbers in the unit the data source gives them (W, Wh, kg, gCO2/kWh).
+    if (q.unit)
+      for (const field of frames.flatMap((f) => f.schema.fields))
+        if (field.config?.unit) expect([q.panel, field.name, field.config.unit]).toEqual([q.panel, field.name, q.unit]);
   });
 
   it("refuses the homeowner's kiosk queries for a home that is not theirs (the token decides, not the variable)", async () => {

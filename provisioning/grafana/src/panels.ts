@@ -14,12 +14,15 @@ export interface PanelQuery<T> {
   target: T;
   /** The dashboard's time range, or the panel's own (`timeFrom`, e.g. `now/d`) up to now. */
   time: { from: string; to: string };
+  /** The panel's unit (fieldConfig.defaults.unit), if it sets one. */
+  unit?: string;
 }
 
 interface AnyPanel {
   type: string;
   title?: string;
   timeFrom?: string;
+  fieldConfig?: { defaults?: { unit?: string } };
   targets?: unknown[];
   panels?: AnyPanel[];
 }
@@ -33,16 +36,16 @@ export function panelQueries(specs: readonly DashboardSpec[] = DASHBOARDS): {
   for (const spec of specs) {
     const d: dashboard.Dashboard = JSON.parse(JSON.stringify(spec.build()));
     const time = { from: d.time?.from ?? 'now-6h', to: d.time?.to ?? 'now' };
-    const add = (panel: string, panelType: string, t: unknown, timeFrom?: string) => {
+    const add = (panel: string, panelType: string, t: unknown, timeFrom?: string, unit?: string) => {
       const target = t as { datasource?: { uid?: string } };
       const range = timeFrom ? { from: timeFrom, to: 'now' } : time;
-      if (isFluxTarget(target)) flux.push({ dashboard: spec, panel, panelType, target, time: range });
-      else if (isCarbonTarget(target)) carbon.push({ dashboard: spec, panel, panelType, target, time: range });
+      if (isFluxTarget(target)) flux.push({ dashboard: spec, panel, panelType, target, time: range, unit });
+      else if (isCarbonTarget(target)) carbon.push({ dashboard: spec, panel, panelType, target, time: range, unit });
       else throw new Error(`${spec.file}: panel "${panel}" has a query of no known data source`);
     };
     const walk = (panels: AnyPanel[]) => {
       for (const p of panels) {
-        for (const t of p.targets ?? []) add(p.title ?? '', p.type, t, p.timeFrom);
+        for (const t of p.targets ?? []) add(p.title ?? '', p.type, t, p.timeFrom, p.fieldConfig?.defaults?.unit);
         walk(p.panels ?? []);
       }
     };
