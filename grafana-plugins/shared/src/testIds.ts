@@ -40,6 +40,7 @@ export const testIds = {
       point: (index: number) => `cr-app-tradeoff-point-${index}`,
       chosen: 'cr-app-tradeoff-chosen',
       apply: (index: number) => `cr-app-tradeoff-apply-${index}`,
+      setPrice: (index: number) => `cr-app-tradeoff-set-price-${index}`,
       status: 'cr-app-tradeoff-status',
       empty: 'cr-app-tradeoff-empty',
     },

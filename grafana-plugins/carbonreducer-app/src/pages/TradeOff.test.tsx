@@ -18,7 +18,20 @@ const srv = {
   get: jest.fn(async (url: string, params?: unknown) => {
     calls.push({ method: 'GET', url, params });
     if (url.endsWith('/pareto')) return curve;
+    if (url.endsWith('/preferences'))
+      return {
+        co2PricePerKg: curve.chosenCo2PricePerKg,
+        comfort: { earliestHour: 6, latestHour: 23 },
+        fuseA: null,
+        alerts: { optIn: false, channel: 'mqtt' },
+        leaderboardOptIn: false,
+      };
     throw { status: 404, data: { code: 'not_found', detail: 'no route' } };
+  }),
+  put: jest.fn(async (url: string, body: unknown) => {
+    calls.push({ method: 'PUT', url, body });
+    curve = { ...curve, chosenCo2PricePerKg: (body as { co2PricePerKg: number }).co2PricePerKg };
+    return body;
   }),
   post: jest.fn(async (url: string, body: unknown) => {
     calls.push({ method: 'POST', url, body });
@@ -91,6 +104,18 @@ describe('TradeOff', () => {
     });
     // The curve is asked for again (the pins change what is left to plan).
     await waitFor(() => expect(calls.filter((c) => c.method === 'GET')).toHaveLength(2));
+  });
+
+  it("sets a point's CO2 price as the home's price, keeping the other preferences, and marks it", async () => {
+    render(<TradeOff api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    expect(await screen.findByTestId(ids.chart)).toBeInTheDocument();
+    expect(screen.queryByTestId(ids.setPrice(1))).toBeNull(); // already the chosen one
+    fireEvent.click(screen.getByTestId(ids.setPrice(2)));
+    expect(await screen.findByTestId(ids.status)).toHaveTextContent('Your CO2 price is now 2 per kg');
+    const put = calls.find((c) => c.method === 'PUT');
+    expect(put?.url).toBe('/api/datasources/uid/carbonreducer/resources/homes/sim-001/preferences');
+    expect(put?.body).toMatchObject({ co2PricePerKg: 2, comfort: { earliestHour: 6, latestHour: 23 } });
+    await waitFor(() => expect(screen.getByTestId(ids.point(2)).contains(screen.getByTestId(ids.chosen))).toBe(true));
   });
 
   it('says so when nothing is left to plan, and shows an API error in words', async () => {

@@ -9,7 +9,8 @@ const ids = testIds.app.tradeoff;
 
 /**
  * Cost against CO2 for a range of CO2 prices (the Pareto curve of the home's runs still to plan, solved by the API's
- * optimizer), the home's chosen price marked; picking a point applies its schedule as the plan (its runs pinned).
+ * optimizer), the home's chosen price marked and settable; picking a point applies its schedule as the plan (its runs
+ * pinned).
  */
 export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
   const { value, error, loading, reload } = useLoad(() => api.pareto(homeId), [api, homeId]);
@@ -43,6 +44,22 @@ export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
       const result = await api.pins(homeId, pinsForPoint(point, `pareto-${Date.now().toString(36)}`));
       const starts = result.runs.map((r) => `${r.requestId} ${r.startAt?.slice(11, 16) ?? '—'}`).join(', ');
       setStatus(`Applied the ${point.co2PricePerKg}/kg point: plan v${result.planVersion} (${starts} UTC)`);
+      reload();
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setPrice = async (index: number) => {
+    const price = value.points[index]!.co2PricePerKg;
+    setBusy(true);
+    setStatus(null);
+    try {
+      const current = await api.preferences(homeId);
+      await api.putPreferences(homeId, { ...current, co2PricePerKg: price });
+      setStatus(`Your CO2 price is now ${price} per kg`);
       reload();
     } catch (err) {
       setStatus(err instanceof Error ? err.message : String(err));
@@ -100,7 +117,19 @@ export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
               data-testid={ids.apply(p.index)}
             >
               Use this plan
-            </Button>
+            </Button>{' '}
+            {!p.chosen && (
+              <Button
+                size="sm"
+                variant="secondary"
+                fill="text"
+                disabled={busy}
+                onClick={() => void setPrice(p.index)}
+                data-testid={ids.setPrice(p.index)}
+              >
+                Make {p.co2PricePerKg}/kg my price
+              </Button>
+            )}
           </li>
         ))}
       </ul>
