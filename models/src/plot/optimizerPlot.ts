@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLite } from './vega';
 
 const CASES = [
-  { key: 'baselineKgCO2', label: 'run at request (baseline)', color: '#969696' },
+  { key: 'baselineKgCO2', label: 'baseline (run at request)', color: '#969696' },
   { key: 'optimizedKgCO2', label: 'plan', color: '#1f77b4' },
   { key: 'perfectKgCO2', label: 'perfect foresight', color: '#2ca02c' },
 ] as const;
@@ -41,11 +41,15 @@ export function evaluationPlotSpec(result: EvaluationResult, forecast: string): 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `Optimizer evaluation — forecast ${forecast}, flexibility ${result.flexHours} h: ${result.reductionPct.toFixed(1)} % less CO2 (${result.captureOfPerfectPct.toFixed(0)} % of perfect)`,
-      subtitle: EVALUATION_ATTRIBUTION,
+      text: `Optimizer evaluation — forecast ${forecast}, flexibility ${result.flexHours} h`,
+      subtitle: [
+        `${result.requests} requests: ${result.reductionPct.toFixed(1)} % less CO2 than running at request, ${result.captureOfPerfectPct.toFixed(0)} % of what perfect foresight saves.`,
+        EVALUATION_ATTRIBUTION,
+      ],
     },
     width: 720,
     height: 320,
+    config: { legend: { labelLimit: 400, orient: 'bottom' } },
     data: { values: data },
     mark: 'bar',
     encoding: {
@@ -72,15 +76,23 @@ export async function plotEvaluation(
 
 const DEVICE_COLORS = ['#1f77b4', '#e6781e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
 
-/** Per slot: the intensity forecast, and each device's planned power (kW). */
+/** Per slot: the intensity forecast, and each device's planned power (kW) stacked in device order. */
 export function planPlotData(request: HomeRequest, plan: HomePlan) {
   const slotMs = plan.slotMin * 60_000;
   const at = (i: number): string => new Date(plan.startMs + i * slotMs).toISOString();
   const intensity = request.intensityGPerKWh.slice(0, plan.slotCount).map((g, i) => ({ time: at(i), g }));
+  // The last slot's step drawn to its end.
+  const last = intensity[intensity.length - 1];
+  if (last) intensity.push({ time: at(intensity.length), g: last.g });
+  const stackedKW = new Array<number>(plan.slotCount).fill(0);
   const power = plan.devices.flatMap((d) =>
-    d.powerW
-      .map((w, i) => ({ time: at(i), end: at(i + 1), device: d.label, kW: w / 1000 }))
-      .filter((p) => Math.abs(p.kW) > 1e-6),
+    d.powerW.flatMap((w, i) => {
+      const kW = Math.max(0, w) / 1000; // battery discharge (negative) is not a run
+      if (kW < 1e-6) return [];
+      const from = stackedKW[i] ?? 0;
+      stackedKW[i] = from + kW;
+      return [{ time: at(i), end: at(i + 1), device: d.label, fromKW: from, toKW: from + kW }];
+    }),
   );
   return { intensity, power, devices: plan.devices.map((d) => d.label) };
 }
@@ -93,18 +105,22 @@ export function planPlotSpec(request: HomeRequest, plan: HomePlan): TopLevelSpec
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `Plan${plan.homeId ? ` for ${plan.homeId}` : ''}: ${plan.kgCO2Expected.toFixed(2)} kg CO2 expected, ${plan.avoidedKgCO2.toFixed(2)} kg avoided against running at request`,
-      subtitle: `Runs over the grid carbon intensity forecast (times in UTC; the home's clock is ${tz}). Intensity: the request's forecast (NESO Carbon Intensity API, CC BY 4.0, when from the live system).`,
+      subtitle: [
+        `Runs (bars, kW) over the grid carbon intensity forecast the planner saw (line); times UTC, the home's clock is ${tz}.`,
+        'Intensity data: NESO Carbon Intensity API (CC BY 4.0) / Electricity Maps.',
+      ],
     },
     width: 880,
     height: 300,
     layer: [
       {
         data: { values: data.power },
-        mark: { type: 'bar', opacity: 0.75 },
+        mark: { type: 'rect' },
         encoding: {
           x: { field: 'time', type: 'temporal', title: 'time (UTC)' },
           x2: { field: 'end' },
-          y: { field: 'kW', type: 'quantitative', title: 'planned power (kW)', stack: 'zero' },
+          y: { field: 'fromKW', type: 'quantitative', title: 'planned power (kW)', scale: { zero: true } },
+          y2: { field: 'toKW' },
           color: {
             field: 'device',
             type: 'nominal',
