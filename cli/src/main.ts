@@ -22,6 +22,8 @@ function configureAll(cmd: Command): void {
     .showSuggestionAfterError()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  // `login --json` and `login status --json`: an option belongs to the command it follows.
+  if (childrenOf(cmd).length > 0) cmd.enablePositionalOptions();
   for (const c of childrenOf(cmd)) configureAll(c);
 }
 
