@@ -17,3 +17,4 @@ export * as modelsCli from './cli/run';
 export { championIntensityModel } from './cli/optimizer';
 export { evaluationPlotSpec, planPlotSpec, plotEvaluation, plotPlan } from './plot/optimizerPlot';
 export { writePlotFiles } from './plot/writePlot';
+export { createProgress, type Progress } from './cli/progress';

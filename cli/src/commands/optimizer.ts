@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { command, lazy, printJson } from '../command';
 import { BadInputError } from '../errors';
 import { instantMs, numberIn, numberList } from '../options';
+import { evaluateText, paretoText } from './optimizerText';
 
 const EVALUATED = `Options in detail:
   --households: files are grouped into homes by name (refit-house2-*, ukdale-house2-*); columns
@@ -92,9 +93,14 @@ export function optimizerCommand(): Command {
           };
           const o = optimizer();
           const loadIntensityModel = () => models().championIntensityModel();
-          const outcome = await o.runEvaluate(args, { loadIntensityModel });
+          const progress = models().createProgress(process.stderr, args.json);
+          const outcome = await o.runEvaluate(args, {
+            loadIntensityModel,
+            onProgress: (done, total) => progress.update(done, total, 'planning requests'),
+          });
+          progress.done();
           if (args.json) printJson(o.evaluateJson(args, outcome));
-          else process.stdout.write(`${o.evaluateText(args, outcome)}\n`);
+          else process.stdout.write(`${evaluateText(args, outcome)}\n`);
           if (f.plot !== undefined) await writePlot(f.plot, await models().plotEvaluation(outcome.result, f.forecast));
         },
       ),
@@ -154,7 +160,7 @@ export function optimizerCommand(): Command {
               status: p.plan.status,
             })),
           );
-        } else process.stdout.write(`${o.paretoText(points)}\n`);
+        } else process.stdout.write(`${paretoText(points)}\n`);
       }),
   );
   return cmd;

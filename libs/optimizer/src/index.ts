@@ -44,9 +44,7 @@ export {
 } from './solver/fleet';
 export {
   evaluateJson,
-  evaluateText,
   FORECASTS,
-  paretoText,
   planText,
   readRequestFile,
   runEvaluate,

@@ -12,6 +12,7 @@ import { plotBacktest } from '../plot/backtestPlot';
 import { writePlotFiles } from '../plot/writePlot';
 import { backtestScore, ModelRegistry } from '../registry';
 import { successiveHalving } from '../search';
+import Table from 'cli-table3';
 import { createProgress } from './progress';
 import { formatTable } from './table';
 
@@ -205,24 +206,46 @@ export async function registryPromote(root: string | undefined, target: ModelTar
   return { target, version, ...(await registry.promoteIfBetter(target, version, Date.now())) };
 }
 
+/** The registry as columns without borders (cli-table3), one model a line; `*` marks the champion. */
 export function registryTable(rows: RegistryRow[]): string {
   if (rows.length === 0) return 'no models registered';
-  const head = ['target', 'version', 'type', 'score', 'trained on', 'champion'];
-  const body = rows.map((r) => [
-    r.target,
-    r.version,
-    r.modelType,
-    r.score.toFixed(4),
-    `${r.trainingWindow.from.slice(0, 10)} – ${r.trainingWindow.to.slice(0, 10)}`,
-    r.champion ? '*' : '',
-  ]);
-  const widths = head.map((_, c) => Math.max(...[head, ...body].map((r) => (r[c] as string).length)));
-  return [head, ...body]
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] as number))
-        .join('  ')
-        .trimEnd(),
-    )
+  const none = {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+  };
+  const table = new Table({
+    head: ['target', 'version', 'type', 'score', 'trained on', 'champion'],
+    chars: {
+      ...none,
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  table.push(
+    ...rows.map((r) => [
+      r.target,
+      r.version,
+      r.modelType,
+      r.score.toFixed(4),
+      `${r.trainingWindow.from.slice(0, 10)} – ${r.trainingWindow.to.slice(0, 10)}`,
+      r.champion ? '*' : '',
+    ]),
+  );
+  return table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
     .join('\n');
 }

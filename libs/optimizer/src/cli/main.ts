@@ -91,6 +91,8 @@ export interface OptimizerCliDeps {
    * `carbonreducer-optimizer` command is that package's).
    */
   loadIntensityModel?: () => Promise<IntensityPointModel>;
+  /** Requests planned so far (the command shows a progress bar on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 async function forecasterFor(
@@ -128,61 +130,6 @@ async function forecasterFor(
   }
 }
 
-const f1 = (x: number) => x.toFixed(1);
-const f2 = (x: number) => x.toFixed(2);
-
-export function table(result: EvaluationResult, args: EvaluateArgs): string {
-  const rows = [
-    ['load', 'requests', 'infeasible', 'baseline kg', 'optimized kg', 'perfect kg', 'reduction %', 'capture %'],
-    ...(['dishwasher', 'washing_machine', 'ev'] as const).map((k) => {
-      const r = result.byKind[k];
-      return [
-        k,
-        String(r.requests),
-        String(r.infeasible),
-        f2(r.baselineKgCO2),
-        f2(r.optimizedKgCO2),
-        f2(r.perfectKgCO2),
-        f1(r.reductionPct),
-        f1(r.captureOfPerfectPct),
-      ];
-    }),
-    [
-      `all (flex ≥ ${args.flexHours} h)`,
-      String(result.requests),
-      String(result.infeasible),
-      f2(result.baselineKgCO2),
-      f2(result.optimizedKgCO2),
-      f2(result.perfectKgCO2),
-      f1(result.reductionPct),
-      f1(result.captureOfPerfectPct),
-    ],
-    [
-      'ev, less flexible',
-      String(result.lessFlexible.requests),
-      String(result.lessFlexible.infeasible),
-      f2(result.lessFlexible.baselineKgCO2),
-      f2(result.lessFlexible.optimizedKgCO2),
-      f2(result.lessFlexible.perfectKgCO2),
-      f1(result.lessFlexible.reductionPct),
-      f1(result.lessFlexible.captureOfPerfectPct),
-    ],
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const lines = rows.map((r) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
-  );
-  return [
-    `Forecast: ${args.forecast} (${result.replan ? 're-planned every 30 min while not started' : 'planned once'}); flexibility: ${args.flexHours} h; 30-minute slots; CO2 scored with the actual intensity.`,
-    '"ev, less flexible": sessions whose request leaves under the flexibility; not in "all".',
-    '',
-    ...lines,
-    '',
-    'Data: NESO Carbon Intensity API (CC BY 4.0) / Electricity Maps; REFIT & UK-DALE (CC BY 4.0) via DeviceScope;',
-    'Caltech ACN-Data (JPL).',
-  ].join('\n');
-}
-
 /** What the evaluation of `carbonreducer optimizer evaluate` gives: the figures, and the model the planner saw. */
 export interface EvaluateOutcome {
   result: EvaluationResult;
@@ -210,12 +157,6 @@ export async function runEvaluate(args: EvaluateArgs, deps: OptimizerCliDeps = {
   const cycles = await loadCycles(args.households);
   const { evs } = args.ev ? await loadEvs(args.ev) : { evs: [] };
   const solver = await createHighsSolver();
-  const progress =
-    args.json || process.stderr.isTTY !== true
-      ? undefined
-      : (done: number, total: number) => {
-          if (done % 100 === 0 || done === total) process.stderr.write(`\rplanned ${done}/${total}`);
-        };
   const result = await evaluate(
     grid,
     mapping,
@@ -224,26 +165,14 @@ export async function runEvaluate(args: EvaluateArgs, deps: OptimizerCliDeps = {
     forecast,
     solver,
     { ...DEFAULT_EVAL_OPTIONS, flexHours: args.flexHours, replan: !args.planOnce },
-    progress,
+    deps.onProgress,
   );
-  if (progress) process.stderr.write('\n');
   return { result, ...(model ? { model } : {}) };
 }
 
 /** The `--json` document of `optimizer evaluate` (other tools read it: keep its keys). */
 export function evaluateJson(args: EvaluateArgs, o: EvaluateOutcome): Record<string, unknown> {
   return { ...o.result, forecast: args.forecast, ...(o.model ? { model: o.model } : {}) };
-}
-
-/** The readable report of `optimizer evaluate`: the table, and the model the planner saw. */
-export function evaluateText(args: EvaluateArgs, o: EvaluateOutcome): string {
-  const lines = [table(o.result, args)];
-  if (o.model) {
-    lines.push(
-      `Model: champion ${o.model.version}, trained on ${o.model.trainingWindow.from} – ${o.model.trainingWindow.to} (requests mapped into that window are in-sample).`,
-    );
-  }
-  return lines.join('\n');
 }
 
 /** A home request file (the optimizer's `HomeRequest`, JSON) read and checked; `now` defaults to its first slot. */
@@ -300,19 +229,4 @@ export function planText(request: HomeRequest, plan: HomePlan): string {
     `Expected: ${plan.kgCO2Expected.toFixed(3)} kg CO2, cost ${plan.costExpected.toFixed(2)}; baseline ${plan.baselineKgCO2.toFixed(3)} kg, cost ${plan.baselineCost.toFixed(2)}; avoided ${plan.avoidedKgCO2.toFixed(3)} kg CO2.`,
     ...plan.explanations.map((e) => `  note: ${e.message}`),
   ].join('\n');
-}
-
-/** The sweep as a table: CO2 price → expected cost and CO2. */
-export function paretoText(points: ParetoPoint[]): string {
-  const rows = [
-    ['CO2 price /kg', 'cost', 'kg CO2', 'avoided kg'],
-    ...points.map((p) => [
-      p.co2PricePerKg.toFixed(3),
-      p.costExpected.toFixed(3),
-      p.kgCO2Expected.toFixed(3),
-      p.plan.avoidedKgCO2.toFixed(3),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  return rows.map((r) => r.map((cell, c) => cell.padStart(widths[c]!)).join('  ')).join('\n');
 }
