@@ -42,7 +42,12 @@ export function exitCodeOf(err: unknown): number {
     if (e instanceof AggregateError && e.errors.some((x) => exitCodeOf(x) === EXIT.unreachable))
       return EXIT.unreachable;
   }
-  for (const e of errors) if (e instanceof Error && BAD_INPUT_NAMES.has(e.name)) return EXIT.badInput;
+  for (const e of errors) {
+    if (e instanceof Error && BAD_INPUT_NAMES.has(e.name)) return EXIT.badInput;
+    // A file named on the command line that is not there (or is a directory).
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'EISDIR') return EXIT.badInput;
+  }
   return EXIT.failure;
 }
 

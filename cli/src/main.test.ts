@@ -133,6 +133,9 @@ describe('carbonreducer', () => {
     expect(bad.err).toContain(`${file}: slotMin: must be 15, 30 or 60, got 7`);
     writeFileSync(file, 'not json');
     expect((await capture(() => main(['optimizer', 'solve', file]))).err).toMatch(/request\.json: not JSON/);
+    const missing = await capture(() => main(['optimizer', 'solve', join(dir, 'none.json')]));
+    expect(missing.code).toBe(EXIT.badInput);
+    expect(missing.err).toContain(`cannot read the request file ${join(dir, 'none.json')}`);
     // Nothing listens on port 9 (discard) of loopback.
     const down = await capture(() => main(['login', '--issuer', 'http://127.0.0.1:9/realms/x']));
     expect(down.code).toBe(EXIT.unreachable);

@@ -10,6 +10,8 @@ const table = (head: string[], rows: string[][]): string => {
     head,
     colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')),
     style: { head: [], border: [] },
+    // No line between rows.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   t.push(...rows);
   return t.toString();
