@@ -10,16 +10,18 @@ export const ROOT = resolve(__dirname, '..', '..');
 
 export const EXIT_HELP = `Exit codes: ${EXIT.ok} ok, ${EXIT.failure} failure, ${EXIT.usage} usage error, ${EXIT.badInput} bad input, ${EXIT.unreachable} server unreachable.`;
 
+/** Adds examples (and more text) after a command's help, with the exit codes; tests read them with `examplesOf`. */
+export function withExamples(cmd: Command, examples: string[], more = ''): Command {
+  EXAMPLES.set(cmd, examples);
+  return cmd.addHelpText(
+    'after',
+    `${more ? `\n${more}\n` : ''}\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n\n${EXIT_HELP}\n`,
+  );
+}
+
 /** A command with its one-line summary and examples (shown by `--help` on every level). */
 export function command(name: string, summary: string, examples: string[], more = ''): Command {
-  const cmd = new Command(name);
-  EXAMPLES.set(cmd, examples);
-  return cmd
-    .description(summary)
-    .addHelpText(
-      'after',
-      `${more ? `\n${more}\n` : ''}\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n\n${EXIT_HELP}\n`,
-    );
+  return withExamples(new Command(name).description(summary), examples, more);
 }
 
 const EXAMPLES = new WeakMap<Command, string[]>();

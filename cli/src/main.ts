@@ -9,11 +9,25 @@ import { loginCommand } from './commands/login';
 import { modelsCommand } from './commands/models';
 import { optimizerCommand } from './commands/optimizer';
 import { passThrough } from './commands/passThrough';
+import { simulateCommand } from './commands/simulate';
 import { stackCommand } from './commands/stack';
 import { workflowsCommand } from './commands/workflows';
 import { childrenOf, commandAt } from './tree';
 
 export const SUMMARY = 'Cut the carbon footprint of homes: the native stack, ingestion, forecasts, plans and workflows';
+
+/**
+ * A commander refusal (unknown option, bad value, help shown). By shape: a package's own command (the simulator's)
+ * comes from that package's copy of commander, so `instanceof` would not see it.
+ */
+function isCommanderError(err: unknown): err is CommanderError {
+  return (
+    (err instanceof Error &&
+      typeof (err as CommanderError).exitCode === 'number' &&
+      String((err as CommanderError).code).startsWith('commander.')) ||
+    err instanceof CommanderError
+  );
+}
 
 /** Settings every level shares: errors through commander's exit hook, suggestions, output streams. */
 function configureAll(cmd: Command): void {
@@ -41,15 +55,7 @@ export function buildProgram(exitWith: (code: number) => void = (c) => process.e
     'source <(carbonreducer completion bash)',
   ]);
   program.addCommand(stackCommand(exitWith));
-  program.addCommand(
-    passThrough(
-      'simulate',
-      'Replay real homes (REFIT/UK-DALE) as devices over MQTT',
-      ['carbonreducer simulate --homes 10 --speed 60', 'carbonreducer simulate --help'],
-      { kind: 'node', path: 'pipeline/bin/carbonreducer-simulator.js' },
-      exitWith,
-    ),
-  );
+  program.addCommand(simulateCommand());
   program.addCommand(gatewayCommand());
   program.addCommand(ingestCommand());
   program.addCommand(modelsCommand());
@@ -104,7 +110,7 @@ export async function main(argv: string[], options: { path?: string[]; name?: st
   try {
     await cmd.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (isCommanderError(err)) {
       if (err.code === 'carbonreducer.usage') process.stderr.write(err.message);
       // Asked-for help is not an error; a group without its subcommand (help shown on stderr) and everything else
       // commander refuses is a usage error.

@@ -4,7 +4,7 @@ import { loadMqttConfig } from '../config';
 import { connectMqtt, mqttPublisher } from '../mqtt';
 import { DAY_MS, MINUTE_MS } from '@carbonreducer/common';
 import { planHomes } from './homes';
-import { USAGE, UsageError, parseSimulatorArgs } from './args';
+import { simulatorArgs, simulatorCommand, type SimulatorArgs } from './args';
 import { SOURCES, loadSources, monthsBetween } from './data';
 import { runReplay, type ReplayProgress } from './replay';
 
@@ -28,19 +28,12 @@ function progressLine(p: ReplayProgress): string {
   );
 }
 
-async function run(): Promise<void> {
-  let args;
-  try {
-    args = parseSimulatorArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message ? err.message + '\n\n' : ''}${USAGE}\n`);
-      process.exit(err.message ? 2 : 0);
-    }
-    throw err;
-  }
+/** `carbonreducer simulate` (cli/ adds `simulatorCommand()` to its tree): replays until done or SIGINT/SIGTERM. */
+export async function runSimulator(args: SimulatorArgs): Promise<void> {
   if (args.batchMinutes > LIMITS.maxBatchReadings)
-    throw new UsageError(`--batch ${args.batchMinutes} > ${LIMITS.maxBatchReadings}`);
+    throw new Error(
+      `--batch ${args.batchMinutes} > ${LIMITS.maxBatchReadings} (the contract's most readings a message)`,
+    );
   const mqttConfig = loadMqttConfig('device');
   const durationMs = args.durationMin * MINUTE_MS;
   // Homes start on consecutive days, so load enough months to cover every home's window.
@@ -88,7 +81,18 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => {
-  log.error('simulator failed', { error: err instanceof Error ? err : errorMessage(err) });
-  process.exit(1);
-});
+// Run directly (`tsx pipeline/src/simulator/cli.ts --homes 10`, as compose and scripts/services.d do): the same
+// commander command as `carbonreducer simulate`, exit 2 for usage errors.
+if (require.main === module) {
+  simulatorCommand('carbonreducer-simulator')
+    .exitOverride()
+    .action((flags: Parameters<typeof simulatorArgs>[0]) => runSimulator(simulatorArgs(flags)))
+    .parseAsync(process.argv.slice(2), { from: 'user' })
+    .catch((err: unknown) => {
+      if (err instanceof Error && 'exitCode' in err && 'code' in err && String(err.code).startsWith('commander.')) {
+        process.exit(err.code === 'commander.helpDisplayed' ? 0 : 2);
+      }
+      log.error('simulator failed', { error: err instanceof Error ? err : errorMessage(err) });
+      process.exit(1);
+    });
+}

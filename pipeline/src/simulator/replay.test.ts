@@ -1,6 +1,6 @@
 import { validateMessage } from '@carbonreducer/telemetry';
 import type { HouseholdSeries } from '@carbonreducer/datasets';
-import { parseDurationMin, parseSimulatorArgs, UsageError } from './args';
+import { CommanderError, parseDurationMin, parseSimulatorArgs } from './args';
 import { MINUTE_MS } from '@carbonreducer/common';
 import { indexSource, planHomes, powerAt, DEVICE_COLUMNS } from './homes';
 import { runReplay, type Publisher } from './replay';
@@ -128,8 +128,12 @@ describe('simulator arguments', () => {
       startMs: Date.UTC(2014, 2, 1),
     });
     expect(parseDurationMin('90m')).toBe(90);
-    expect(() => parseSimulatorArgs(['--speed', '0'])).toThrow(UsageError);
-    expect(() => parseSimulatorArgs(['--start', '1 March'])).toThrow(/--start 1 March: expected YYYY-MM-DD/);
+    expect(() => parseSimulatorArgs(['--speed', '0'])).toThrow(CommanderError);
+    expect(() => parseSimulatorArgs(['--start', '1 March'])).toThrow(
+      /option '--start <date>' argument '1 March' is invalid\. expected YYYY-MM-DD/,
+    );
     expect(() => parseSimulatorArgs(['--sources', 'ecoset'])).toThrow(/unknown source ecoset/);
+    expect(() => parseSimulatorArgs(['--homez', '3'])).toThrow(/unknown option '--homez'/);
+    expect(parseSimulatorArgs(['--no-status'])).toMatchObject({ status: false, homes: 10, durationMin: 1440 });
   });
 });
