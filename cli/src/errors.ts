@@ -20,7 +20,14 @@ const UNREACHABLE_CODES = new Set([
 ]);
 /** gRPC (Temporal) says it in words: the deadline passed before a connection, or the service is unavailable. */
 const UNREACHABLE_MESSAGE = /Failed to connect before the deadline|\b14 UNAVAILABLE\b|fetch failed/;
-const BAD_INPUT_NAMES = new Set(['BadInputError', 'InvalidRequestError', 'SyntaxError', 'ContractError']);
+// ConfigError: a setting in the environment is wrong (the gateway's, the workflows').
+const BAD_INPUT_NAMES = new Set([
+  'BadInputError',
+  'InvalidRequestError',
+  'SyntaxError',
+  'ContractError',
+  'ConfigError',
+]);
 
 function chain(err: unknown): unknown[] {
   const out: unknown[] = [];

@@ -136,6 +136,15 @@ describe('carbonreducer', () => {
     const missing = await capture(() => main(['optimizer', 'solve', join(dir, 'none.json')]));
     expect(missing.code).toBe(EXIT.badInput);
     expect(missing.err).toContain(`cannot read the request file ${join(dir, 'none.json')}`);
+    const saved = process.env.GATEWAY_HOME_ID;
+    process.env.GATEWAY_HOME_ID = '';
+    const unset = await capture(() => main(['gateway']));
+    if (saved === undefined) delete process.env.GATEWAY_HOME_ID;
+    else process.env.GATEWAY_HOME_ID = saved;
+    expect([unset.code, unset.err]).toEqual([
+      EXIT.badInput,
+      'carbonreducer: GATEWAY_HOME_ID="": set it to the home\'s id (1-64 of [a-z0-9_-])\n',
+    ]);
     // Nothing listens on port 9 (discard) of loopback.
     const down = await capture(() => main(['login', '--issuer', 'http://127.0.0.1:9/realms/x']));
     expect(down.code).toBe(EXIT.unreachable);
