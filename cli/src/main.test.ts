@@ -179,6 +179,9 @@ describe('carbonreducer', () => {
     expect(complete('carbonreducer opt')).toBe('optimizer\n');
     expect(complete('carbonreducer optimizer so')).toBe('solve\n');
     expect(complete('carbonreducer optimizer solve --pl')).toBe('--plot\n');
+    expect(complete('carbonreducer models registry ""')).toBe('list\nshow\npromote\n');
+    writeFileSync(join(EMPTY, 'request.json'), '{}');
+    expect(complete('carbonreducer optimizer solve req')).toBe('request.json\n');
   });
 
   it('the old bin names are the same commands: byte-identical output and exit codes', () => {
