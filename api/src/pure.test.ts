@@ -5,6 +5,7 @@ import { actingRole, decideHome } from './authz';
 import { cachedVerifier } from './auth/tokens';
 import { issueDeviceToken, parseDeviceToken, secretMatches, sharedSecretMatches } from './auth/deviceTokens';
 import { latestIssue, latestPlanPerRequest } from './adapters/influx';
+import { isPostgresUnavailable } from './adapters/postgres';
 import { CachedPlanner } from './cachedPlanner';
 import { loadConfig } from './config';
 import { ApiProblem, problemFromIssues } from './http/problem';
@@ -88,6 +89,29 @@ describe('problem mapping', () => {
       code: 'home_not_found',
       instance: '/x',
     });
+  });
+});
+
+describe('PostgreSQL unavailable or faulty', () => {
+  const pgError = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code });
+  it.each([
+    ['connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' })],
+    ['admin shutdown', pgError('57P01', 'terminating connection due to administrator command')],
+    ['starting up', pgError('57P03', 'the database system is starting up')],
+    ['connection exception', pgError('08006')],
+    ['socket closed', new Error('Connection terminated unexpectedly')],
+    ['pool wait', new Error('timeout exceeded when trying to connect')],
+  ])('%s is unavailable (503)', (_name, err) => {
+    expect(isPostgresUnavailable(err)).toBe(true);
+  });
+  it.each([
+    ['undefined column', pgError('42703')],
+    ['unique violation', pgError('23505')],
+    ['check violation', pgError('23514')],
+    ['a plain error', new Error('boom')],
+    ['not an error', 'ECONNREFUSED'],
+  ])('%s is a fault of the query (500)', (_name, err) => {
+    expect(isPostgresUnavailable(err)).toBe(false);
   });
 });
 

@@ -1,5 +1,13 @@
 import { Pool } from 'pg';
-import type { DeviceRegistry, DeviceRow, Directory, HomeRow, MemberRow, Preferences } from '../ports';
+import {
+  DependencyUnavailable,
+  type DeviceRegistry,
+  type DeviceRow,
+  type Directory,
+  type HomeRow,
+  type MemberRow,
+  type Preferences,
+} from '../ports';
 
 export const DEFAULT_PREFERENCES: Preferences = {
   co2PricePerKg: 0.1,
@@ -27,9 +35,42 @@ const homeOf = (r: HomeDbRow): HomeRow => ({
 
 const HOME_COLUMNS = 'home_id, region, time_zone, import_limit_w, active';
 
+// Socket-level failures of node and of pg itself (no SQLSTATE: the server never answered).
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+const NETWORK_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Client has encountered a connection error/,
+];
+
+/**
+ * Whether a pg error means PostgreSQL is down, restarting or unreachable (so the request may succeed later: 503),
+ * rather than a fault of the query (500). SQLSTATE class 08 is "connection exception"; 57P01–57P03 are the
+ * server's shutdown and "cannot connect now" (starting up, recovering).
+ */
+export function isPostgresUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || NETWORK_CODES.has(code)))
+    return true;
+  const message = err instanceof Error ? err.message : '';
+  return NETWORK_MESSAGES.some((m) => m.test(message));
+}
+
 export function createPool(url: string): Pool {
   // Few connections: one API process on a small machine; queries are short.
-  return new Pool({ connectionString: url, max: 8, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+  const pool = new Pool({ connectionString: url, max: 8, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+  // Every adapter query goes through pool.query (promise form only), so PostgreSQL being away is turned into
+  // DependencyUnavailable once, here: the API answers 503 dependency_unavailable instead of 500 internal.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  const guarded = (...args: unknown[]): Promise<unknown> =>
+    query(...args).catch((err: unknown) => {
+      if (!isPostgresUnavailable(err)) throw err;
+      throw new DependencyUnavailable(`PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    });
+  (pool as unknown as { query: typeof guarded }).query = guarded;
+  return pool;
 }
 
 /** app.homes, app.home_members, app.home_preferences (provisioning/postgres/init/02-homes.sql, 03-api.sql). */
