@@ -36,13 +36,13 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts the API and waits for /healthz (60 s); its stderr goes to the test's. */
-export async function startApi(): Promise<ApiProcess> {
+/** Starts the API and waits for /healthz (60 s); its stderr goes to the test's. `env` overrides settings. */
+export async function startApi(env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn('npx', ['tsx', 'api/src/server.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, API_PORT: String(port), LOG_LEVEL: 'error' },
+    env: { ...process.env, API_PORT: String(port), LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
