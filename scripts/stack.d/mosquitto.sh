@@ -29,6 +29,10 @@ mosquitto_prepare() {
   mkdir -p "$dir/data"
   # The plugin's state: seeded once with the admin client, then the broker's (device clients live in it).
   "$REPO_ROOT/provisioning/mosquitto/dynsec-init.sh" "$dir/dynamic-security.json"
+  # The TLS listener's certificate and key from the local CA (ensure_tls in scripts/stack), readable by the broker.
+  mkdir -p "$dir/tls"
+  install -m 600 "$STACK_TLS/server.key" "$dir/tls/server.key"
+  install -m 644 "$STACK_TLS/server.crt" "$dir/tls/server.crt"
   # Left over from the password_file/acl_file layout before the plugin.
   rm -f "$dir/passwd" "$dir/acl"
   # Started as root, mosquitto drops to the `mosquitto` user before it reads (and, here, rewrites) these files.
@@ -60,5 +64,7 @@ mosquitto_url() { echo "mqtt://127.0.0.1:$MQTT_PORT"; }
 
 mosquitto_env() {
   echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"
+  echo "MQTT_TLS_URL=mqtts://127.0.0.1:$MQTT_TLS_PORT"
+  echo "MQTT_CA_FILE=$STACK_TLS/ca.crt"
   echo "MQTT_DYNSEC_USER=dynsec-admin"
 }
