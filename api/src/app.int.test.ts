@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { silentLogger } from '@carbonreducer/common';
-import { BUCKETS, INTENSITY_FORECAST, createInfluxClient, writePoints } from '@carbonreducer/influx';
+import {
+  BUCKETS,
+  INTENSITY_FORECAST,
+  PLANNED_RUN,
+  VERIFIED_RUN,
+  createInfluxClient,
+  writePoints,
+} from '@carbonreducer/influx';
 import { tokenRequest } from '@carbonreducer/scripts/smoke/keycloak/oidc';
 import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { assertReachable, loadStackEnv, repoRoot, withStackDefaults } from '@carbonreducer/stack-env';
@@ -339,6 +346,49 @@ describe('API on the real stack', () => {
       id: `grafana-fp${run}`,
     });
     expect(got.some((g) => g.topic.includes(HOME_B))).toBe(false);
+  });
+
+  it('reports: expected avoided per day from the latest plan, verified from the measured runs, null where none', async () => {
+    const client = createInfluxClient(config.influx);
+    const day = (d: number, h: number) => new Date(Date.UTC(2025, 11, d, h));
+    const planned = (requestId: string, version: string, at: Date, g: number) =>
+      new Point(PLANNED_RUN.measurement)
+        .tag(PLANNED_RUN.tags.homeId, HOME_A)
+        .tag(PLANNED_RUN.tags.deviceId, 'dishwasher')
+        .tag(PLANNED_RUN.tags.appliance, 'dishwasher')
+        .tag(PLANNED_RUN.tags.requestId, requestId)
+        .tag(PLANNED_RUN.tags.planVersion, version)
+        .floatField(PLANNED_RUN.fields.avoidedEmissions, g)
+        .timestamp(at);
+    const verified = (homeId: string, requestId: string, at: Date, g: number) =>
+      new Point(VERIFIED_RUN.measurement)
+        .tag(VERIFIED_RUN.tags.homeId, homeId)
+        .tag(VERIFIED_RUN.tags.deviceId, 'dishwasher')
+        .tag(VERIFIED_RUN.tags.requestId, requestId)
+        .floatField(VERIFIED_RUN.fields.avoided, g)
+        .floatField(VERIFIED_RUN.fields.expectedAvoided, 300)
+        .timestamp(at);
+    await writePoints(
+      client,
+      { org: config.influx.org, bucket: BUCKETS.schedules, precision: 's' },
+      [
+        planned('r1', '1', day(1, 2), 100),
+        planned('r1', '2', day(1, 3), 300),
+        planned('r2', '1', day(2, 2), 200),
+        verified(HOME_A, 'r1', day(1, 3), 250),
+        verified(HOME_A, 'r1', day(1, 3), 260), // re-verified: the same point, overwritten
+        verified(HOME_B, 'x', day(2, 2), 999), // another home's
+      ],
+      'test plans and verifications',
+    );
+    const res = await request(app)
+      .get(`/api/reports/homes/${HOME_A}?period=day&from=2025-12-01T00:00:00Z&to=2025-12-03T00:00:00Z`)
+      .set('Authorization', bearer(tokens.homeowner))
+      .expect(200);
+    expect(res.body.rows).toEqual([
+      { start: '2025-12-01T00:00:00.000Z', expectedAvoidedKg: 0.3, verifiedAvoidedKg: 0.26 },
+      { start: '2025-12-02T00:00:00.000Z', expectedAvoidedKg: 0.2, verifiedAvoidedKg: null },
+    ]);
   });
 
   it('predict: the latest intensity forecast issue of a region', async () => {

@@ -66,6 +66,7 @@ export class CachedForecasts implements TimeSeries {
   readings: TimeSeries['readings'] = (args) => this.inner.readings(args);
   latestLoadForecast: TimeSeries['latestLoadForecast'] = (args) => this.inner.latestLoadForecast(args);
   plannedAvoided: TimeSeries['plannedAvoided'] = (args) => this.inner.plannedAvoided(args);
+  verifiedAvoided: TimeSeries['verifiedAvoided'] = (args) => this.inner.verifiedAvoided(args);
   ping: TimeSeries['ping'] = () => this.inner.ping();
 
   latestIntensityForecast: TimeSeries['latestIntensityForecast'] = (args) => {

@@ -122,6 +122,12 @@ export interface TimeSeries {
     from: Date;
     to: Date;
   }): Promise<{ homeId: string; startAt: string; avoidedG: number }[]>;
+  /** Avoided emissions of verified runs (measured, verify-savings workflow), g, keyed by the run's real start. */
+  verifiedAvoided(args: {
+    homeIds: string[];
+    from: Date;
+    to: Date;
+  }): Promise<{ homeId: string; startAt: string; avoidedG: number }[]>;
   ping(): Promise<void>;
 }
 
@@ -168,6 +174,10 @@ export interface PlanView {
     pin?: { from: string; to: string; pinnedAt: string };
   }[];
   expectedAvoidedEmissionsG: number;
+  /** Avoided emissions the verify-savings workflow measured for the home's finished runs, g (absent before it ran). */
+  verifiedAvoidedEmissionsG?: number;
+  /** Latest verifications (workflows' RunVerification): `verified`, or why not (yet). */
+  verifiedRuns?: { requestId: string; deviceId: string; status: string; expectedAvoidedG: number; avoidedG?: number }[];
 }
 
 export interface Planner {

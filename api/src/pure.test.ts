@@ -208,6 +208,15 @@ describe('reports, predictions, alerts', () => {
     expect(rollUp(runs, 'month')).toEqual([
       { start: '2026-12-01T00:00:00.000Z', expectedAvoidedKg: 0.2, verifiedAvoidedKg: null },
     ]);
+    const verified = [
+      { startAt: '2026-12-01T11:00:00Z', avoidedG: 120 },
+      { startAt: '2026-12-03T09:00:00Z', avoidedG: 40 },
+    ];
+    expect(rollUp(runs, 'day', verified)).toEqual([
+      { start: '2026-12-01T00:00:00.000Z', expectedAvoidedKg: 0.15, verifiedAvoidedKg: 0.12 },
+      { start: '2026-12-02T00:00:00.000Z', expectedAvoidedKg: 0.05, verifiedAvoidedKg: null },
+      { start: '2026-12-03T00:00:00.000Z', expectedAvoidedKg: 0, verifiedAvoidedKg: 0.04 },
+    ]);
     expect(periodStart('2026-02-28T23:59:59Z', 'month')).toBe('2026-02-01T00:00:00.000Z');
   });
   it('pick the latest forecast issue', () => {

@@ -258,6 +258,17 @@ export const Plan = z
       }),
     ),
     expectedAvoidedEmissionsG: z.number(),
+    /** Measured by the verify-savings workflow for the finished runs; 0 before any run is verified. */
+    verifiedAvoidedEmissionsG: z.number(),
+    verifiedRuns: z.array(
+      z.strictObject({
+        requestId: z.string(),
+        deviceId: DeviceId,
+        status: z.string(),
+        expectedAvoidedG: z.number(),
+        avoidedG: z.number().nullable(),
+      }),
+    ),
   })
   .openapi('Plan');
 

@@ -9,6 +9,7 @@ import {
   forecastRowsQuery,
   INTENSITY_FORECAST,
   PLANNED_RUN,
+  VERIFIED_RUN,
   TELEMETRY,
   type ForecastRow,
   type InfluxSettings,
@@ -156,6 +157,24 @@ export class InfluxTimeSeries implements TimeSeries {
       plan_version: string;
     }>(q, 'planned runs');
     return latestPlanPerRequest(rows);
+  }
+
+  async verifiedAvoided(args: {
+    homeIds: string[];
+    from: Date;
+    to: Date;
+  }): Promise<{ homeId: string; startAt: string; avoidedG: number }[]> {
+    // One point per verified run (series home, device, request; time = its real start): a re-verification overwrites.
+    const rows = await this.rows<{ _time: string; _value: number; home_id: string }>(
+      flux`from(bucket: ${BUCKETS.schedules})
+  |> range(start: ${args.from}, stop: ${args.to})
+  |> filter(fn: (r) => r._measurement == ${VERIFIED_RUN.measurement} and r._field == ${VERIFIED_RUN.fields.avoided})
+  |> filter(fn: (r) => contains(value: r[${VERIFIED_RUN.tags.homeId}], set: ${args.homeIds}))
+  |> group()
+  |> keep(columns: ["_time", "_value", "home_id"])`,
+      'verified runs',
+    );
+    return rows.map((r) => ({ homeId: r.home_id, startAt: r._time, avoidedG: r._value }));
   }
 
   async ping(): Promise<void> {

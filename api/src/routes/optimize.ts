@@ -44,6 +44,14 @@ export function planBody(homeId: string, view: PlanView | null, ids: IdView) {
       status: c.status,
     })),
     expectedAvoidedEmissionsG: view?.expectedAvoidedEmissionsG ?? 0,
+    verifiedAvoidedEmissionsG: view?.verifiedAvoidedEmissionsG ?? 0,
+    verifiedRuns: (view?.verifiedRuns ?? []).map((v) => ({
+      requestId: v.requestId,
+      deviceId: device(v.deviceId),
+      status: v.status,
+      expectedAvoidedG: v.expectedAvoidedG,
+      avoidedG: v.avoidedG ?? null,
+    })),
   };
 }
 

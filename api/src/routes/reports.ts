@@ -9,14 +9,28 @@ export function periodStart(iso: string, period: 'day' | 'month'): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), period === 'day' ? d.getUTCDate() : 1)).toISOString();
 }
 
-/** Sums avoided grams per period start, in kg, oldest first. */
-export function rollUp(runs: readonly { startAt: string; avoidedG: number }[], period: 'day' | 'month') {
+type AvoidedRun = { startAt: string; avoidedG: number };
+
+const sumPerPeriod = (runs: readonly AvoidedRun[], period: 'day' | 'month'): Map<string, number> => {
   const sums = new Map<string, number>();
   for (const r of runs)
     sums.set(periodStart(r.startAt, period), (sums.get(periodStart(r.startAt, period)) ?? 0) + r.avoidedG);
-  return [...sums.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([start, g]) => ({ start, expectedAvoidedKg: g / 1000, verifiedAvoidedKg: null }));
+  return sums;
+};
+
+/**
+ * Expected (planned) and verified (measured) avoided grams per period start, in kg, oldest first. Verified is null
+ * for a period with no verified run yet (not 0: nothing was measured), and a period with verified runs only still
+ * gets a row.
+ */
+export function rollUp(expected: readonly AvoidedRun[], period: 'day' | 'month', verified: readonly AvoidedRun[] = []) {
+  const planned = sumPerPeriod(expected, period);
+  const measured = sumPerPeriod(verified, period);
+  return [...new Set([...planned.keys(), ...measured.keys()])].sort().map((start) => ({
+    start,
+    expectedAvoidedKg: (planned.get(start) ?? 0) / 1000,
+    verifiedAvoidedKg: measured.has(start) ? (measured.get(start) ?? 0) / 1000 : null,
+  }));
 }
 
 export function reportRoutes(deps: AppDeps): AnyRoute[] {
@@ -40,8 +54,11 @@ export function reportRoutes(deps: AppDeps): AnyRoute[] {
         const to = new Date(query.to);
         if (!(from < to))
           throw new ApiProblem('validation_failed', 'query.from must be before query.to', { field: 'query.from' });
-        const runs = await deps.series.plannedAvoided({ homeIds: [homeId], from, to });
-        return { body: { homeId: ids.home(homeId), period: query.period, rows: rollUp(runs, query.period) } };
+        const [runs, verified] = await Promise.all([
+          deps.series.plannedAvoided({ homeIds: [homeId], from, to }),
+          deps.series.verifiedAvoided({ homeIds: [homeId], from, to }),
+        ]);
+        return { body: { homeId: ids.home(homeId), period: query.period, rows: rollUp(runs, query.period, verified) } };
       },
     }),
     route({

@@ -151,6 +151,7 @@ export const emptySeries: TimeSeries = {
   latestIntensityForecast: async () => null,
   latestLoadForecast: async () => null,
   plannedAvoided: async () => [],
+  verifiedAvoided: async () => [],
   ping: async () => {},
 };
 

@@ -52,6 +52,16 @@ export interface ApiPlan {
   }[];
   commands: { deviceId: string; requestId: string; action: string; at: string; status: string }[];
   expectedAvoidedEmissionsG: number;
+  /** Measured for the finished runs by the verify-savings workflow, g CO2. */
+  verifiedAvoidedEmissionsG: number;
+  /** `status` is `verified`, or why not (yet): not_acked, no_telemetry, did_not_run, too_little_energy, no_actuals. */
+  verifiedRuns: {
+    requestId: string;
+    deviceId: string;
+    status: string;
+    expectedAvoidedG: number;
+    avoidedG: number | null;
+  }[];
 }
 export interface ApiRunRequest {
   idempotencyKey: string;

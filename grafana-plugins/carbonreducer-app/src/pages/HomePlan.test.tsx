@@ -46,6 +46,11 @@ const plan = () => ({
   ],
   commands: [],
   expectedAvoidedEmissionsG: 120,
+  verifiedAvoidedEmissionsG: 450,
+  verifiedRuns: [
+    { requestId: 'r0', deviceId: 'dishwasher', status: 'verified', expectedAvoidedG: 500, avoidedG: 450 },
+    { requestId: 'w0', deviceId: 'washer', status: 'no_telemetry', expectedAvoidedG: 90, avoidedG: null },
+  ],
 });
 const srv = {
   get: jest.fn(async (url: string) => {
@@ -135,6 +140,17 @@ describe('HomePlan', () => {
     planned = false;
     r1 = { status: 'planned', startH: 3 };
     refuse = null;
+  });
+
+  it('shows the verified savings of finished runs, and why a run is not verified', async () => {
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    expect(await screen.findByTestId(ids.verifiedRun('r0'))).toHaveTextContent(
+      'avoided 0.45 kg CO2, measured (expected 0.50 kg)'
+    );
+    expect(screen.getByTestId(ids.verifiedRun('w0'))).toHaveTextContent(
+      'not verified: no power readings from the device for the run (expected 0.09 kg)'
+    );
+    expect(screen.getByTestId(ids.page)).toHaveTextContent('expected avoided 0.12 kg CO2 · verified 0.45 kg CO2');
   });
 
   it('pins a run to a window: the request goes to the pin route and the plan shows the run moved and pinned', async () => {

@@ -121,6 +121,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       setBusy(false);
     }
   };
+  const verifiedRuns = value.plan.verifiedRuns;
   const pinOf = (requestId: string) => value.plan.requests.find((q) => q.requestId === requestId)?.pin;
 
   return (
@@ -131,9 +132,20 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       <p>
         Plan v{value.plan.version ?? '—'} · planned {value.plan.plannedAt ?? 'never'} · forecast{' '}
         {value.plan.forecastModelVersion ?? '—'} issued {value.plan.forecastIssuedAt ?? '—'} · expected avoided{' '}
-        {(value.plan.expectedAvoidedEmissionsG / 1000).toFixed(2)} kg CO2
+        {(value.plan.expectedAvoidedEmissionsG / 1000).toFixed(2)} kg CO2 · verified{' '}
+        {(value.plan.verifiedAvoidedEmissionsG / 1000).toFixed(2)} kg CO2
         {loading ? ' · refreshing…' : ''}
       </p>
+      {verifiedRuns.length > 0 && (
+        <div data-testid={ids.verified}>
+          <h3>Finished runs, measured</h3>
+          {verifiedRuns.map((v) => (
+            <div key={v.requestId} data-testid={ids.verifiedRun(v.requestId)}>
+              {v.requestId} ({v.deviceId}): {verificationWords(v)}
+            </div>
+          ))}
+        </div>
+      )}
       <h3>Runs</h3>
       {value.plan.runs.length === 0 && <p>No runs planned.</p>}
       {value.plan.runs.map((r) => {
@@ -273,4 +285,20 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       {status && <p data-testid={ids.actionStatus}>{status}</p>}
     </div>
   );
+}
+
+const NOT_VERIFIED: Record<string, string> = {
+  not_acked: 'the device never acknowledged the command',
+  no_telemetry: 'no power readings from the device for the run',
+  did_not_run: 'the readings show it did not run',
+  too_little_energy: 'it drew too little energy to count as a run',
+  no_actuals: 'the actual grid intensity is not in yet',
+};
+
+/** A verification in words: measured avoided against expected, or why it is not verified (yet). */
+export function verificationWords(v: ApiPlan['verifiedRuns'][number]): string {
+  const expected = `expected ${(v.expectedAvoidedG / 1000).toFixed(2)} kg`;
+  if (v.status === 'verified' && v.avoidedG !== null)
+    return `avoided ${(v.avoidedG / 1000).toFixed(2)} kg CO2, measured (${expected})`;
+  return `not verified: ${NOT_VERIFIED[v.status] ?? v.status} (${expected})`;
 }
