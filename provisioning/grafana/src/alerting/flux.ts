@@ -25,6 +25,8 @@ const s = (value: string): string => JSON.stringify(value);
 /** A Flux float literal (always with a decimal point, so Flux never infers an int). */
 const f = (value: number): string => (Number.isInteger(value) ? `${value}.0` : String(value));
 const NS_PER_MIN = '60000000000.0';
+/** A Flux package import line (built, so the text never reads as a JavaScript import). */
+const use = (...packages: string[]): string => packages.map((p) => `import ${s(p)}`).join('\n');
 
 /** The intensity `kind` of measured values (the ingest writes `actual` and `forecast`). */
 const ACTUAL = 'actual';
@@ -42,8 +44,7 @@ const CHAMPION = 'champion';
 export function highCarbonHours(settings: AlertingSettings['highCarbon']): string {
   const fc = INTENSITY_FORECAST;
   const slotNs = settings.slotMin * 60 * 1_000_000_000;
-  return `import "date"
-import "strings"
+  return `${use('date', 'strings')}
 
 // RFC 3339 to the second (Flux's string() of a time has nanoseconds).
 rfc3339 = (t) => strings.replaceAll(v: string(v: t), t: ".000000000Z", u: "Z")
@@ -182,7 +183,7 @@ export function forecastAccuracyDegraded(
   const entries = Object.entries(backtest);
   if (entries.length === 0) throw new Error('forecastAccuracyDegraded: the backtest has no horizon');
   const dictionary = entries.map(([h, mae]) => `${s(h)}: ${f(mae)}`).join(', ');
-  return `import "dict"
+  return `${use('dict')}
 
 backtest = [${dictionary}]
 from(bucket: ${s(BUCKETS.forecasts)})
