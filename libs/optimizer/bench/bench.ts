@@ -22,16 +22,12 @@ import { solveHome, type SolveHomeOptions } from '../src/core/solve';
 import type { DeviceRequest, HomePlan, HomeRequest, MilpSolver, PlanTiming } from '../src/core/types';
 import { createFleetSolver } from '../src/solver/fleet';
 import { createHighsSolver } from '../src/solver/highs';
+import { exitCodeOf, parseBenchArgs } from './args';
 
 const SLOT_MIN = 15;
 const SLOTS = 96;
 const SLOT_MS = SLOT_MIN * 60_000;
 const H = 3_600_000;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
 
 interface Data {
   intensityDays: number[][];
@@ -411,28 +407,14 @@ const load = () =>
     .join(' ');
 
 async function main(): Promise<void> {
-  const instances = Number(arg('instances', '2000'));
-  const fleet = Number(arg('fleet', '1000'));
-  const seed = Number(arg('seed', '1'));
-  const timeLimitSec = Number(arg('time-limit', '10'));
-  const mipRelGap = Number(arg('gap', '1e-4'));
-  const evOnOff = arg('ev-on-off', 'true') === 'true';
-  const strict = arg('strict', 'false') === 'true';
-  const workers = Number(arg('workers', String(os.availableParallelism())));
-  const family = arg('family', 'home');
-  if (family !== 'home' && family !== 'peer') throw new Error(`--family must be home or peer, not ${family}`);
-  const backend = arg('solver', 'auto');
-  if (backend !== 'auto' && backend !== 'native' && backend !== 'wasm') {
-    throw new Error(`--solver must be auto, native or wasm, not ${backend}`);
-  }
-  // HiGHS options as JSON (e.g. '{"mip_heuristic_run_feasibility_jump":false}'), for measuring them; default: the
-  // chosen build's DEFAULT_*_HIGHS_OPTIONS.
-  const optionsJson = arg('highs-options', '');
-  const highsOptions = optionsJson ? (JSON.parse(optionsJson) as Record<string, string | number | boolean>) : undefined;
+  const args = parseBenchArgs(process.argv.slice(2));
+  const { instances, fleet, seed, gap: mipRelGap, evOnOff, strict, workers, family, slowest } = args;
+  const timeLimitSec = args.timeLimit;
+  const backend = args.solver;
+  const highsOptions = args.highsOptions;
+  const optionsJson = highsOptions ? JSON.stringify(highsOptions) : '';
   const options: SolveHomeOptions = { timeLimitSec, mipRelGap, strict };
-  const slowest = Number(arg('slowest', '0'));
-  const onlyArg = arg('only', '');
-  const only = onlyArg ? new Set(onlyArg.split(',').map(Number)) : null;
+  const only = args.only ?? null;
   const data = await loadData();
   const make = (rand: () => number) => (family === 'peer' ? peerInstance(rand, data) : instance(rand, data, evOnOff));
   const probe = await createHighsSolver(highsOptions, backend);
@@ -508,8 +490,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  main().catch((err: unknown) => process.exit(exitCodeOf(err)));
 }

@@ -19,17 +19,13 @@ import { createInterface } from 'node:readline';
 import { mulberry32 as prng } from '@carbonreducer/common';
 import { solveHome } from '../src/core/solve';
 import type { HomeRequest } from '../src/core/types';
-import { createHighsSolver, type HighsBackend } from '../src/solver/highs';
+import { createHighsSolver } from '../src/solver/highs';
+import { exitCodeOf, parsePeerArgs } from './args';
 import { loadData, peerInstance, PEER_CYCLES, PEER_FUSE_W } from './bench';
 
 /** The peer, pinned. */
 const EMHASS_VERSION = '0.18.7';
 const SLOT_MS = 15 * 60_000;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
 
 /** The venv with EMHASS, made once: `$CR_CACHE/emhass-<version>/venv` (pip from PyPI, pinned version). */
 function emhassPython(): string {
@@ -176,11 +172,7 @@ const load = () =>
     .join(' ');
 
 async function main(): Promise<void> {
-  const instances = Number(arg('instances', '200'));
-  const seed = Number(arg('seed', '1'));
-  const gap = Number(arg('gap', '1e-4'));
-  const timeLimitSec = Number(arg('time-limit', '10'));
-  const backend = arg('solver', 'auto') as HighsBackend;
+  const { instances, seed, gap, timeLimit: timeLimitSec, solver: backend } = parsePeerArgs(process.argv.slice(2));
   const python = emhassPython();
   const emhass = startEmhass(python);
   const solver = await createHighsSolver(undefined, backend);
@@ -263,7 +255,4 @@ async function main(): Promise<void> {
   console.log(`Load average at the end: ${load()}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch((err: unknown) => process.exit(exitCodeOf(err)));
