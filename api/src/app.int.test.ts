@@ -4,6 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import { silentLogger } from '@carbonreducer/common';
 import {
   BUCKETS,
+  INTENSITY,
   INTENSITY_FORECAST,
   PLANNED_RUN,
   VERIFIED_RUN,
@@ -389,6 +390,61 @@ describe('API on the real stack', () => {
       { start: '2025-12-01T00:00:00.000Z', expectedAvoidedKg: 0.3, verifiedAvoidedKg: 0.26 },
       { start: '2025-12-02T00:00:00.000Z', expectedAvoidedKg: 0.2, verifiedAvoidedKg: null },
     ]);
+  });
+
+  it('predict: forecast vs actual at a lead time, from the stored actuals and every issue', async () => {
+    const client = createInfluxClient(config.influx);
+    const t0 = Date.UTC(2026, 0, 2);
+    const slot = (k: number) => new Date(t0 + k * 1_800_000);
+    const actual = (k: number, g: number) =>
+      new Point(INTENSITY.measurement)
+        .tag(INTENSITY.tags.region, REGION)
+        .tag(INTENSITY.tags.source, 'it-api')
+        .tag(INTENSITY.tags.kind, 'actual')
+        .floatField(INTENSITY.fields.intensity, g)
+        .timestamp(slot(k));
+    const forecast = (issuedK: number, k: number, g: number) =>
+      new Point(INTENSITY_FORECAST.measurement)
+        .tag(INTENSITY_FORECAST.tags.region, REGION)
+        .tag(INTENSITY_FORECAST.tags.modelVersion, 'it')
+        .tag(INTENSITY_FORECAST.tags.issuedAt, slot(issuedK).toISOString())
+        .tag(INTENSITY_FORECAST.tags.servedBy, 'champion')
+        .floatField(INTENSITY_FORECAST.fields.intensity, g)
+        .floatField(INTENSITY_FORECAST.fields.lower, g - 20)
+        .floatField(INTENSITY_FORECAST.fields.upper, g + 20)
+        .timestamp(slot(k));
+    await writePoints(
+      client,
+      { org: config.influx.org, bucket: BUCKETS.carbonIntensity, precision: 's' },
+      [actual(0, 100), actual(1, 200), actual(2, 300)],
+      'test actuals',
+    );
+    await writePoints(
+      client,
+      { org: config.influx.org, bucket: BUCKETS.forecasts, precision: 's' },
+      // Issued 2 h before slot 0 (a 1 h lead is 1.5 h before its end) and again just before it (too late).
+      [forecast(-4, 0, 110), forecast(-4, 1, 230), forecast(0, 0, 999), forecast(2, 2, 300)],
+      'test forecast issues',
+    );
+    const res = await request(app)
+      .get(`/api/predict/intensity/${REGION}/accuracy?from=2026-01-02T00:00:00Z&to=2026-01-02T01:30:00Z&horizon=1h`)
+      .set('Authorization', bearer(tokens.analyst))
+      .expect(200);
+    expect(res.body).toMatchObject({ region: REGION, horizon: '1h', maeGPerKWh: 20, coverage80: 0.5, scoredSlots: 2 });
+    expect(
+      res.body.slots.map((s: { forecastGPerKWh: number | null; absErrorGPerKWh: number | null }) => [
+        s.forecastGPerKWh,
+        s.absErrorGPerKWh,
+      ]),
+    ).toEqual([
+      [110, 10],
+      [230, 30],
+      [null, null],
+    ]);
+    await request(app)
+      .get(`/api/predict/intensity/${REGION}/accuracy?from=2026-01-02T00:00:00Z&to=2026-01-02T01:30:00Z&horizon=3h`)
+      .set('Authorization', bearer(tokens.analyst))
+      .expect(422);
   });
 
   it('predict: the latest intensity forecast issue of a region', async () => {

@@ -11,6 +11,7 @@ import { homeRoutes } from './routes/homes';
 import { optimizeRoutes } from './routes/optimize';
 import { overrideRoutes } from './routes/overrides';
 import { paretoRoutes } from './routes/pareto';
+import { accuracyRoutes } from './routes/accuracy';
 import { predictRoutes } from './routes/predict';
 import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): ApiApp {
     ...authRoutes(deps),
     ...dataRoutes(deps),
     ...predictRoutes(deps),
+    ...accuracyRoutes(deps),
     ...optimizeRoutes(deps),
     ...overrideRoutes(deps),
     ...paretoRoutes(deps),

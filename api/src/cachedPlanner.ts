@@ -67,6 +67,8 @@ export class CachedForecasts implements TimeSeries {
   latestLoadForecast: TimeSeries['latestLoadForecast'] = (args) => this.inner.latestLoadForecast(args);
   plannedAvoided: TimeSeries['plannedAvoided'] = (args) => this.inner.plannedAvoided(args);
   verifiedAvoided: TimeSeries['verifiedAvoided'] = (args) => this.inner.verifiedAvoided(args);
+  intensityActuals: TimeSeries['intensityActuals'] = (args) => this.inner.intensityActuals(args);
+  intensityIssues: TimeSeries['intensityIssues'] = (args) => this.inner.intensityIssues(args);
   ping: TimeSeries['ping'] = () => this.inner.ping();
 
   latestIntensityForecast: TimeSeries['latestIntensityForecast'] = (args) => {

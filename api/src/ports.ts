@@ -128,7 +128,21 @@ export interface TimeSeries {
     from: Date;
     to: Date;
   }): Promise<{ homeId: string; startAt: string; avoidedG: number }[]>;
+  /** Actual intensity of a region per slot (slot start), g/kWh. */
+  intensityActuals(args: { region: string; from: Date; to: Date }): Promise<{ timeMs: number; value: number }[]>;
+  /** Every issue's forecast points for slots in [from, to) issued at or after `issuedFrom`. */
+  intensityIssues(args: { region: string; from: Date; to: Date; issuedFrom: Date }): Promise<IntensityIssuePoint[]>;
   ping(): Promise<void>;
+}
+
+/** One slot of one issued intensity forecast (g/kWh; band null without one). */
+export interface IntensityIssuePoint {
+  issuedAtMs: number;
+  slotMs: number;
+  servedBy: string;
+  value: number;
+  lower: number | null;
+  upper: number | null;
 }
 
 /** The workflow shapes the API reads and writes (workflows/src/types.ts: RunRequest, CurrentPlanView). */

@@ -164,6 +164,37 @@ export const IntensityForecast = z
     ),
   })
   .openapi('IntensityForecast');
+/** Lead times of the live scoring (workflows' accuracy, @carbonreducer/forecast INTENSITY_HORIZONS_MIN). */
+export const ACCURACY_HORIZONS = ['30m', '1h', '2h', '4h', '8h', '12h', '24h', '48h'] as const;
+export type AccuracyHorizon = (typeof ACCURACY_HORIZONS)[number];
+export const AccuracyQuery = z.strictObject({
+  from: IsoTime,
+  to: IsoTime,
+  horizon: z.enum(ACCURACY_HORIZONS).default('24h').openapi({ description: 'Lead: slot end − issue time' }),
+});
+export const IntensityAccuracy = z
+  .strictObject({
+    region: Region,
+    horizon: z.enum(ACCURACY_HORIZONS),
+    from: IsoTime,
+    to: IsoTime,
+    maeGPerKWh: z.number().nullable(),
+    coverage80: z.number().nullable().openapi({ description: 'Share of actuals inside the 80 % band; null without' }),
+    scoredSlots: z.number().int(),
+    slots: z.array(
+      z.strictObject({
+        time: IsoTime,
+        actualGPerKWh: z.number(),
+        forecastGPerKWh: z.number().nullable(),
+        absErrorGPerKWh: z.number().nullable(),
+        lowerGPerKWh: z.number().nullable(),
+        upperGPerKWh: z.number().nullable(),
+        issuedAt: IsoTime.nullable(),
+        servedBy: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('IntensityAccuracy');
 export const LoadForecast = z
   .strictObject({
     homeId: HomeId,

@@ -9,6 +9,10 @@ import {
   forecastRowsQuery,
   INTENSITY_FORECAST,
   PLANNED_RUN,
+  INTENSITY,
+  intensityForecastIssuesQuery,
+  intensityPointsQuery,
+  type IntensityForecastIssueRow,
   VERIFIED_RUN,
   TELEMETRY,
   type ForecastRow,
@@ -16,7 +20,13 @@ import {
 } from '@carbonreducer/influx';
 import { DEVICE_KINDS } from '@carbonreducer/telemetry';
 import { flux, fluxDuration, type InfluxDB, type ParameterizedQuery, type QueryApi } from '@influxdata/influxdb-client';
-import { DependencyUnavailable, type ForecastIssue, type ReadingSeries, type TimeSeries } from '../ports';
+import {
+  DependencyUnavailable,
+  type ForecastIssue,
+  type IntensityIssuePoint,
+  type ReadingSeries,
+  type TimeSeries,
+} from '../ports';
 
 /**
  * Interval bounds of the intensity forecast, when the forecast workflow writes them (it does not yet: the data model
@@ -175,6 +185,52 @@ export class InfluxTimeSeries implements TimeSeries {
       'verified runs',
     );
     return rows.map((r) => ({ homeId: r.home_id, startAt: r._time, avoidedG: r._value }));
+  }
+
+  async intensityActuals(args: { region: string; from: Date; to: Date }): Promise<{ timeMs: number; value: number }[]> {
+    const rows = await this.rows<{ _time: string; intensity_g_per_kwh?: number }>(
+      intensityPointsQuery(BUCKETS.carbonIntensity, {
+        regionId: args.region,
+        kind: 'actual',
+        startMs: args.from.getTime(),
+        stopMs: args.to.getTime(),
+      }),
+      `the actual intensity of ${args.region}`,
+    );
+    // One value per slot: sources of the chain agree on a slot's actual, the first read is kept.
+    const bySlot = new Map<number, number>();
+    for (const r of rows) {
+      const v = r[INTENSITY.fields.intensity];
+      const t = Date.parse(r._time);
+      if (typeof v === 'number' && !bySlot.has(t)) bySlot.set(t, v);
+    }
+    return [...bySlot.entries()].sort(([a], [b]) => a - b).map(([timeMs, value]) => ({ timeMs, value }));
+  }
+
+  async intensityIssues(args: {
+    region: string;
+    from: Date;
+    to: Date;
+    issuedFrom: Date;
+  }): Promise<IntensityIssuePoint[]> {
+    const rows = await this.rows<IntensityForecastIssueRow>(
+      intensityForecastIssuesQuery(BUCKETS.forecasts, {
+        regionId: args.region,
+        startMs: args.from.getTime(),
+        stopMs: args.to.getTime(),
+        issuedFromMs: args.issuedFrom.getTime(),
+        issuedToMs: args.to.getTime(),
+      }),
+      `the intensity forecast issues of ${args.region}`,
+    );
+    return rows.map((r) => ({
+      issuedAtMs: Date.parse(r.issued_at),
+      slotMs: Date.parse(r._time),
+      servedBy: r.served_by ?? 'champion',
+      value: Number(r.intensity_g_per_kwh),
+      lower: typeof r.lower_g_per_kwh === 'number' ? r.lower_g_per_kwh : null,
+      upper: typeof r.upper_g_per_kwh === 'number' ? r.upper_g_per_kwh : null,
+    }));
   }
 
   async ping(): Promise<void> {

@@ -152,6 +152,8 @@ export const emptySeries: TimeSeries = {
   latestLoadForecast: async () => null,
   plannedAvoided: async () => [],
   verifiedAvoided: async () => [],
+  intensityActuals: async () => [],
+  intensityIssues: async () => [],
   ping: async () => {},
 };
 

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { BUCKETS, INTENSITY_FORECAST, createInfluxClient, writePoints } from '@carbonreducer/influx';
+import { BUCKETS, INTENSITY, INTENSITY_FORECAST, createInfluxClient, writePoints } from '@carbonreducer/influx';
 import { KeycloakAdmin, type TestUser } from '@carbonreducer/scripts/smoke/keycloak/admin';
 import { launchBrowser } from '@carbonreducer/scripts/smoke/keycloak/browser';
 import { CodeLogin } from '@carbonreducer/scripts/smoke/keycloak/flows';
@@ -16,6 +16,9 @@ import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { Point } from '@influxdata/influxdb-client';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+
+/** The region the forecast-accuracy query is checked in (its own, so no other data is touched). */
+const ACCURACY_REGION = 'ITGRAFANA';
 
 const log = (msg: string) => process.stderr.write(`[grafana-plugins it] ${msg}\n`);
 
@@ -188,6 +191,34 @@ export async function setUp(options: { worker?: boolean } = {}): Promise<Setup> 
       points,
       'it forecast'
     );
+    // Forecast accuracy, in a region of its own: actuals of the last 2 h and a forecast issued 3 h before them.
+    const slot = (k: number) => new Date(issuedAt.getTime() - k * 1_800_000);
+    await writePoints(
+      influx,
+      { org: stack.get('INFLUX_ORG'), bucket: BUCKETS.carbonIntensity, precision: 's' },
+      [1, 2, 3, 4].map((k) =>
+        new Point(INTENSITY.measurement)
+          .tag(INTENSITY.tags.region, ACCURACY_REGION)
+          .tag(INTENSITY.tags.source, 'it-grafana')
+          .tag(INTENSITY.tags.kind, 'actual')
+          .floatField(INTENSITY.fields.intensity, 100 + 10 * k)
+          .timestamp(slot(k))
+      ),
+      'it actuals'
+    );
+    await writePoints(
+      influx,
+      { org: stack.get('INFLUX_ORG'), bucket: BUCKETS.forecasts, precision: 's' },
+      [1, 2, 3, 4].map((k) =>
+        new Point(INTENSITY_FORECAST.measurement)
+          .tag(INTENSITY_FORECAST.tags.region, ACCURACY_REGION)
+          .tag(INTENSITY_FORECAST.tags.modelVersion, 'it-grafana')
+          .tag(INTENSITY_FORECAST.tags.issuedAt, slot(6).toISOString())
+          .floatField(INTENSITY_FORECAST.fields.intensity, 105 + 10 * k)
+          .timestamp(slot(k))
+      ),
+      'it forecast for accuracy'
+    );
     const homeownerToken = await login(homeowner);
     return {
       env: {
@@ -196,6 +227,7 @@ export async function setUp(options: { worker?: boolean } = {}): Promise<Setup> 
         CR_IT_OPERATOR_TOKEN: operatorToken,
         CR_IT_OWN_HOME: own,
         CR_IT_OTHER_HOME: other,
+        CR_IT_ACCURACY_REGION: ACCURACY_REGION,
       },
       cleanup,
     };

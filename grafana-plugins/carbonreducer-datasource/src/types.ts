@@ -12,7 +12,12 @@ export interface CarbonQuery extends DataQuery {
   every?: '1m' | '5m' | '15m' | '30m' | '1h' | '1d';
   hours?: number;
   period?: 'day' | 'month';
+  /** forecastAccuracy: the lead (slot end − issue time) the forecast is judged at. */
+  horizon?: (typeof ACCURACY_HORIZONS)[number];
 }
+
+/** The API's lead times (api/src/schemas.ts ACCURACY_HORIZONS; Go: pkg/plugin/queries.go accuracyHorizons). */
+export const ACCURACY_HORIZONS = ['30m', '1h', '2h', '4h', '8h', '12h', '24h', '48h'] as const;
 
 export const DEFAULT_QUERY: Partial<CarbonQuery> = { queryType: 'intensity', region: 'GB', hours: 48 };
 

@@ -16,6 +16,7 @@ describe('API fixtures', () => {
   it.each([
     ['plan', schemas.Plan],
     ['intensity', schemas.IntensityForecast],
+    ['accuracy', schemas.IntensityAccuracy],
     ['load', schemas.LoadForecast],
     ['readings', schemas.Readings],
     ['report', schemas.Report],

@@ -48,4 +48,6 @@ type Query struct {
 	// Hours is the forecast window from now (1-96); Period the savings roll-up (day, month).
 	Hours  int    `json:"hours"`
 	Period string `json:"period"`
+	// Horizon is the lead (slot end − issue time) forecastAccuracy judges the forecast at (30m … 48h).
+	Horizon string `json:"horizon"`
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -79,6 +80,23 @@ type planBody struct {
 	} `json:"slots"`
 	ExpectedAvoidedEmissionsG float64 `json:"expectedAvoidedEmissionsG"`
 }
+
+type accuracyBody struct {
+	Region      string   `json:"region"`
+	Horizon     string   `json:"horizon"`
+	MAE         *float64 `json:"maeGPerKWh"`
+	Coverage80  *float64 `json:"coverage80"`
+	ScoredSlots int      `json:"scoredSlots"`
+	Slots       []struct {
+		Time     string   `json:"time"`
+		Actual   float64  `json:"actualGPerKWh"`
+		Forecast *float64 `json:"forecastGPerKWh"`
+		AbsError *float64 `json:"absErrorGPerKWh"`
+	} `json:"slots"`
+}
+
+// accuracyHorizons are the API's lead times (api/src/schemas.ts ACCURACY_HORIZONS).
+var accuracyHorizons = []string{"30m", "1h", "2h", "4h", "8h", "12h", "24h", "48h"}
 
 type reportBody struct {
 	HomeID string `json:"homeId"`
@@ -269,21 +287,49 @@ func runQuery(ctx context.Context, api *apiClient, auth string, q models.Query, 
 		return data.Frames{f}, nil
 
 	case "forecastAccuracy":
-		// Needs the actual intensity next to the forecast; the API serves forecasts only so far.
-		return nil, errNotInAPI{"forecast accuracy", "a route with the actual intensity (e.g. GET /api/predict/intensity/{region}/actual or /accuracy)"}
+		region := q.Region
+		if region == "" {
+			region = "GB"
+		}
+		if !regionPattern.MatchString(region) {
+			return nil, badQuery("region %q is not a region code such as GB", region)
+		}
+		horizon := q.Horizon
+		if horizon == "" {
+			horizon = "24h"
+		}
+		if !slices.Contains(accuracyHorizons, horizon) {
+			return nil, badQuery("horizon %q is not one of %v", horizon, accuracyHorizons)
+		}
+		v := url.Values{"from": {iso(tr.From)}, "to": {iso(tr.To)}, "horizon": {horizon}}
+		var b accuracyBody
+		if err := api.getJSON(ctx, "/api/predict/intensity/"+region+"/accuracy", v, auth, &b); err != nil {
+			return nil, err
+		}
+		n := len(b.Slots)
+		times, actual := make([]time.Time, n), make([]float64, n)
+		forecast, absErr := make([]*float64, n), make([]*float64, n)
+		for i, s := range b.Slots {
+			times[i], actual[i], forecast[i], absErr[i] = parseTime(s.Time), s.Actual, s.Forecast, s.AbsError
+		}
+		fc := unit(data.NewField("forecast", nil, forecast), UnitIntensity)
+		fc.Config.DisplayNameFromDS = "forecast " + horizon + " ahead"
+		ac := unit(data.NewField("actual", nil, actual), UnitIntensity)
+		ac.Config.DisplayNameFromDS = "actual"
+		ae := unit(data.NewField("absError", nil, absErr), UnitIntensity)
+		ae.Config.DisplayNameFromDS = "absolute error"
+		f := newFrame("forecastAccuracy", data.NewField("time", nil, times), fc, ac, ae)
+		f.Meta = &data.FrameMeta{Custom: map[string]any{
+			"kind": "forecast_accuracy", "region": b.Region, "horizon": b.Horizon, "maeGPerKWh": b.MAE,
+			"coverage80": b.Coverage80, "scoredSlots": b.ScoredSlots,
+		}}
+		return data.Frames{f}, nil
 
 	case "":
 		return nil, badQuery("queryType is empty: choose one of %v", QueryTypes)
 	default:
 		return nil, badQuery("queryType %q is not one of %v", q.QueryType, QueryTypes)
 	}
-}
-
-// errNotInAPI: the query needs a route the API does not have yet.
-type errNotInAPI struct{ what, route string }
-
-func (e errNotInAPI) Error() string {
-	return fmt.Sprintf("%s is not served by the CarbonReducer API yet: it needs %s", e.what, e.route)
 }
 
 // toResponse turns a query error into a frame error that carries the API's status and message.
@@ -293,14 +339,11 @@ func toResponse(frames data.Frames, err error) backend.DataResponse {
 	}
 	var apiErr *APIError
 	var bad errBadQuery
-	var missing errNotInAPI
 	switch {
 	case errors.As(err, &apiErr):
 		return backend.ErrDataResponseWithSource(backend.Status(apiErr.Status), backend.ErrorSourceDownstream, apiErr.Error())
 	case errors.As(err, &bad):
 		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourcePlugin, err.Error())
-	case errors.As(err, &missing):
-		return backend.ErrDataResponseWithSource(backend.StatusNotImplemented, backend.ErrorSourcePlugin, err.Error())
 	case errors.Is(err, ErrNoToken):
 		return backend.ErrDataResponseWithSource(backend.StatusUnauthorized, backend.ErrorSourcePlugin, err.Error())
 	default:

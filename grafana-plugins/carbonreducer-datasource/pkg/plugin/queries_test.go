@@ -114,6 +114,39 @@ func TestIntensityQueryKeepsBandModelAndIssueTime(t *testing.T) {
 	}
 }
 
+func TestForecastAccuracyQueryGivesForecastActualAndErrorOverTheRange(t *testing.T) {
+	api := newFakeAPI(t, map[string]func(http.ResponseWriter, *http.Request){
+		"GET /api/predict/intensity/GB/accuracy": serveJSON(200, fixture(t, "accuracy")),
+	})
+	res := query(t, newDS(t, api.URL, true), bearer, map[string]any{"queryType": "forecastAccuracy", "horizon": "24h"})
+	r := res.Responses["A"]
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	f := r.Frames[0]
+	if f.Name != "forecast_accuracy" || f.Rows() != 3 {
+		t.Fatalf("frame %s with %d rows", f.Name, f.Rows())
+	}
+	for _, name := range []string{"forecast", "actual", "absError"} {
+		if field(t, f, name).Config.Unit != UnitIntensity {
+			t.Errorf("%s: unit %q", name, field(t, f, name).Config.Unit)
+		}
+	}
+	if v := field(t, f, "absError").At(1).(*float64); v == nil || *v != 20 {
+		t.Errorf("absError[1] %v", v)
+	}
+	if v := field(t, f, "forecast").At(2).(*float64); v != nil {
+		t.Errorf("forecast[2] should be null (none issued that early), is %v", *v)
+	}
+	if meta := f.Meta.Custom.(map[string]any); *(meta["maeGPerKWh"].(*float64)) != 15 || meta["horizon"] != "24h" {
+		t.Errorf("meta %v", meta)
+	}
+	req, _ := api.last()
+	if q := req.URL.Query(); q.Get("horizon") != "24h" || q.Get("from") == "" || q.Get("to") == "" {
+		t.Errorf("query %q", req.URL.RawQuery)
+	}
+}
+
 func TestTelemetryLoadAndSavingsQueries(t *testing.T) {
 	api := newFakeAPI(t, map[string]func(http.ResponseWriter, *http.Request){
 		"GET /api/data/homes/sim-001/readings": serveJSON(200, fixture(t, "readings")),
@@ -178,13 +211,13 @@ func TestAPIErrorsBecomeFrameErrorsWithTheAPIMessage(t *testing.T) {
 	}
 }
 
-func TestBadQueriesNoTokenAndRoutesTheAPILacks(t *testing.T) {
+func TestBadQueriesAndNoToken(t *testing.T) {
 	api := newFakeAPI(t, nil)
 	ds := newDS(t, api.URL, true)
 	res := query(t, ds, bearer,
 		map[string]any{"queryType": "plan", "homeId": "../admin"},
 		map[string]any{"queryType": "nope"},
-		map[string]any{"queryType": "forecastAccuracy", "homeId": "sim-001"},
+		map[string]any{"queryType": "forecastAccuracy", "horizon": "3h"},
 		map[string]any{"queryType": "intensity", "region": "gb; drop"},
 	)
 	if r := res.Responses["A"]; r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), `homeId "../admin"`) {
@@ -193,7 +226,7 @@ func TestBadQueriesNoTokenAndRoutesTheAPILacks(t *testing.T) {
 	if r := res.Responses["B"]; r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), "not one of") {
 		t.Errorf("B %d %v", r.Status, r.Error)
 	}
-	if r := res.Responses["C"]; r.Status != backend.StatusNotImplemented || !strings.Contains(r.Error.Error(), "not served by the CarbonReducer API yet") {
+	if r := res.Responses["C"]; r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), `horizon "3h" is not one of`) {
 		t.Errorf("C %d %v", r.Status, r.Error)
 	}
 	if r := res.Responses["D"]; r.Status != backend.StatusBadRequest {

@@ -3,7 +3,7 @@ import { InlineField, Input, Select, Stack } from '@grafana/ui';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { testIds, type QueryType } from '@carbonreducer/grafana-shared';
 import type { DataSource } from '../../datasource';
-import { HOME_QUERIES, type CarbonOptions, type CarbonQuery } from '../../types';
+import { ACCURACY_HORIZONS, HOME_QUERIES, type CarbonOptions, type CarbonQuery } from '../../types';
 
 type Props = QueryEditorProps<DataSource, CarbonQuery, CarbonOptions>;
 
@@ -13,7 +13,11 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { value: 'loadForecast', label: 'Load forecast', description: "The home's forecast load" },
   { value: 'plan', label: 'Plan', description: 'Planned runs and the planned power per slot' },
   { value: 'savings', label: 'Savings', description: 'Expected and verified avoided kg CO2' },
-  { value: 'forecastAccuracy', label: 'Forecast accuracy', description: 'Forecast against actual (API route pending)' },
+  {
+    value: 'forecastAccuracy',
+    label: 'Forecast accuracy',
+    description: 'Forecast against actual at one lead time, over the dashboard range',
+  },
 ];
 
 export function QueryEditor({ query, onChange, onRunQuery }: Props) {
@@ -44,7 +48,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
           />
         </InlineField>
       )}
-      {query.queryType === 'intensity' && (
+      {(query.queryType === 'intensity' || query.queryType === 'forecastAccuracy') && (
         <InlineField label="Region" labelWidth={8}>
           <Input
             width={10}
@@ -95,6 +99,16 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             />
           </InlineField>
         </>
+      )}
+      {query.queryType === 'forecastAccuracy' && (
+        <InlineField label="Lead" labelWidth={8} tooltip="How long before the slot ended the forecast was issued">
+          <Select
+            width={10}
+            options={ACCURACY_HORIZONS.map((h) => ({ value: h, label: h }))}
+            value={query.horizon ?? '24h'}
+            onChange={(v) => set({ horizon: v.value as CarbonQuery['horizon'] })}
+          />
+        </InlineField>
       )}
       {query.queryType === 'savings' && (
         <InlineField label="Per" labelWidth={8}>
