@@ -31,7 +31,8 @@ interface PlanBody {
   commands: { requestId: string; deviceId: string; action: string; at: string; status: string }[];
 }
 
-const { client: temporal, workers } = useTestTemporal();
+const { workers, atEnd } = useTestTemporal();
+atEnd((client) => client.workflow.getHandle(`optimize-home/${homeId}`).terminate('end of the firmware API-run integration test'));
 let api: ApiProcess;
 let operator: Operator;
 let service: MqttClient;
@@ -99,10 +100,6 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await temporal()
-    .workflow.getHandle(`optimize-home/${homeId}`)
-    .terminate('end of the firmware API-run integration test')
-    .catch(() => undefined);
   for (const d of devices) {
     await d.stop('SIGKILL');
     d.cleanup();

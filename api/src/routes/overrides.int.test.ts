@@ -36,7 +36,8 @@ const REGION = `ZZ${run.toUpperCase().replace(/[^A-Z]/g, 'X')}`;
 const config = loadConfig({ ...withStackDefaults(process.env), TEMPORAL_NAMESPACE: IT_NAMESPACE });
 const { deps, close } = createDeps(config, silentLogger);
 const { app } = createApp(deps);
-const { client: temporal, workers } = useTestTemporal();
+const { workers, atEnd } = useTestTemporal();
+atEnd((client) => client.workflow.getHandle(`optimize-home/${HOME_A}`).terminate('end of the overrides integration test'));
 
 let realm: RealmUsers;
 let pg: PgClient;
@@ -105,10 +106,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await temporal()
-    .workflow.getHandle(`optimize-home/${HOME_A}`)
-    .terminate('end of the overrides integration test')
-    .catch(() => undefined);
   await realm?.close();
   if (pg) {
     await pg.query('DELETE FROM app.homes WHERE home_id = ANY($1)', [[HOME_A, HOME_B]]);

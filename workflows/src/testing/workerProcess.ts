@@ -126,13 +126,25 @@ export async function connectTestTemporal(
  * Jest hooks for a file of dev-server tests: connects before all (failing with how to start the server); after all,
  * kills the workers its tests started (push them to `workers`) and closes the connection.
  */
-export function useTestTemporal(): { client: () => Client; workers: ChildProcess[] } {
+export function useTestTemporal(): {
+  client: () => Client;
+  workers: ChildProcess[];
+  /**
+   * Registers clean-up that needs the Temporal connection (e.g. terminating the test's workflows). Jest runs
+   * `afterAll` hooks in declaration order, so a test file's own `afterAll` would run after the connection is closed
+   * and its client's retries would throw "Channel has been shut down" from a timer, failing the suite.
+   */
+  atEnd: (cleanup: (client: Client) => Promise<unknown>) => void;
+} {
   let connected: { connection: Connection; client: Client } | undefined;
   const workers: ChildProcess[] = [];
+  const cleanups: ((client: Client) => Promise<unknown>)[] = [];
   beforeAll(async () => {
     connected = await connectTestTemporal();
   });
   afterAll(async () => {
+    const client = connected?.client;
+    if (client) await Promise.allSettled(cleanups.map((c) => c(client)));
     await Promise.all(workers.map((w) => killWorker(w, 'SIGKILL')));
     await connected?.connection.close();
   });
@@ -142,6 +154,7 @@ export function useTestTemporal(): { client: () => Client; workers: ChildProcess
       return connected.client;
     },
     workers,
+    atEnd: (cleanup) => cleanups.push(cleanup),
   };
 }
 
