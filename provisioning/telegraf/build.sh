@@ -36,8 +36,10 @@ else
   out=${2:?usage: build.sh VERSION OUT_BINARY}
 fi
 # Every plugin compiled in (with `custom`, only plugins named by a tag are); add a tag when a telegraf.d/ file needs
-# another plugin. TELEGRAF_BUILD_TAGS overrides the list.
-tags=${TELEGRAF_BUILD_TAGS:-custom,inputs.mqtt_consumer,inputs.http_listener_v2,inputs.internal,outputs.influxdb_v2,outputs.health,parsers.json_v2,parsers.json,parsers.influx,parsers.value,processors.converter,processors.carbonreducer_telemetry}
+# another plugin. TELEGRAF_BUILD_TAGS overrides the list. inputs.http + parsers.prometheus scrape the services' /metrics
+# (telegraf.d/operations.conf): inputs.prometheus would do the same for fixed URLs but compiles in Kubernetes and
+# Consul discovery clients.
+tags=${TELEGRAF_BUILD_TAGS:-custom,inputs.mqtt_consumer,inputs.http_listener_v2,inputs.internal,inputs.http,parsers.prometheus,outputs.influxdb_v2,outputs.health,parsers.json_v2,parsers.json,parsers.influx,parsers.value,processors.converter,processors.carbonreducer_telemetry}
 
 src=$(cd / && go mod download -json "github.com/influxdata/telegraf@v$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 [[ -d $src ]] || { echo "build.sh: go mod download of telegraf v$version gave no source directory" >&2; exit 1; }
