@@ -33,14 +33,19 @@ const sampleConfig = `
   ## How many messages with rejects (or a status without ts) to remember, so that one the broker sends again
   ## (tagged redelivered=true by the MQTT consumer's redelivered_tag) writes the same points instead of new ones.
   # remember_messages = 100000
+  ## A file that keeps that memory across restarts of Telegraf (a redelivery after Telegraf was killed or restarted
+  ## is then counted once too); relative to the working directory. Empty: memory only.
+  # remember_file = ""
 `
 
 type Telemetry struct {
 	FlowInterval config.Duration `toml:"flow_interval"`
 	StallAfter   config.Duration `toml:"stall_after"`
 	// RememberMessages bounds the memory of first deliveries (redelivery.go).
-	RememberMessages int             `toml:"remember_messages"`
-	Log              telegraf.Logger `toml:"-"`
+	RememberMessages int `toml:"remember_messages"`
+	// RememberFile keeps that memory across restarts (redelivery.go).
+	RememberFile string          `toml:"remember_file"`
+	Log          telegraf.Logger `toml:"-"`
 
 	flow     *flowTracker
 	stopFlow chan struct{}
@@ -48,6 +53,8 @@ type Telemetry struct {
 
 	validator Validator
 	delivered *deliveryMemory
+	// rememberErrors counts failed writes of remember_file (the first is logged, then every 10,000th).
+	rememberErrors int64
 	// rejectSeq numbers rejects (the last one given); its last three digits are the sub-microsecond part of a
 	// reject's time (setReject).
 	rejectSeq int64
@@ -55,7 +62,20 @@ type Telemetry struct {
 
 func (*Telemetry) SampleConfig() string { return sampleConfig }
 
-func (*Telemetry) Init() error { return nil }
+func (p *Telemetry) Init() error {
+	if p.RememberFile == "" {
+		return nil
+	}
+	d, err := openDeliveryMemory(p.RememberFile, p.RememberMessages)
+	if err != nil {
+		return err
+	}
+	p.delivered = d
+	if p.Log != nil && d.size() > 0 {
+		p.Log.Infof("remembers %d earlier deliveries from %s", d.size(), p.RememberFile)
+	}
+	return nil
+}
 
 func (p *Telemetry) Start(acc telegraf.Accumulator) error {
 	stallAfter := time.Duration(p.StallAfter)
@@ -97,6 +117,11 @@ func (p *Telemetry) Stop() {
 		close(p.stopFlow)
 		p.flowDone.Wait()
 		p.stopFlow = nil
+	}
+	if p.delivered != nil {
+		if err := p.delivered.close(); err != nil && p.Log != nil {
+			p.Log.Errorf("closing remember_file: %v", err)
+		}
 	}
 }
 
@@ -179,7 +204,13 @@ func (p *Telemetry) Add(raw telegraf.Metric, acc telegraf.Accumulator) error {
 	if !remembered {
 		p.rejectSeq += int64(len(res.Rejects))
 		if ingest == "mqtt" && (len(res.Rejects) > 0 || (res.Type == ResultStatus && res.StatusTimeMs == receivedMs)) {
-			p.delivered.remember(key, receivedNs, first.seq)
+			if err := p.delivered.remember(key, receivedNs, first.seq); err != nil {
+				// Still remembered in memory; only a redelivery after a restart would count again.
+				if p.rememberErrors%10000 == 0 && p.Log != nil {
+					p.Log.Errorf("writing remember_file (%d failures): %v", p.rememberErrors+1, err)
+				}
+				p.rememberErrors++
+			}
 		}
 	}
 	seq := first.seq

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -200,5 +201,159 @@ func TestDeliveryMemoryReplacesWithoutGrowing(t *testing.T) {
 	d.remember(8, 0, 0) // the 4th distinct key in 3 slots: the oldest slot's key (0) goes
 	if _, ok := d.recall(0); ok || d.size() != 3 {
 		t.Fatalf("after overflow: size %d, key 0 still there: %v", d.size(), ok)
+	}
+}
+
+// Telegraf restarted (or killed) after it wrote a bad message's reject but before the broker had the PUBACK: the
+// broker sends the message again, with DUP, to the new process. With remember_file that is the same point; without
+// it (memory only, as before) it was a second one.
+func TestRedeliveryAfterRestartIsCountedOnce(t *testing.T) {
+	file := t.TempDir() + "/deliveries.bin"
+	before := &Telemetry{RememberFile: file}
+	if err := before.Init(); err != nil {
+		t.Fatal(err)
+	}
+	acc := &lockedCollector{}
+	send := func(p *Telemetry, payload string, at time.Time, redelivered bool) []telegraf.Metric {
+		t.Helper()
+		tags := map[string]string{"topic": meterTopic, "ingest": "mqtt"}
+		if redelivered {
+			tags[redeliveredTag] = "true"
+		}
+		n := len(acc.metrics)
+		if err := p.Add(metric.New("telemetry_raw", tags, map[string]interface{}{"value": payload}, at), acc); err != nil {
+			t.Fatal(err)
+		}
+		return acc.metrics[n:]
+	}
+	first := send(before, "{bad", t1, false)
+	// Killed: no Stop, the file is not closed. A new process with the same file.
+	after := &Telemetry{RememberFile: file}
+	if err := after.Init(); err != nil {
+		t.Fatal(err)
+	}
+	defer after.Stop()
+	again := send(after, "{bad", t1.Add(time.Minute), true)
+	if len(first) != 1 || len(again) != 1 || pointKey(first[0]) != pointKey(again[0]) {
+		t.Fatalf("after a restart the redelivery wrote %v, the first delivery %v: want the same point", keys(again), keys(first))
+	}
+	// A new bad message after the restart is still a point of its own.
+	send(after, "{worse", t1.Add(time.Minute), false)
+	r := &redeliveryRun{t: t, acc: acc}
+	if points, count := r.distinct(rejectsMeasurement); points != 2 || count != 2 {
+		t.Fatalf("2 bad messages, one redelivered after a restart: %d points, count %d; want 2, 2", points, count)
+	}
+}
+
+func TestDeliveryFileKeepsOrderAcrossReopen(t *testing.T) {
+	file := t.TempDir() + "/deliveries.bin"
+	d, err := openDeliveryMemory(file, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := uint64(1); k <= 4; k++ { // 4 into 3 slots: 1 goes
+		if err := d.remember(k, int64(k)*10, int64(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.close(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := openDeliveryMemory(file, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.size() != 3 {
+		t.Fatalf("reopened with %d of 3", e.size())
+	}
+	if f, ok := e.recall(3); !ok || f.receivedNs != 30 || f.seq != 3 {
+		t.Fatalf("recall(3) after reopen = %+v, %v", f, ok)
+	}
+	// The oldest after reopen is 2: the next new message evicts it, not 3 or 4.
+	_ = e.remember(5, 50, 5)
+	if _, ok := e.recall(2); ok {
+		t.Fatal("2 (the oldest) still remembered after a 4th message in 3 slots")
+	}
+	for _, k := range []uint64{3, 4, 5} {
+		if _, ok := e.recall(k); !ok {
+			t.Fatalf("%d forgotten", k)
+		}
+	}
+	_ = e.close()
+	// Another capacity: the file is started anew (slot positions would not mean the same).
+	g, err := openDeliveryMemory(file, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if g.size() != 0 {
+		t.Fatalf("capacity 4 over a file of 3 slots: %d remembered", g.size())
+	}
+}
+
+// A slot torn by a power loss (its checksum wrong) is ignored, the others kept.
+func TestDeliveryFileIgnoresTornSlot(t *testing.T) {
+	file := t.TempDir() + "/deliveries.bin"
+	d, err := openDeliveryMemory(file, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.remember(11, 1, 1)
+	_ = d.remember(12, 2, 2)
+	_ = d.close()
+	f, err := os.OpenFile(file, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Corrupt the receive time of slot 0 (key 11).
+	if _, err := f.WriteAt([]byte{0xff}, memoryHeaderSize+9); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	e, err := openDeliveryMemory(file, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	if _, ok := e.recall(11); ok {
+		t.Fatal("the torn slot was loaded")
+	}
+	if got, ok := e.recall(12); !ok || got.receivedNs != 2 {
+		t.Fatalf("recall(12) = %+v, %v", got, ok)
+	}
+}
+
+func TestRememberFileInAMissingDirectoryIsAnError(t *testing.T) {
+	p := &Telemetry{RememberFile: t.TempDir() + "/no/such/dir/deliveries.bin"}
+	err := p.Init()
+	if err == nil || !strings.Contains(err.Error(), "remember_file") {
+		t.Fatalf("Init: %v; want an error naming remember_file", err)
+	}
+}
+
+// The ordinal wraps after 2^32 writes: renumbered, the order stays.
+func TestDeliveryFileOrdinalWraps(t *testing.T) {
+	file := t.TempDir() + "/deliveries.bin"
+	d, err := openDeliveryMemory(file, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.remember(1, 1, 1)
+	_ = d.remember(2, 2, 2)
+	d.ordinal = ^uint32(0) - 1
+	_ = d.remember(3, 3, 3) // ordinal max, replaces 1
+	_ = d.remember(4, 4, 4) // renumbered first, replaces 2
+	_ = d.close()
+	e, err := openDeliveryMemory(file, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	_ = e.remember(5, 5, 5) // must evict 3, the oldest
+	if _, ok := e.recall(3); ok {
+		t.Fatal("3 kept, 4 evicted: order lost at the wrap")
+	}
+	if _, ok := e.recall(4); !ok {
+		t.Fatal("4 forgotten")
 	}
 }
