@@ -15,6 +15,8 @@ const versions = parseEnvFile(readFileSync(join(repoRoot, 'provisioning', 'versi
 const pinnedBy: Record<string, string> = {
   postgres: 'POSTGRES_VERSION',
   'eclipse-mosquitto': 'MOSQUITTO_VERSION',
+  // The official mosquitto image with our denials plugin (provisioning/mosquitto/Dockerfile).
+  'carbonreducer/mosquitto': 'MOSQUITTO_VERSION',
   influxdb: 'INFLUXDB_VERSION',
   // Built from the official telegraf image of that version with our telemetry processor (provisioning/telegraf).
   'carbonreducer/telegraf': 'TELEGRAF_VERSION',
@@ -71,10 +73,15 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(repoRoot, 'Dockerfile'))).toBe(true);
     // telegraf is built too, from its own Dockerfile (the official image plus our telemetry processor).
     const built = Object.entries(compose.services).filter(
-      ([name, service]) => service.build !== undefined && name !== 'telegraf',
+      ([name, service]) => service.build !== undefined && name !== 'telegraf' && name !== 'mosquitto-init',
     );
     expect(built.map(([name]) => name).sort()).toEqual(['api', 'simulator', 'worker']);
     expect(compose.services.telegraf?.build).toMatchObject({ dockerfile: 'provisioning/telegraf/Dockerfile' });
     expect(existsSync(join(repoRoot, 'provisioning', 'telegraf', 'Dockerfile'))).toBe(true);
+    // mosquitto likewise (mosquitto-init builds the image that mosquitto runs).
+    expect(compose.services['mosquitto-init']?.build).toMatchObject({
+      dockerfile: 'provisioning/mosquitto/Dockerfile',
+    });
+    expect(compose.services.mosquitto?.image).toBe(compose.services['mosquitto-init']?.image);
   });
 });

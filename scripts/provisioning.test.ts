@@ -27,4 +27,23 @@ describe('provisioning settings that depend on each other', () => {
       setting('telegraf/telegraf.d/telemetry.conf', 'max_undelivered_messages') * LIMITS.maxBatchReadings,
     );
   });
+
+  it('the broker counts every refused publish and subscription: no role refuses one with an ACL of its own', () => {
+    // provisioning/mosquitto/denials is asked only when the dynamic-security plugin defers (no ACL matched, default
+    // deny); an allow=false ACL for publishing or subscribing would be refused by that plugin itself, uncounted.
+    const setup = read('mosquitto/dynsec-setup.sh');
+    const acls = [...setup.matchAll(/\$\(acl (\w+) '([^']*)'(?: (allow|deny))?/g)].map((m) => [
+      m[1],
+      m[2],
+      m[3] ?? 'allow',
+    ]);
+    expect(acls.length).toBeGreaterThan(5);
+    expect(acls.filter(([type, , allow]) => allow === 'deny' && type !== 'publishClientReceive')).toEqual([]);
+    const api = readFileSync(join(repoRoot, 'api', 'src', 'adapters', 'dynsec.ts'), 'utf8');
+    expect(api).not.toMatch(/allow:\s*false/);
+    // The plugin is loaded after the dynamic-security plugin (asked in that order).
+    const conf = read('mosquitto/mosquitto.conf');
+    const plugins = [...conf.matchAll(/^plugin (\S+)$/gm)].map((m) => m[1]);
+    expect(plugins).toEqual(['mosquitto_dynamic_security.so', 'plugins/carbonreducer_denials.so']);
+  });
 });

@@ -43,6 +43,12 @@ type flowTracker struct {
 	otherContract int64
 	byTopic       topicTally
 
+	// The broker's refusals (denials.go): totals since the broker started (-1 until it reported), per-topic counts
+	// reported since the last tick.
+	brokerDeniedPublishes  int64
+	brokerDeniedSubscribes int64
+	deniedPending          map[[2]string]deniedCount
+
 	written          int64
 	lastWrittenGrows time.Time // last time metrics_written grew, or the buffer was empty
 	bufferSize       int64
@@ -50,7 +56,7 @@ type flowTracker struct {
 
 func newFlowTracker(now time.Time, stallAfter time.Duration) *flowTracker {
 	return &flowTracker{stallAfter: stallAfter, startedAt: now, lastMqtt: now, lastWrittenGrows: now, brokerReceived: -1,
-		byTopic: newTopicTally()}
+		byTopic: newTopicTally(), brokerDeniedPublishes: -1, brokerDeniedSubscribes: -1}
 }
 
 // mqttMessage records one message that came through the MQTT consumer (device telemetry or broker heartbeat).
@@ -89,6 +95,12 @@ func (f *flowTracker) topicsChanged() []topicCount {
 
 // sys records a $SYS value; the payload is the broker's text ("12345" or "12345 seconds").
 func (f *flowTracker) sys(topic, payload string) {
+	if topic == sysDeniedTopic {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.denied(payload)
+		return
+	}
 	if topic != sysReceivedTopic {
 		return
 	}
@@ -124,6 +136,8 @@ type flowState struct {
 	rejects        int64
 	badTopic       int64
 	otherContract  int64
+	deniedPublish  int64
+	deniedSubscr   int64
 }
 
 func (f *flowTracker) state(now time.Time) flowState {
@@ -145,6 +159,8 @@ func (f *flowTracker) state(now time.Time) flowState {
 		rejects:        f.rejects,
 		badTopic:       f.badTopic,
 		otherContract:  f.otherContract,
+		deniedPublish:  f.brokerDeniedPublishes,
+		deniedSubscr:   f.brokerDeniedSubscribes,
 	}
 }
 
@@ -160,5 +176,7 @@ func (s flowState) fields() map[string]interface{} {
 		"rejects":                   s.rejects,
 		"bad_topic_messages":        s.badTopic,
 		"other_contract_messages":   s.otherContract,
+		"broker_denied_publishes":   s.deniedPublish,
+		"broker_denied_subscribes":  s.deniedSubscr,
 	}
 }

@@ -106,6 +106,11 @@ func (p *Telemetry) Start(acc telegraf.Accumulator) error {
 					acc.AddMetric(metric.New(rejectsByTopicMeasurement, map[string]string{"topic": t.topic},
 						map[string]interface{}{"rejected_messages": t.rejectedMessages}, now))
 				}
+				for _, d := range p.flow.deniedChanged() {
+					acc.AddMetric(metric.New(deniedByTopicMeasurement,
+						map[string]string{"topic": d.topic, "action": d.action, "reason": d.reason},
+						map[string]interface{}{"denied_messages": d.messages, "broker_since_s": d.brokerSince}, now))
+				}
 			}
 		}
 	}()

@@ -7,7 +7,8 @@
 #
 #   client        role              may
 #   dynsec-admin  admin             only the plugin's control topics (the API; also `mosquitto_ctrl`)
-#   telegraf      service/telegraf  read carbonreducer/# and the two $SYS counters its ingest_flow check watches
+#   telegraf      service/telegraf  read carbonreducer/#, the two $SYS counters its ingest_flow check watches and
+#                                   the denials plugin's counts ($SYS/broker/carbonreducer/denied)
 #   service       service/service   read and write carbonreducer/# (workflows, simulator, API ingest, tests)
 #   device        service/device    the shared device user until the simulator and gateway register their
 #                                   devices through the API: write carbonreducer/#, receive only commands
@@ -34,7 +35,7 @@ client() { printf '{"command":"createClient","username":"%s","password":"%s","ro
 
 control='$CONTROL/dynamic-security/#'
 admin_acls="$(acl publishClientSend "$control"),$(acl publishClientReceive "$control"),$(acl subscribePattern "$control")"
-telegraf_acls="$(acl subscribePattern 'carbonreducer/#'),$(acl subscribeLiteral '$SYS/broker/uptime'),$(acl subscribeLiteral '$SYS/broker/publish/messages/received')"
+telegraf_acls="$(acl subscribePattern 'carbonreducer/#'),$(acl subscribeLiteral '$SYS/broker/uptime'),$(acl subscribeLiteral '$SYS/broker/publish/messages/received'),$(acl subscribeLiteral '$SYS/broker/carbonreducer/denied')"
 service_acls="$(acl publishClientSend 'carbonreducer/#'),$(acl subscribePattern 'carbonreducer/#')"
 # As with the acl_file before: any subscription under carbonreducer/, but only commands are delivered to it.
 device_acls="$(acl publishClientSend 'carbonreducer/#'),$(acl subscribePattern 'carbonreducer/#')"

@@ -13,6 +13,19 @@ mosquitto_install() {
   # Debian builds the plugin into the mosquitto package; mosquitto_ctrl and mosquitto_rr come with it / the clients.
   mosquitto_dynsec_plugin >/dev/null || die "mosquitto_dynamic_security.so not found: the mosquitto package ($have) lacks the dynamic-security plugin"
   command -v mosquitto_rr >/dev/null 2>&1 || as_root_apt_install mosquitto-clients
+  # Our plugin that counts refused publishes per topic (provisioning/mosquitto/denials) is built on `up`: a C compiler
+  # and Mosquitto's plugin headers.
+  { command -v cc >/dev/null 2>&1 && [[ -f /usr/include/mosquitto_plugin.h && -f /usr/include/mosquitto.h ]]; } ||
+    as_root_apt_install gcc libc6-dev mosquitto-dev libmosquitto-dev
+}
+
+# The denials plugin, built once per source (cached like Telegraf's build).
+mosquitto_denials_plugin() {
+  local dir=$REPO_ROOT/provisioning/mosquitto/denials key out
+  key=$(cat "$dir/build.sh" "$dir/carbonreducer_denials.c" | sha256sum | cut -c1-12)
+  out=$CR_CACHE/mosquitto-denials-$key/carbonreducer_denials.so
+  [[ -f $out ]] || "$dir/build.sh" "$out" >&2 || die "mosquitto: building the denials plugin failed (provisioning/mosquitto/denials/build.sh)"
+  echo "$out"
 }
 
 # Path of the plugin the dynamic loader finds for `plugin mosquitto_dynamic_security.so` (mosquitto.conf).
@@ -33,6 +46,11 @@ mosquitto_prepare() {
   mkdir -p "$dir/tls"
   install -m 600 "$STACK_TLS/server.key" "$dir/tls/server.key"
   install -m 644 "$STACK_TLS/server.crt" "$dir/tls/server.crt"
+  # Our plugin counting refused publishes (mosquitto.conf: plugins/carbonreducer_denials.so, relative like the rest).
+  local denials
+  denials=$(mosquitto_denials_plugin) || exit 1
+  mkdir -p "$dir/plugins"
+  install -m 644 "$denials" "$dir/plugins/carbonreducer_denials.so"
   # Left over from the password_file/acl_file layout before the plugin.
   rm -f "$dir/passwd" "$dir/acl"
   # Started as root, mosquitto drops to the `mosquitto` user before it reads (and, here, rewrites) these files.

@@ -57,7 +57,7 @@ telegraf_detail() {
   csv=$(curl -fsS --max-time 5 "http://127.0.0.1:$INFLUXDB_PORT/api/v2/query?org=carbonreducer" \
     -H "Authorization: Token ${INFLUXDB_ADMIN_TOKEN:-}" -H 'Content-Type: application/vnd.flux' -H 'Accept: application/csv' \
     --data-binary 'f = from(bucket: "telemetry") |> range(start: -60s) |> filter(fn: (r) => r._measurement == "ingest_flow")
-f |> filter(fn: (r) => r._field == "mqtt_messages" or r._field == "broker_publishes_received" or r._field == "metrics_written" or r._field == "rejects" or r._field == "bad_topic_messages") |> spread() |> yield(name: "spread")
+f |> filter(fn: (r) => r._field == "mqtt_messages" or r._field == "broker_publishes_received" or r._field == "metrics_written" or r._field == "rejects" or r._field == "bad_topic_messages" or r._field == "broker_denied_publishes" or r._field == "broker_denied_subscribes") |> spread() |> yield(name: "spread")
 f |> filter(fn: (r) => r._field == "healthy" or r._field == "mqtt_silent_s" or r._field == "write_stalled_s") |> last() |> yield(name: "last")' \
     2>/dev/null) || { echo "  ingest: no ingest_flow points readable (InfluxDB down?)"; return 0; }
   printf '%s\n' "$csv" | tr -d '\r' | awk -F, '
@@ -65,8 +65,9 @@ f |> filter(fn: (r) => r._field == "healthy" or r._field == "mqtt_silent_s" or r
     f && NF >= v && $f != "" { val[$f] = $v }
     END {
       if (!("healthy" in val)) { print "  ingest: no ingest_flow point in the last minute (Telegraf not running its processor?)"; exit }
-      printf "  ingest: %s (no MQTT message for %.0f s, output stalled for %.0f s); last minute: broker received %d publishes, Telegraf took %d MQTT messages, wrote %d points, %d rejects (%d messages off the contract topics; per topic: ingest_rejects_by_topic)\n",
+      printf "  ingest: %s (no MQTT message for %.0f s, output stalled for %.0f s); last minute: broker received %d publishes, Telegraf took %d MQTT messages, wrote %d points, %d rejects (%d messages off the contract topics; per topic: ingest_rejects_by_topic); the broker refused %d publishes and %d subscriptions no ACL allows (per topic: ingest_denied_by_topic)\n",
         (val["healthy"] == "true" ? "flowing" : "STALLED"), val["mqtt_silent_s"], val["write_stalled_s"],
-        val["broker_publishes_received"], val["mqtt_messages"], val["metrics_written"], val["rejects"], val["bad_topic_messages"]
+        val["broker_publishes_received"], val["mqtt_messages"], val["metrics_written"], val["rejects"], val["bad_topic_messages"],
+        val["broker_denied_publishes"], val["broker_denied_subscribes"]
     }'
 }

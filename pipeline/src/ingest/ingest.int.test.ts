@@ -103,6 +103,32 @@ describe('telemetry ingestion (scripts/stack up mosquitto influxdb telegraf)', (
     expect(await settleCounts(perTopic, { [offContract]: 3 }, 30_000)).toEqual({ [offContract]: 3 });
   });
 
+  it('counts per topic the publishes and subscriptions the broker refuses (no ACL allows them)', async () => {
+    // Issue #21: the broker refused these and nobody counted them. Our broker plugin (provisioning/mosquitto/denials)
+    // counts them per topic, Telegraf stores the counts as ingest_denied_by_topic. The shared device user may publish
+    // only under carbonreducer/ and subscribe only there.
+    const denied = `it-denied/${homeId}/telemetry/meter/main`;
+    for (let i = 0; i < 3; i++) await io.device.publishAsync(denied, `{"v":1,"n":${i}}`, { qos: 1 });
+    const refusedFilter = `it-denied/${homeId}/#`;
+    // SUBACK failure code 128: the broker refused the subscription (MQTT.js rejects).
+    await expect(io.device.subscribeAsync(refusedFilter, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+
+    const api = createInfluxClient({ ...io.stack.influx, timeoutMs: 30_000 }).getQueryApi(io.stack.influx.org);
+    const perTopic = () =>
+      api
+        .collectRows<{ topic: string; action: string; reason: string; _value: number }>(
+          flux`from(bucket: ${io.stack.influx.bucket})
+            |> range(start: -10m)
+            |> filter(fn: (r) => r._measurement == "ingest_denied_by_topic" and r._field == "denied_messages")
+            |> filter(fn: (r) => r.topic == ${denied} or r.topic == ${refusedFilter})
+            |> last()`,
+        )
+        .then((rows) => Object.fromEntries(rows.map((r) => [`${r.action} ${r.topic} ${r.reason}`, Number(r._value)])));
+    const want = { [`publish ${denied} no_acl_allows`]: 3, [`subscribe ${refusedFilter} no_acl_allows`]: 1 };
+    // The plugin reports every 10 s, Telegraf emits with its next 5-s ingest_flow tick.
+    expect(await settleCounts(perTopic, want, 60_000)).toEqual(want);
+  });
+
   it('refuses HTTP posts without the device credentials', async () => {
     const res = await fetch(io.stack.telegrafHttpUrl, {
       method: 'POST',
