@@ -134,6 +134,47 @@ export const TELEMETRY_REJECTS = {
   fields: { count: 'count', detail: 'detail', topic: 'topic' },
 } as const;
 
+/**
+ * Telemetry bucket: the Prometheus metrics of CarbonReducer's own services (the API, the Temporal worker), scraped by
+ * Telegraf (provisioning/telegraf/telegraf.d/operations.conf, prometheus parser layout 2): one field per Prometheus
+ * sample name, the metric's labels as tags, plus `service` and `url` (the endpoint scraped). Counters are cumulative since the process started (so
+ * readers take non-negative differences); histograms are `<name>_bucket` per upper bound `le` (cumulative) plus
+ * `<name>_count`. Names are the services' own (api/src/metrics.ts, the Temporal SDK's worker metrics).
+ */
+export const SERVICE_METRICS = {
+  measurement: 'service_metrics',
+  tags: {
+    service: 'service',
+    url: 'url',
+    method: 'method',
+    route: 'route',
+    status: 'status',
+    reason: 'reason',
+    le: 'le',
+    namespace: 'namespace',
+    taskQueue: 'task_queue',
+    workflowType: 'workflow_type',
+    activityType: 'activity_type',
+  },
+  /** Values of the `service` tag (one `inputs.http` each in operations.conf). */
+  services: { api: 'api', worker: 'worker' },
+  fields: {
+    apiRequests: 'carbonreducer_api_requests_total',
+    apiLatencyBucket: 'carbonreducer_api_request_duration_seconds_bucket',
+    apiLatencyCount: 'carbonreducer_api_request_duration_seconds_count',
+    apiAuthFailures: 'carbonreducer_api_auth_failures_total',
+    apiAuthzRefusals: 'carbonreducer_api_authz_refusals_total',
+    workflowCompleted: 'temporal_workflow_completed',
+    workflowFailed: 'temporal_workflow_failed',
+    workflowTaskScheduleToStartBucket: 'temporal_workflow_task_schedule_to_start_latency_bucket',
+    workflowTaskScheduleToStartCount: 'temporal_workflow_task_schedule_to_start_latency_count',
+    activityScheduleToStartBucket: 'temporal_activity_schedule_to_start_latency_bucket',
+    activityScheduleToStartCount: 'temporal_activity_schedule_to_start_latency_count',
+    activityFailed: 'temporal_activity_execution_failed',
+    forecastFallbacks: 'carbonreducer_forecast_fallbacks',
+  },
+} as const;
+
 /** Telemetry readings: measurement = device kind, tags `home_id`, `device_id`, one float field per contract key. */
 export const TELEMETRY = {
   tags: TAGS,
@@ -214,6 +255,27 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
     ],
     'Telegraf (contract processor)',
     'operations dashboard, alerting, pipeline tests',
+  ),
+  doc(
+    BUCKETS.telemetry,
+    SERVICE_METRICS,
+    [
+      [SERVICE_METRICS.fields.apiRequests, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.apiLatencyBucket, 'count ≤ le s, cumulative', 'float'],
+      [SERVICE_METRICS.fields.apiLatencyCount, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.apiAuthFailures, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.apiAuthzRefusals, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.workflowCompleted, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.workflowFailed, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.workflowTaskScheduleToStartBucket, 'count ≤ le ms, cumulative', 'float'],
+      [SERVICE_METRICS.fields.workflowTaskScheduleToStartCount, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.activityScheduleToStartBucket, 'count ≤ le ms, cumulative', 'float'],
+      [SERVICE_METRICS.fields.activityScheduleToStartCount, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.activityFailed, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.forecastFallbacks, 'count, cumulative', 'float'],
+    ],
+    'Telegraf (operations.conf), scraping the API and worker /metrics',
+    'operations dashboard, alerting (workflow failures)',
   ),
   doc(
     BUCKETS.carbonIntensity,
