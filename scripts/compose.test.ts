@@ -7,7 +7,18 @@ import { parseEnvFile, repoRoot } from '@carbonreducer/stack-env';
 // docker-compose.yml must stay a valid Compose file that runs the servers at the versions the native stack pins.
 // `merge`: YAML merge keys (<<) are resolved before validation, as Compose itself does.
 const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: unknown; volumes?: (string | { source?: string })[] }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: unknown;
+      volumes?: (string | { source?: string })[];
+      environment?: Record<string, string>;
+      entrypoint?: string[];
+      depends_on?: Record<string, { condition: string }>;
+    }
+  >;
+  volumes?: Record<string, unknown>;
 };
 const versions = parseEnvFile(readFileSync(join(repoRoot, 'provisioning', 'versions.env'), 'utf8'), 'versions.env');
 
@@ -83,5 +94,34 @@ describe('docker-compose.yml', () => {
       dockerfile: 'provisioning/mosquitto/Dockerfile',
     });
     expect(compose.services.mosquitto?.image).toBe(compose.services['mosquitto-init']?.image);
+  });
+
+  it("scrapes the API's and the worker's /metrics (Telegraf, operations.conf) on the ports of provisioning/ports.env", () => {
+    const ports = parseEnvFile(readFileSync(join(repoRoot, 'provisioning', 'ports.env'), 'utf8'), 'ports.env');
+    const env = (name: string) => compose.services[name]?.environment ?? {};
+    expect(env('telegraf')).toMatchObject({
+      API_PORT: ports.API_PORT,
+      WORKER_METRICS_PORT: ports.WORKER_METRICS_PORT,
+      API_METRICS_TOKEN: expect.any(String),
+    });
+    expect(env('api').API_PORT).toBe(ports.API_PORT);
+    expect(env('worker').WORKER_METRICS_ADDRESS).toBe(`127.0.0.1:${ports.WORKER_METRICS_PORT}`);
+  });
+
+  it("gives Grafana a read-only InfluxDB token created in compose's own InfluxDB, not the native stack's", () => {
+    const grafana = compose.services.grafana;
+    const creator = compose.services['influxdb-grafana-token'];
+    // The native value (INFLUXDB_GRAFANA_TOKEN in .stack/secrets.env) is only valid on the native InfluxDB.
+    expect(JSON.stringify(grafana?.environment)).not.toContain('INFLUXDB_GRAFANA_TOKEN');
+    const file = grafana?.environment?.INFLUX_GRAFANA_TOKEN_FILE ?? '';
+    expect(creator?.entrypoint?.at(-1)).toBe(file);
+    expect(creator?.entrypoint?.[1]).toBe('/provisioning/grafana/influx-token.sh');
+    // The same named volume holds the file: written by the token service, read-only for Grafana, which waits for it.
+    const dir = file.slice(0, file.lastIndexOf('/'));
+    expect(creator?.volumes).toContain(`grafana-secrets:${dir}`);
+    expect(grafana?.volumes).toContain(`grafana-secrets:${dir}:ro`);
+    expect(Object.keys(compose.volumes ?? {})).toContain('grafana-secrets');
+    expect(grafana?.depends_on?.['influxdb-grafana-token']).toEqual({ condition: 'service_completed_successfully' });
+    expect(creator?.environment?.INFLUX_TOKEN).toMatch(/INFLUXDB_ADMIN_TOKEN/);
   });
 });

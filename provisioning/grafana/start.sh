@@ -23,6 +23,15 @@ die() { log "error: $*"; exit 1; }
 . "$ORGS_FILE"
 [ -n "${GRAFANA_ORGS:-}" ] || die "$ORGS_FILE sets no GRAFANA_ORGS"
 
+# The read-only InfluxDB token of the Analytics org's data source (datasources/analytics.yaml reads
+# $INFLUX_GRAFANA_TOKEN): in compose a file the `influxdb-grafana-token` service writes (influx-token.sh).
+if [ -n "${INFLUX_GRAFANA_TOKEN_FILE:-}" ]; then
+  [ -s "$INFLUX_GRAFANA_TOKEN_FILE" ] ||
+    die "no InfluxDB token in $INFLUX_GRAFANA_TOKEN_FILE (INFLUX_GRAFANA_TOKEN_FILE; compose: service influxdb-grafana-token writes it)"
+  INFLUX_GRAFANA_TOKEN=$(cat "$INFLUX_GRAFANA_TOKEN_FILE")
+  export INFLUX_GRAFANA_TOKEN
+fi
+
 PW=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
 AUTH="Authorization: Basic $(printf 'admin:%s' "$PW" | base64 | tr -d '\n')"
 
