@@ -384,14 +384,26 @@ export function brokerRestartDuringReplay(scale: Scale, log: Log): Promise<Fault
  * count, ingest_flow.mqtt_messages, grew by at least 2N after the broker was back).
  */
 export async function redeliveredRejects(scale: Scale, log: Log): Promise<FaultResult> {
-  const name = 'redelivered-rejects';
+  return redelivery('redelivered-rejects', scale, log, false);
+}
+
+/**
+ * As redelivered-rejects, but Telegraf is killed (SIGKILL) after it wrote the points and before the broker is back, and
+ * started again: the broker redelivers all 2N to the new process. Its memory of first deliveries lives in
+ * remember_file (pipeline/telegraf-processor/redelivery.go); with memory only, as before, every reject counted twice.
+ */
+export async function redeliveredRejectsTelegrafRestart(scale: Scale, log: Log): Promise<FaultResult> {
+  return redelivery('redelivered-rejects-telegraf-restart', scale, log, true);
+}
+
+async function redelivery(name: string, scale: Scale, log: Log, killTelegraf: boolean): Promise<FaultResult> {
   const settings = stackSettings();
-  const readings = new Readings(faultHomeId('redeliver'));
+  const readings = new Readings(faultHomeId(killTelegraf ? 'redeliver-tg' : 'redeliver'));
   const stored = storedCounter(settings, readings);
   const rejects = rejectCounter(settings, readings.homeId, readings.t0Ms);
   const n = scale.name === 'long' ? 4000 : 1000;
   const bad = (i: number) => `{"v":1,"ts":${readings.t0Ms + i},"powerW":"not a number ${i}"}`;
-  const client = await device(settings, 'redeliver');
+  const client = await device(settings, killTelegraf ? 'redeliver-tg' : 'redeliver');
   try {
     await stack('down', 'influxdb');
     await readings.publish(client, n);
@@ -413,9 +425,16 @@ export async function redeliveredRejects(scale: Scale, log: Log): Promise<FaultR
       120_000,
     );
     const first = await awaitStored(stored, readings.sent, Date.now(), 120_000);
-    const takenBefore = (await ingestFlowField(settings, 'mqtt_messages')) ?? -1;
-    log(`${name}: first delivery stored (${first.count.points} readings, ${firstRejects} rejects); broker back`);
+    let takenBefore = (await ingestFlowField(settings, 'mqtt_messages')) ?? -1;
+    log(`${name}: first delivery stored (${first.count.points} readings, ${firstRejects} rejects)`);
+    if (killTelegraf) {
+      await killServer('telegraf');
+      // The new process counts its MQTT messages from 0.
+      takenBefore = 0;
+      log(`${name}: telegraf killed; broker back, telegraf started again`);
+    }
     await stack('up', 'mosquitto');
+    if (killTelegraf) await stack('up', 'telegraf');
     const faultEndMs = Date.now();
     // Telegraf reconnects within its 10-s gather interval and the broker redelivers what it never saw acknowledged;
     // then a marker reject, which arrives after the redeliveries, tells when they are through.
@@ -426,10 +445,11 @@ export async function redeliveredRejects(scale: Scale, log: Log): Promise<FaultR
       (v) => v >= 1,
       120_000,
     );
-    await sleep(5000);
+    // Two ingest_flow ticks, so that the last one counts the redeliveries.
+    await sleep(11_000);
     const takenAfter = (await ingestFlowField(settings, 'mqtt_messages')) ?? -1;
     const after = (await rejects()) ?? {};
-    const recoverS = marker >= 1 ? (Date.now() - 5000 - faultEndMs) / 1000 : undefined;
+    const recoverS = marker >= 1 ? (Date.now() - 11_000 - faultEndMs) / 1000 : undefined;
     const done = await awaitStored(stored, readings.sent, faultEndMs, 30_000);
     const redelivered = takenBefore >= 0 && takenAfter >= 0 ? takenAfter - takenBefore : -1;
     const rejectsStored = after.bad_type ?? 0;
@@ -445,7 +465,7 @@ export async function redeliveredRejects(scale: Scale, log: Log): Promise<FaultR
     r.passed = r.passed && rejectsStored === n && redelivered >= 2 * n;
     return r;
   } finally {
-    await stack('up', 'mosquitto', 'influxdb').catch(() => undefined);
+    await stack('up', 'mosquitto', 'influxdb', 'telegraf').catch(() => undefined);
     client.end(true);
   }
 }
@@ -463,6 +483,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 
 export const EXPERIMENTS = {
   'redelivered-rejects': redeliveredRejects,
+  'redelivered-rejects-telegraf-restart': redeliveredRejectsTelegrafRestart,
   'broker-restart-window-full': brokerRestartWindowFull,
   'influxdb-outage': influxOutage,
   'telegraf-sigkill': telegrafSigkill,

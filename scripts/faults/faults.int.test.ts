@@ -1,4 +1,10 @@
-import { SHORT, brokerRestartWindowFull, influxOutage, redeliveredRejects } from './experiments';
+import {
+  SHORT,
+  brokerRestartWindowFull,
+  influxOutage,
+  redeliveredRejects,
+  redeliveredRejectsTelegrafRestart,
+} from './experiments';
 import { formatResult, stackSettings } from './lib';
 
 // The short form of the fault suite (scripts/faults/README.md): real servers stopped and started again through
@@ -26,6 +32,17 @@ describe('fault suite, short form (scripts/stack up mosquitto influxdb telegraf)
 
   it('counts a bad message once when the broker redelivers it after Telegraf wrote its rejects', async () => {
     const r = await redeliveredRejects(SHORT, log);
+    log(formatResult(r));
+    expect({
+      lost: r.lost,
+      duplicates: r.duplicates,
+      rejectsStored: r.notes.rejectsStored,
+      redelivered: Number(r.notes.telegrafMessagesAfterBrokerBack) >= 2 * Number(r.notes.badSent),
+    }).toEqual({ lost: 0, duplicates: 0, rejectsStored: r.notes.badSent, redelivered: true });
+  });
+
+  it('counts a bad message once when the broker redelivers it to a restarted Telegraf that had written its rejects', async () => {
+    const r = await redeliveredRejectsTelegrafRestart(SHORT, log);
     log(formatResult(r));
     expect({
       lost: r.lost,
