@@ -1,6 +1,8 @@
 import {
+  MIN_REPLAY_OVER_LIVE,
   SHORT,
   brokerRestartWindowFull,
+  gatewayReplayRate,
   influxOutage,
   redeliveredRejects,
   redeliveredRejectsTelegrafRestart,
@@ -60,5 +62,16 @@ describe('fault suite, short form (scripts/stack up mosquitto influxdb telegraf)
       duplicates: 0,
       recovered: true,
     });
+  });
+
+  it('replays a gateway buffer at least 10 times the live rate, live readings accepted meanwhile', async () => {
+    const r = await gatewayReplayRate(SHORT, log);
+    log(formatResult(r));
+    expect({
+      lost: r.lost,
+      duplicates: r.duplicates,
+      fastEnough: Number(r.notes.replayOverLive) >= MIN_REPLAY_OVER_LIVE,
+      replayed: Number(r.notes.replayedRecords) > 0,
+    }).toEqual({ lost: 0, duplicates: 0, fastEnough: true, replayed: true });
   });
 });
