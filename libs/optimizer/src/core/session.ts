@@ -2,7 +2,7 @@
  * The solve session behind `solveHome`: one home's request validated and its model context built once, then the
  * named steps (relaxed, dive, repair) that prove a plan optimal for the full model within `mipRelGap`.
  */
-import { columnPositions } from './lp';
+import { columnPositions, withProblem } from './lp';
 import { buildModelIn, evMinWh, modelContext, type BuildOptions, type ModelContext } from './model';
 import { chosenStartSlot, hasPlan, parsePlanIn } from './solution';
 import { validateRequest } from './validate';
@@ -196,7 +196,7 @@ function fixedByReducedCost(lp: Run, target: BuiltModel, upper: number, continuo
     if (x <= lo + 1e-9 && d > margin) colUpper[k] = colLower[k] as number;
     else if (x >= up - 1e-9 && d < -margin) colLower[k] = colUpper[k] as number;
   }
-  return { ...target, problem: { ...p, colLower, colUpper } };
+  return withProblem(target, { ...p, colLower, colUpper });
 }
 
 /** Whether `x` is integral within 1e-6. */
@@ -258,7 +258,7 @@ function holdCycles(built: BuiltModel, starts: Record<number, number | null>): B
     for (const s of ix.starts) set(s.column, s.slot === slot ? 1 : 0);
     set(ix.unscheduledColumn, slot === null ? 1 : 0);
   }
-  return { ...built, problem: { ...p, colLower, colUpper } };
+  return withProblem(built, { ...p, colLower, colUpper });
 }
 
 export interface SolveSessionOptions extends Partial<SolveOptions> {
@@ -449,7 +449,7 @@ export class SolveSession {
       if (ix.kind === 'ev') ix.energy.forEach(idle);
       else if (ix.kind === 'battery') [...ix.charge, ...ix.discharge].forEach(idle);
     }
-    const lp = this.runBuilt({ ...held, problem: { ...held.problem, colLower, colUpper } }, this.solveOptions, {
+    const lp = this.runBuilt(withProblem(held, { ...held.problem, colLower, colUpper }), this.solveOptions, {
       lp: true,
     });
     if (lp.result.status !== 'optimal') return null;
@@ -583,7 +583,7 @@ export class SolveSession {
         const up = Float64Array.from(upper);
         if (on) lo[j] = evMinWh(ctx, d, t);
         else up[j] = 0;
-        const r = this.runLp({ ...base, problem: { ...base.problem, colLower: lo, colUpper: up } }, basis);
+        const r = this.runLp(withProblem(base, { ...base.problem, colLower: lo, colUpper: up }), basis);
         if (r.result.status !== 'optimal' || r.result.objective === null) continue;
         if (
           on &&
