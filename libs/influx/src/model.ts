@@ -171,7 +171,6 @@ export const SERVICE_METRICS = {
     activityScheduleToStartBucket: 'temporal_activity_schedule_to_start_latency_bucket',
     activityScheduleToStartCount: 'temporal_activity_schedule_to_start_latency_count',
     activityFailed: 'temporal_activity_execution_failed',
-    forecastFallbacks: 'carbonreducer_forecast_fallbacks',
   },
 } as const;
 
@@ -272,7 +271,6 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
       [SERVICE_METRICS.fields.activityScheduleToStartBucket, 'count ≤ le ms, cumulative', 'float'],
       [SERVICE_METRICS.fields.activityScheduleToStartCount, 'count, cumulative', 'float'],
       [SERVICE_METRICS.fields.activityFailed, 'count, cumulative', 'float'],
-      [SERVICE_METRICS.fields.forecastFallbacks, 'count, cumulative', 'float'],
     ],
     'Telegraf (operations.conf), scraping the API and worker /metrics',
     'operations dashboard, alerting (workflow failures)',

@@ -11,7 +11,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { TASK_QUEUES } from '@carbonreducer/common';
 import { readApplianceTrace, readIntensityFiles, sharedDataPath } from '@carbonreducer/datasets';
 import { createPseudonymizer } from '@carbonreducer/api';
 import { api, setUp, type Setup } from '@carbonreducer/grafana-datasource/integration/setup';
@@ -23,9 +26,11 @@ import {
   INTENSITY_FORECAST,
   LOAD_FORECAST,
   PLANNED_RUN,
+  SERVICE_METRICS,
   TELEMETRY,
   TELEMETRY_REJECTS,
   VERIFIED_HOME_DAY,
+  VERIFIED_RUN,
   createInfluxClient,
   writePoints,
 } from '@carbonreducer/influx';
@@ -37,6 +42,17 @@ import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { FIELDS, REJECT_REASONS } from '@carbonreducer/telemetry';
 import { Point } from '@influxdata/influxdb-client';
+import { killWorker, startWorker } from '@carbonreducer/workflows/testing';
+// Not re-exported by workflows/testing.ts (useTestTemporal would tie it to IT_NAMESPACE); setup.ts imports it so too.
+// eslint-disable-next-line no-restricted-imports
+import { connectTestTemporal } from '@carbonreducer/workflows/src/testing/workerProcess';
+import { WorkflowFailedError } from '@temporalio/client';
+import { parse } from 'yaml';
+import { declaredCondition, evaluate } from './alerting/evaluate';
+import type { FileRuleGroup } from './alerting/fileFormat';
+import { WORKFLOW_TYPE_LABEL } from './alerting/flux';
+import { ALERTING_FILES } from './alerting/generate';
+import { RULE_UIDS } from './alerting/settings';
 import { REGION_VARIABLE } from './model';
 import { interpolateFlux, panelQueries, resolveTime } from './panels';
 import type { CarbonTarget } from './targets';
@@ -226,7 +242,140 @@ async function seed(): Promise<void> {
         .intField(VERIFIED_HOME_DAY.fields.runs, 1)
         .timestamp(new Date(d)),
     );
+  // The run planned earlier today, verified (measured against running at the request): its appliance is the plan's.
+  sched.push(
+    new Point(VERIFIED_RUN.measurement)
+      .tag(VERIFIED_RUN.tags.homeId, home)
+      .tag(VERIFIED_RUN.tags.deviceId, PLUG_ID)
+      .tag(VERIFIED_RUN.tags.requestId, `it-${run}-today`)
+      .floatField(VERIFIED_RUN.fields.realised, 45)
+      .floatField(VERIFIED_RUN.fields.counterfactual, 120)
+      .floatField(VERIFIED_RUN.fields.avoided, 75)
+      .floatField(VERIFIED_RUN.fields.expectedAvoided, 85)
+      .floatField(VERIFIED_RUN.fields.energy, 1100)
+      .timestamp(new Date(Math.floor((dayStart(now) + now) / 2000) * 1000)),
+  );
   await writePoints(influx, { org, bucket: BUCKETS.schedules, precision: 's' }, sched, 'it schedules');
+}
+
+/** The stack's Telegraf binary: the executable of the running Telegraf (`scripts/stack up telegraf`). */
+function telegrafBinary(): string {
+  const pidFile = join(repoRoot, '.stack', 'telegraf.pid');
+  try {
+    return readlinkSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/exe`);
+  } catch (err) {
+    throw new Error(`no running Telegraf (${pidFile}): run bash scripts/stack up telegraf`, { cause: err });
+  }
+}
+
+/**
+ * One scrape of the services' /metrics by the real Telegraf with the real config (telegraf.d/operations.conf), here
+ * of this test's API and worker: `telegraf --test` gathers once and prints the metrics it would write; they are written
+ * as the stack's Telegraf writes them (its output in telegraf.conf, its token), into the telemetry bucket.
+ */
+async function scrapeServices(apiUrl: string, workerMetricsPort: number): Promise<number> {
+  const out = spawnSync(
+    telegrafBinary(),
+    ['--test', '--config', join(repoRoot, 'provisioning', 'telegraf', 'telegraf.d', 'operations.conf')],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        API_PORT: new URL(apiUrl).port,
+        API_METRICS_TOKEN: stack.get('API_METRICS_TOKEN'),
+        WORKER_METRICS_PORT: String(workerMetricsPort),
+      },
+    },
+  );
+  if (out.status !== 0)
+    throw new Error(
+      `telegraf --test of operations.conf failed (${out.status}); a Telegraf built before inputs.http and ` +
+        `parsers.prometheus were compiled in needs bash scripts/stack install: ${out.stderr.slice(-800)}`,
+    );
+  if (/E! /.test(out.stderr))
+    throw new Error(`telegraf --test of operations.conf logged errors: ${out.stderr.slice(-800)}`);
+  const lines = out.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('> '))
+    .map((l) => l.slice(2));
+  const sm = SERVICE_METRICS;
+  for (const service of Object.values(sm.services)) {
+    const scraped = lines.some(
+      (l) => l.startsWith(`${sm.measurement},`) && l.includes(`${sm.tags.service}=${service}`),
+    );
+    expect([service, scraped]).toEqual([service, true]);
+  }
+  const writeApi = createInfluxClient({
+    url: stack.get('INFLUX_URL'),
+    token: stack.get('INFLUXDB_TELEGRAF_TOKEN'),
+    org: stack.get('INFLUX_ORG'),
+  }).getWriteApi(stack.get('INFLUX_ORG'), BUCKETS.telemetry, 'ns');
+  try {
+    writeApi.writeRecords(lines);
+  } finally {
+    await writeApi.close();
+  }
+  return lines.length;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+
+/** A namespace of its own, so that only this file's worker takes the workflows it fails on purpose. */
+const OPS_NAMESPACE = 'carbonreducer-it-ops';
+const opsWorkers: ChildProcess[] = [];
+
+/**
+ * Real traffic for the Operations panels, scraped twice around it (counters are read as increases between scrapes):
+ * API requests that succeed, lack credentials, carry a bad token and ask for a home that is not the caller's, and
+ * workflows that fail (bad input, refused by the workflow itself) on a real worker with its metrics endpoint on.
+ */
+async function seedOperations(): Promise<void> {
+  const apiUrl = setup.env.CR_IT_API_URL ?? '';
+  const metricsPort = await freePort();
+  const temporal = await connectTestTemporal(OPS_NAMESPACE);
+  try {
+    await startWorker({
+      namespace: OPS_NAMESPACE,
+      region,
+      started: opsWorkers,
+      env: { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
+    });
+    const traffic = async (round: number) => {
+      const failed = temporal.client.workflow.execute('scoreForecastsWorkflow', {
+        taskQueue: TASK_QUEUES.io,
+        workflowId: `it-grafana-fail-${run}-${round}`,
+        args: [{ region: '' }],
+        workflowExecutionTimeout: '1 minute',
+      });
+      await expect(failed).rejects.toBeInstanceOf(WorkflowFailedError);
+      const homeowner = { Authorization: `Bearer ${setup.env.CR_IT_HOMEOWNER_TOKEN}` };
+      const answers = await Promise.all([
+        fetch(`${apiUrl}/api/homes/${own()}`, { headers: homeowner }),
+        fetch(`${apiUrl}/api/homes/${setup.env.CR_IT_OTHER_HOME}`, { headers: homeowner }),
+        fetch(`${apiUrl}/api/homes`),
+        fetch(`${apiUrl}/api/homes`, { headers: { Authorization: 'Bearer not-a-token' } }),
+      ]);
+      expect(answers.map((a) => a.status >= 400)).toEqual([false, true, true, true]);
+    };
+    await traffic(1);
+    const first = await scrapeServices(apiUrl, metricsPort);
+    await traffic(2);
+    const second = await scrapeServices(apiUrl, metricsPort);
+    log(`operations: ${first} + ${second} metrics scraped`);
+  } finally {
+    await temporal.connection.close();
+  }
 }
 
 /** An analyst of this run, signed in through the real login pages with a TOTP code (as the setup signs in the others). */
@@ -258,6 +407,7 @@ beforeAll(async () => {
   if (setup.env.CR_IT_UNAVAILABLE) throw new Error(setup.env.CR_IT_UNAVAILABLE);
   analyst = await signInAnalyst();
   await seed();
+  await seedOperations();
   // A real run request, so the home has a plan the optimizer made (the Temporal worker answers it).
   const readyBy = new Date(now + 10 * HOUR).toISOString();
   await api(
@@ -295,6 +445,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   host?.kill('SIGTERM');
+  await Promise.all(opsWorkers.map((w) => killWorker(w, 'SIGKILL')));
   if (analyst)
     await new KeycloakAdmin(`http://127.0.0.1:${stack.port('KEYCLOAK_PORT')}`, stack.get('KEYCLOAK_ADMIN_PASSWORD'))
       .deleteUser(analyst.user)
@@ -435,5 +586,27 @@ describe('CarbonReducer panel queries through the data source backend and the AP
         expect.any(String),
       ]);
     }
+  });
+});
+
+describe('operators alert rules on the metrics scraped above', () => {
+  it("the workflow-failures rule (as provisioned) fires for this run's failed workflows, by workflow type", async () => {
+    const rules = (
+      parse(readFileSync(join(__dirname, '..', ALERTING_FILES.rules), 'utf8')) as { groups: FileRuleGroup[] }
+    ).groups.flatMap((g) => g.rules);
+    const rule = rules.find((r) => r.uid === RULE_UIDS.workflowFailures);
+    if (!rule) throw new Error(`no rule ${RULE_UIDS.workflowFailures} in ${ALERTING_FILES.rules}`);
+    const condition = declaredCondition(rule);
+    const rows = await createInfluxClient({
+      url: stack.get('INFLUX_URL'),
+      token: stack.get('INFLUXDB_GRAFANA_TOKEN'),
+      org: stack.get('INFLUX_ORG'),
+    })
+      .getQueryApi(stack.get('INFLUX_ORG'))
+      .collectRows<Record<string, unknown>>(condition.query);
+    const instance = evaluate(condition, rows).find((i) => i.labels[WORKFLOW_TYPE_LABEL] === 'scoreForecastsWorkflow');
+    // The second failure fell between the two scrapes, so at least one is counted (the first may open the series).
+    expect(instance).toMatchObject({ firing: true });
+    expect(instance?.value).toBeGreaterThanOrEqual(1);
   });
 });

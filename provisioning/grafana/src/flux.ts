@@ -14,9 +14,11 @@ import {
   INTENSITY_REJECTS,
   LOAD_FORECAST,
   PLANNED_RUN,
+  SERVICE_METRICS,
   TELEMETRY,
   TELEMETRY_REJECTS,
   VERIFIED_HOME_DAY,
+  VERIFIED_RUN,
 } from '@carbonreducer/influx';
 import { FIELDS, type DeviceKind } from '@carbonreducer/telemetry';
 import { REGION_VARIABLE } from './model';
@@ -122,6 +124,88 @@ export function telegrafOutput(field: keyof typeof TELEGRAF_INTERNAL_WRITE.field
   |> filter(fn: (r) => r[${s(TELEGRAF_INTERNAL_WRITE.tags.output)}] == ${s(TELEGRAF_INTERNAL_WRITE.influxOutput)})
   |> group(columns: ["_field"])
   |> ${agg}`;
+}
+
+type ServiceMetricField = keyof typeof SERVICE_METRICS.fields;
+const SM = SERVICE_METRICS;
+
+/**
+ * The increases of scraped Prometheus counters (fields of `service_metrics`), per series: Telegraf stores the
+ * cumulative value of every scrape, so each scrape's increase over the one before it; a restart (the counter going
+ * back) counts nothing rather than a negative increase.
+ */
+function counterIncreases(service: keyof typeof SM.services, fields: readonly ServiceMetricField[]): string {
+  const names = fields.map((f) => `r._field == ${s(SM.fields[f])}`).join(' or ');
+  return `${range(BUCKETS.telemetry)}
+  |> filter(fn: (r) => r._measurement == ${s(SM.measurement)} and r.${SM.tags.service} == ${s(SM.services[service])})
+  |> filter(fn: (r) => ${names})
+  |> difference(nonNegative: true)`;
+}
+
+/** Per-second rate over each interval of the increases summed per group (as ingestPointsPerS). */
+const PER_S = 'float(v: r._value) / (float(v: int(v: v.windowPeriod)) / 1000000000.0)';
+
+/** API requests per second, per status code (every route and method summed). */
+export function apiRequestsPerS(): string {
+  return `${counterIncreases('api', ['apiRequests'])}
+  |> group(columns: [${s(SM.tags.status)}])
+  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
+  |> map(fn: (r) => ({ _time: r._time, _field: "HTTP " + r.${SM.tags.status}, _value: ${PER_S} }))`;
+}
+
+/**
+ * A quantile per interval of Prometheus histograms: the bucket increases of every series summed per upper bound `le`
+ * and interval, then Flux's histogramQuantile over each interval's buckets (intervals without a request give none).
+ * `_field` = the label given per histogram field.
+ */
+function histogramQuantilePerInterval(
+  service: keyof typeof SM.services,
+  buckets: Partial<Record<ServiceMetricField, string>>,
+  quantile: number,
+): string {
+  const fields = Object.keys(buckets) as ServiceMetricField[];
+  const label = fields.map((f) => `if r._field == ${s(SM.fields[f])} then ${s(buckets[f] ?? f)}`).join(' else ');
+  return `${counterIncreases(service, fields)}
+  |> group(columns: ["_field", ${s(SM.tags.le)}])
+  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
+  |> map(fn: (r) => ({ _time: r._time, _field: r._field, _value: float(v: r._value), le: float(v: r.${SM.tags.le}) }))
+  |> group(columns: ["_field", "_time"])
+  |> sort(columns: ["le"])
+  |> histogramQuantile(quantile: ${quantile}, countColumn: "_value", upperBoundColumn: "le", valueColumn: "_value", onNonmonotonic: "force")
+  |> filter(fn: (r) => exists r._value)
+  |> group(columns: ["_field"])
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: ${label} else r._field }))
+  |> sort(columns: ["_time"])`;
+}
+
+/** API latency quantile per interval (every route), s: `p50` or `p99` of the request-duration histogram. */
+export function apiLatencyS(quantile: 0.5 | 0.99): string {
+  return histogramQuantilePerInterval('api', { apiLatencyBucket: `p${Math.round(quantile * 100)}` }, quantile);
+}
+
+/** Refused credentials (401, per problem code) and authorization refusals (403/404, per reason), per interval. */
+export function apiAuthRefusals(): string {
+  return `${counterIncreases('api', ['apiAuthFailures', 'apiAuthzRefusals'])}
+  |> group(columns: ["_field", ${s(SM.tags.reason)}])
+  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: (if r._field == ${s(SM.fields.apiAuthFailures)} then "credentials: " else "authorization: ") + r.${SM.tags.reason} }))`;
+}
+
+/** Failed workflow executions per interval, per workflow type (the Temporal SDK's count on the worker). */
+export function workflowFailures(): string {
+  return `${counterIncreases('worker', ['workflowFailed'])}
+  |> group(columns: [${s(SM.tags.workflowType)}])
+  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: r.${SM.tags.workflowType} }))`;
+}
+
+/** How long workflow and activity tasks waited for a worker (schedule-to-start), p99 per interval, ms. */
+export function taskScheduleToStartP99Ms(): string {
+  return histogramQuantilePerInterval(
+    'worker',
+    { workflowTaskScheduleToStartBucket: 'workflow tasks p99', activityScheduleToStartBucket: 'activity tasks p99' },
+    0.99,
+  );
 }
 
 /** Age of the newest actual intensity and of the newest forecast issue, s: how far the ingest and forecast schedules lag. */
@@ -240,6 +324,31 @@ export function fleetAvoidedKgCumulative(): string {
 export function expectedAvoidedKgPerAppliance(): string {
   return `${range(BUCKETS.schedules)}
   |> filter(fn: (r) => r._measurement == ${s(PLANNED_RUN.measurement)} and r._field == ${s(PLANNED_RUN.fields.avoidedEmissions)})
+  |> group(columns: [${s(PLANNED_RUN.tags.appliance)}])
+  |> sum()
+  |> map(fn: (r) => ({ _field: r.${PLANNED_RUN.tags.appliance}, _value: r._value / 1000.0 }))`;
+}
+
+/**
+ * Verified avoided kg CO2 per appliance kind: each verified run's appliance is the one its planned run (same
+ * `request_id`) was planned for, since verified runs carry no appliance tag. Planned runs are looked up 7 days before
+ * the range (a run is verified after it ran, the plan was made before).
+ */
+export function verifiedAvoidedKgPerAppliance(): string {
+  return `import ${s('date')}
+
+planned = from(bucket: ${s(BUCKETS.schedules)})
+  |> range(start: date.sub(d: 7d, from: v.timeRangeStart), stop: v.timeRangeStop)
+  |> filter(fn: (r) => r._measurement == ${s(PLANNED_RUN.measurement)} and r._field == ${s(PLANNED_RUN.fields.avoidedEmissions)})
+  |> group(columns: [${s(PLANNED_RUN.tags.requestId)}, ${s(PLANNED_RUN.tags.appliance)}])
+  |> last()
+  |> group()
+  |> keep(columns: [${s(PLANNED_RUN.tags.requestId)}, ${s(PLANNED_RUN.tags.appliance)}])
+verified = ${range(BUCKETS.schedules)}
+  |> filter(fn: (r) => r._measurement == ${s(VERIFIED_RUN.measurement)} and r._field == ${s(VERIFIED_RUN.fields.avoided)})
+  |> group()
+  |> keep(columns: [${s(VERIFIED_RUN.tags.requestId)}, "_value"])
+join(tables: { verified: verified, planned: planned }, on: [${s(VERIFIED_RUN.tags.requestId)}])
   |> group(columns: [${s(PLANNED_RUN.tags.appliance)}])
   |> sum()
   |> map(fn: (r) => ({ _field: r.${PLANNED_RUN.tags.appliance}, _value: r._value / 1000.0 }))`;

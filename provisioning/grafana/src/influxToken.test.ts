@@ -70,7 +70,10 @@ describe('influx-token.sh (compose: the read-only InfluxDB token for Grafana)', 
 
   it('creates a read-buckets token once, readable by its owner only, and keeps it while InfluxDB accepts it', () => {
     const first = run();
-    expect([first.status, first.stderr]).toEqual([0, expect.stringContaining("created token 'grafana: read all buckets'")]);
+    expect([first.status, first.stderr]).toEqual([
+      0,
+      expect.stringContaining("created token 'grafana: read all buckets'"),
+    ]);
     expect(readFileSync(out, 'utf8')).toBe('read-token-1\n');
     expect(statSync(out).mode & 0o777).toBe(0o400);
     expect(calls()).toEqual([

@@ -14,6 +14,7 @@ import {
   INTENSITY,
   INTENSITY_FORECAST,
   INTENSITY_REJECTS,
+  SERVICE_METRICS,
   TELEMETRY,
   TELEMETRY_REJECTS,
 } from '@carbonreducer/influx';
@@ -199,4 +200,24 @@ from(bucket: ${s(BUCKETS.forecasts)})
   |> last(column: "_time")
   |> map(fn: (r) => ({ _time: r._time, _value: r.${a.fields.mae} / r.baseline, ${ALERT_LABELS.region}: r.${a.tags.region}, horizon: r.${a.tags.horizon} }))
   |> group(columns: [${s(ALERT_LABELS.region)}, "horizon"])`;
+}
+
+/** The label of a workflow-failures alert instance: the failing workflow type. */
+export const WORKFLOW_TYPE_LABEL = 'workflow_type';
+
+/**
+ * Workflow failures, per workflow type: the increases of the worker's failed-workflow counter (the Temporal SDK's,
+ * scraped by Telegraf into `service_metrics`) over the last `windowMin` minutes, summed per type (every namespace and
+ * task queue). A restarted worker's counter starting again counts nothing, not a negative number.
+ */
+export function workflowFailures(settings: AlertingSettings['workflowFailures']): string {
+  const sm = SERVICE_METRICS;
+  return `from(bucket: ${s(BUCKETS.telemetry)})
+  |> range(start: -${settings.windowMin}m)
+  |> filter(fn: (r) => r._measurement == ${s(sm.measurement)} and r.${sm.tags.service} == ${s(sm.services.worker)} and r._field == ${s(sm.fields.workflowFailed)})
+  |> difference(nonNegative: true)
+  |> group(columns: [${s(sm.tags.workflowType)}])
+  |> sum()
+  |> map(fn: (r) => ({ _time: now(), _value: float(v: r._value), ${WORKFLOW_TYPE_LABEL}: r.${sm.tags.workflowType} }))
+  |> group(columns: [${s(WORKFLOW_TYPE_LABEL)}])`;
 }

@@ -136,6 +136,24 @@ export function ruleSpecs(settings: AlertingSettings, backtest: q.BacktestMae): 
         description: `The champion's live MAE over the last ${settings.forecastAccuracy.window} is more than ${Math.round(settings.forecastAccuracy.margin * 100)} % above its backtest MAE at this horizon: see the Forecasting dashboard; a retrain (retrain-models-weekly) or a source change may be due.`,
       },
     },
+    {
+      uid: RULE_UIDS.workflowFailures,
+      group: 'operations',
+      title: 'Workflow failures',
+      flux: q.workflowFailures(settings.workflowFailures),
+      lookbackS: settings.workflowFailures.windowMin * MIN_S,
+      condition: { reducer: 'max', threshold: { type: 'gt', value: settings.workflowFailures.maxFailures } },
+      forDuration: '0s',
+      // No failure (no counter increase) in the window is the normal state.
+      noDataState: 'OK',
+      labels: { ...operators, severity: 'critical' },
+      annotations: {
+        summary: `${value} {{ $labels.${q.WORKFLOW_TYPE_LABEL} }} workflow(s) failed in ${settings.workflowFailures.windowMin} min`,
+        description:
+          'Workflow executions of this type ended failed on the Temporal worker (bad input, infeasible requests, ' +
+          'retries exhausted): see the Temporal UI (filter ExecutionStatus = Failed) and the Operations dashboard.',
+      },
+    },
   ];
 }
 

@@ -47,6 +47,13 @@ export interface AlertingSettings {
     /** How far back the newest output is looked for, d (older than this: no series, so no alert; see the README). */
     lookbackD: number;
   };
+  workflowFailures: {
+    /** Failed workflow executions (the worker's Temporal SDK count, scraped into InfluxDB) are summed per workflow type
+     * over the last `windowMin` minutes... */
+    windowMin: number;
+    /** ...and alert above this many. */
+    maxFailures: number;
+  };
   forecastAccuracy: {
     /** Live MAE over the scoring window (`24h`) above the champion's backtest MAE × (1 + margin) alerts. */
     margin: number;
@@ -75,6 +82,7 @@ export const DEFAULT_ALERTING_SETTINGS: AlertingSettings = {
   ingestStalled: { activeWithinH: 24, staleAfterMin: 10 },
   rejectsSpike: { windowMin: 10, maxRejects: 50 },
   workflowsOverdue: { ingestMaxAgeMin: 120, forecastMaxAgeMin: 150, scoreMaxAgeMin: 150, lookbackD: 7 },
+  workflowFailures: { windowMin: 15, maxFailures: 0 },
   forecastAccuracy: { margin: 0.5, window: '24h', minPoints: 12 },
   operationsIntervalS: 60,
 };
@@ -105,6 +113,7 @@ export const RULE_UIDS = {
   rejectsSpike: 'cr-rejects-spike',
   workflowsOverdue: 'cr-workflows-overdue',
   forecastAccuracyDegraded: 'cr-forecast-accuracy-degraded',
+  workflowFailures: 'cr-workflow-failures',
 } as const;
 
 /** The folder the rule groups live in (file provisioning names it by title and creates it when missing). */

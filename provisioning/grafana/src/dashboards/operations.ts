@@ -1,4 +1,7 @@
-/** Operations (Analytics, for operators): ingest, rejects, Telegraf's output, schedule lag, model versions. */
+/**
+ * Operations (Analytics, for operators): ingest, rejects, Telegraf's output, the API's requests, latency and refusals,
+ * workflow failures and task lag, schedule lag, model versions.
+ */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
@@ -10,10 +13,11 @@ import { flux } from '../targets';
 import { base, numberPanels, type DashboardSpec } from './common';
 
 /** What this dashboard cannot show yet, said on the dashboard rather than left out silently. */
-export const NOT_IN_INFLUXDB = `The API's request rate, latency and authentication failures, InfluxDB's own write errors and Temporal's workflow
-failures are Prometheus metrics (the API's \`/metrics\` with \`API_METRICS_TOKEN\`, InfluxDB's \`/metrics\`, Temporal's
-metrics): no data source in this org reads them yet. Until they are scraped into InfluxDB (or a Prometheus data source is
-provisioned), read them there. Write errors of Telegraf's InfluxDB output are shown above.`;
+export const NOT_IN_INFLUXDB = `InfluxDB's own write errors and the Temporal server's metrics (schedule action delay, its own view of workflow
+failures) are Prometheus metrics that are not scraped into InfluxDB: read them at InfluxDB's \`/metrics\` and the Temporal
+server's metrics endpoint. Write errors of Telegraf's InfluxDB output are shown above; the API's and the worker's metrics
+are scraped by Telegraf every 15 s (\`provisioning/telegraf/telegraf.d/operations.conf\`). A counter series appears with
+its first increment, which therefore is not counted.`;
 
 export const operations: DashboardSpec = {
   folder: FOLDERS.operations,
@@ -23,7 +27,7 @@ export const operations: DashboardSpec = {
       base(
         'Operations',
         'cr-operations',
-        'For operators: telemetry ingest rate, rejects by reason, Telegraf output buffer, drops and write errors, schedule lag, fallbacks and the model versions in service.',
+        'For operators: telemetry ingest rate, rejects by reason, Telegraf output buffer, drops and write errors, API request rate, latency and refusals, workflow failures, task and schedule lag, fallbacks and the model versions in service.',
       )
         .time({ from: 'now-6h', to: 'now' })
         .refresh('30s')
@@ -79,6 +83,64 @@ export const operations: DashboardSpec = {
             .withTarget(flux('A', q.intensityRejectsByReason()))
             .height(8)
             .span(8),
+        )
+        .withRow(new dashboard.RowBuilder('API and workflows'))
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('API requests/s per status')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.apiRequestsPerS()))
+            .unit('reqps')
+            .min(0)
+            .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+            .fillOpacity(30)
+            .height(8)
+            .span(8),
+        )
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('API latency p50 and p99 (every route)')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.apiLatencyS(0.5)))
+            .withTarget(flux('B', q.apiLatencyS(0.99)))
+            .unit('s')
+            .min(0)
+            .height(8)
+            .span(8),
+        )
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('API refusals by reason: credentials (401) and authorization (403/404)')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.apiAuthRefusals()))
+            .drawStyle(common.GraphDrawStyle.Bars)
+            .fillOpacity(80)
+            .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+            .min(0)
+            .height(8)
+            .span(8),
+        )
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('Workflow failures per workflow type')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.workflowFailures()))
+            .drawStyle(common.GraphDrawStyle.Bars)
+            .fillOpacity(80)
+            .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+            .min(0)
+            .height(8)
+            .span(12),
+        )
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('Task lag: schedule-to-start p99 of workflow and activity tasks')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.taskScheduleToStartP99Ms()))
+            .unit('ms')
+            .min(0)
+            .height(8)
+            .span(12),
         )
         .withRow(new dashboard.RowBuilder('Schedules and models'))
         .withPanel(

@@ -56,6 +56,17 @@ export const savings: DashboardSpec = {
             .span(12),
         )
         .withPanel(
+          new bargauge.PanelBuilder()
+            .title('Verified avoided kg CO2 per appliance kind (measured runs)')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.verifiedAvoidedKgPerAppliance()))
+            .unit(UNITS.massKg)
+            .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+            .orientation(common.VizOrientation.Horizontal)
+            .height(8)
+            .span(12),
+        )
+        .withPanel(
           new table.PanelBuilder()
             .title('Leaderboard: verified avoided kg CO2 (top 10 homes)')
             .datasource(DATASOURCES.influxdb)
