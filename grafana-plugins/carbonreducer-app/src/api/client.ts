@@ -14,12 +14,21 @@ import type {
   ApiRunRequest,
 } from '@carbonreducer/grafana-shared';
 
-/** Error of a resource call, with the API's problem code and message when it sent one. */
+/** One reason of a refusal, as the API's problem+json `errors` give it (the optimizer's validator decides). */
+export interface ConsoleApiReason {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Error of a resource call, with the API's problem code, detail and reasons when it sent them. */
 export class ConsoleApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly code?: string,
+    readonly detail?: string,
+    readonly reasons: ConsoleApiReason[] = [],
     options?: { cause?: unknown }
   ) {
     super(message, options);
@@ -27,10 +36,34 @@ export class ConsoleApiError extends Error {
 }
 
 function toError(err: unknown, what: string): ConsoleApiError {
-  const e = err as { status?: number; data?: { code?: string; detail?: string; title?: string; message?: string } };
+  const e = err as {
+    status?: number;
+    data?: { code?: string; detail?: string; title?: string; message?: string; errors?: unknown };
+  };
   const detail =
     e?.data?.detail ?? e?.data?.title ?? e?.data?.message ?? (err instanceof Error ? err.message : 'failed');
-  return new ConsoleApiError(`${what}: ${detail}`, e?.status ?? 0, e?.data?.code, { cause: err });
+  const reasons = Array.isArray(e?.data?.errors)
+    ? (e.data.errors as unknown[]).flatMap((r) => {
+        const x = r as Partial<ConsoleApiReason>;
+        return typeof x?.code === 'string'
+          ? [{ code: x.code, message: typeof x.message === 'string' ? x.message : '', field: x.field }]
+          : [];
+      })
+    : [];
+  return new ConsoleApiError(`${what}: ${detail}`, e?.status ?? 0, e?.data?.code, detail, reasons, { cause: err });
+}
+
+/**
+ * An action's failure in words. A refusal (the API answered 404, 409 or 422: the run is unknown, the optimizer's
+ * validator said no, the body was wrong) shows the API's reason and its stable codes, e.g. "Pin refused: run dw: the
+ * 120 min cycle does not fit … (window_too_short)"; anything else (API or Grafana unreachable) its message.
+ */
+export function failureWords(action: string, err: unknown): string {
+  if (err instanceof ConsoleApiError && [404, 409, 422].includes(err.status)) {
+    const codes = err.reasons.length > 0 ? err.reasons.map((r) => r.code) : err.code ? [err.code] : [];
+    return `${action} refused: ${err.detail ?? err.message}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**

@@ -12,7 +12,10 @@ let r1: { status: string; startH: number; pin?: { from: string; to: string; pinn
   status: 'planned',
   startH: 3,
 };
-let refuse: { status: number; data: { code: string; detail: string } } | null = null;
+let refuse: {
+  status: number;
+  data: { code: string; detail: string; errors?: { field: string; code: string; message: string }[] };
+} | null = null;
 const NOW = Date.now();
 const at = (h: number) => new Date(NOW + h * 3_600_000).toISOString();
 const run = (id: string, h: number) => ({
@@ -184,18 +187,30 @@ describe('HomePlan', () => {
     ]);
   });
 
-  it("shows the API's refusal in words (the reason from the workflow's validator)", async () => {
+  it("shows the API's refusal in words with its code (the reason from the workflow's validator)", async () => {
+    const detail = 'run r1: the 120 min cycle does not fit: 60 min left in the window';
     refuse = {
       status: 409,
-      data: { code: 'override_refused', detail: 'run r1: the 120 min cycle does not fit: 60 min left in the window' },
+      data: {
+        code: 'override_refused',
+        detail,
+        errors: [{ field: 'body.from', code: 'window_too_short', message: detail }],
+      },
     };
     render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
     fireEvent.click(await screen.findByTestId(ids.pin('r1')));
     fireEvent.click(screen.getByTestId(ids.pinSubmit('r1')));
-    expect(await screen.findByTestId(ids.actionStatus)).toHaveTextContent(
-      'POST homes/sim-001/runs/r1/pin: run r1: the 120 min cycle does not fit: 60 min left in the window'
-    );
+    expect(await screen.findByTestId(ids.actionStatus)).toHaveTextContent(`Pin refused: ${detail} (window_too_short)`);
     // Still open, so the window can be corrected.
     expect(screen.getByTestId(ids.pinForm('r1'))).toBeInTheDocument();
+  });
+
+  it('shows a refusal without reasons by its problem code, and a run the API does not know', async () => {
+    refuse = { status: 404, data: { code: 'run_not_found', detail: 'no run r1 in the plan of home sim-001' } };
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    fireEvent.click(await screen.findByTestId(ids.cancel('r1')));
+    expect(await screen.findByTestId(ids.actionStatus)).toHaveTextContent(
+      'Cancel refused: no run r1 in the plan of home sim-001 (run_not_found)'
+    );
   });
 });

@@ -8,7 +8,7 @@ import {
   type ApiPlan,
 } from '@carbonreducer/grafana-shared';
 import { SchedulePanel, type SchedulePanelProps } from '@carbonreducer/grafana-schedule-panel';
-import type { ConsoleApi } from '../api/client';
+import { failureWords, type ConsoleApi } from '../api/client';
 import { explainRun } from '../api/explain';
 import { planFrames } from '../api/frames';
 import { useLoad } from './useLoad';
@@ -103,8 +103,8 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
     }
   };
 
-  /** Runs an override; its answer (or the API's refusal, with its reason) is shown and the plan reloaded. */
-  const act = async (what: string, call: () => Promise<ApiOverrideResult>) => {
+  /** Runs an override; its answer (or the API's refusal, with its reason and code) is shown and the plan reloaded. */
+  const act = async (what: keyof typeof ACTION_WORDS, call: () => Promise<ApiOverrideResult>) => {
     setBusy(true);
     setStatus(null);
     try {
@@ -112,11 +112,13 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       const r = result.runs[0];
       const where = r?.startAt ? ` ${r.startAt.slice(11, 16)}–${r.endAt?.slice(11, 16) ?? ''} UTC` : '';
       const command = r?.command ? `, start command ${r.command.status}` : '';
-      setStatus(`${what}: ${r?.requestId ?? ''} ${r?.status ?? ''}${where}${command}, plan v${result.planVersion}`);
+      setStatus(
+        `${ACTION_WORDS[what].done}: ${r?.requestId ?? ''} ${r?.status ?? ''}${where}${command}, plan v${result.planVersion}`
+      );
       setPinning(null);
       reload();
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(failureWords(ACTION_WORDS[what].asked, err));
     } finally {
       setBusy(false);
     }
@@ -165,7 +167,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
                 size="sm"
                 variant="secondary"
                 disabled={busy}
-                onClick={() => void act('Started now', () => api.startNow(homeId, r.requestId))}
+                onClick={() => void act('start-now', () => api.startNow(homeId, r.requestId))}
                 data-testid={ids.startNow(r.requestId)}
               >
                 Start now
@@ -189,7 +191,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
                 size="sm"
                 variant="destructive"
                 disabled={busy}
-                onClick={() => void act('Cancelled', () => api.cancel(homeId, r.requestId))}
+                onClick={() => void act('cancel', () => api.cancel(homeId, r.requestId))}
                 data-testid={ids.cancel(r.requestId)}
               >
                 Cancel
@@ -201,7 +203,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
                 onSubmit={(e) => {
                   e.preventDefault();
                   const window = { from: fromLocalInput(pinning.from), to: fromLocalInput(pinning.to) };
-                  void act('Pinned', () => api.pin(homeId, r.requestId, window));
+                  void act('pin', () => api.pin(homeId, r.requestId, window));
                 }}
               >
                 <Stack gap={1}>
@@ -286,6 +288,13 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
     </div>
   );
 }
+
+/** What an override is called when asked for, and when done. */
+const ACTION_WORDS = {
+  'start-now': { asked: 'Start now', done: 'Started now' },
+  cancel: { asked: 'Cancel', done: 'Cancelled' },
+  pin: { asked: 'Pin', done: 'Pinned' },
+} as const;
 
 const NOT_VERIFIED: Record<string, string> = {
   not_acked: 'the device never acknowledged the command',

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { Alert, Button, LoadingPlaceholder } from '@grafana/ui';
 import { testIds } from '@carbonreducer/grafana-shared';
-import type { ConsoleApi } from '../api/client';
+import { failureWords, type ConsoleApi } from '../api/client';
 import { paretoChart, pinsForPoint } from '../api/pareto';
 import { useLoad } from './useLoad';
 
@@ -46,7 +46,7 @@ export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
       setStatus(`Applied the ${point.co2PricePerKg}/kg point: plan v${result.planVersion} (${starts} UTC)`);
       reload();
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(failureWords(`Applying the ${point.co2PricePerKg}/kg point`, err));
     } finally {
       setBusy(false);
     }
