@@ -116,29 +116,35 @@ export class LpWriter {
     const rowLower: number[] = [];
     const rowUpper: number[] = [];
     const starts: number[] = [0];
-    const indices: number[] = [];
-    const values: number[] = [];
-    const seen = new Map<number, number>();
-    for (const r of this.rows) {
-      seen.clear();
-      const first = indices.length;
+    let nnz = 0;
+    for (const r of this.rows) nnz += r.terms.length;
+    const indices = new Int32Array(nnz);
+    const values = new Float64Array(nnz);
+    // Where column j sits in the row being written (k + 1, stamped per row), to sum repeated terms.
+    const slot = new Int32Array(n);
+    const stamp = new Int32Array(n).fill(-1);
+    let q = 0;
+    this.rows.forEach((r, ri) => {
+      const first = q;
       for (const [coef, name] of r.terms) {
         if (coef === 0) continue;
         const col = at.get(name);
         if (col === undefined) throw new Error(`LP writer: row ${r.name} uses unknown column ${name}`);
-        const k = seen.get(col);
-        if (k === undefined) {
-          seen.set(col, indices.length);
-          indices.push(col);
-          values.push(coef);
-        } else values[k] = (values[k] as number) + coef;
+        if (stamp[col] === ri) values[slot[col] as number] = (values[slot[col] as number] as number) + coef;
+        else {
+          stamp[col] = ri;
+          slot[col] = q;
+          indices[q] = col;
+          values[q] = coef;
+          q++;
+        }
       }
-      if (indices.length === first) continue;
+      if (q === first) return;
       rowNames.push(r.name);
       rowLower.push(r.sense === '<=' ? -Infinity : r.rhs);
       rowUpper.push(r.sense === '>=' ? Infinity : r.sense === 'range' ? (r.upper as number) : r.rhs);
-      starts.push(indices.length);
-    }
+      starts.push(q);
+    });
     return {
       columnNames: names,
       colCost,
@@ -148,7 +154,7 @@ export class LpWriter {
       rowNames,
       rowLower: Float64Array.from(rowLower),
       rowUpper: Float64Array.from(rowUpper),
-      matrix: { starts: Int32Array.from(starts), indices: Int32Array.from(indices), values: Float64Array.from(values) },
+      matrix: { starts: Int32Array.from(starts), indices: indices.slice(0, q), values: values.slice(0, q) },
     };
   }
 
