@@ -274,14 +274,20 @@ function telegrafBinary(): string {
  * as the stack's Telegraf writes them (its output in telegraf.conf, its token), into the telemetry bucket.
  */
 async function scrapeServices(apiUrl: string, workerMetricsPort: number): Promise<number> {
+  const conf = join(repoRoot, 'provisioning', 'telegraf');
+  // The agent settings of the stack's Telegraf (telegraf.conf: no host tag, precision) and the operations inputs;
+  // --test runs no output and no service input.
   const out = spawnSync(
     telegrafBinary(),
-    ['--test', '--config', join(repoRoot, 'provisioning', 'telegraf', 'telegraf.d', 'operations.conf')],
+    ['--test', '--config', join(conf, 'telegraf.conf'), '--config', join(conf, 'telegraf.d', 'operations.conf')],
     {
       encoding: 'utf8',
       timeout: 60_000,
       env: {
         ...process.env,
+        INFLUXDB_PORT: String(stack.port('INFLUXDB_PORT')),
+        TELEGRAF_HEALTH_PORT: String(stack.port('TELEGRAF_HEALTH_PORT')),
+        INFLUXDB_TELEGRAF_TOKEN: stack.get('INFLUXDB_TELEGRAF_TOKEN'),
         API_PORT: new URL(apiUrl).port,
         API_METRICS_TOKEN: stack.get('API_METRICS_TOKEN'),
         WORKER_METRICS_PORT: String(workerMetricsPort),
@@ -295,11 +301,11 @@ async function scrapeServices(apiUrl: string, workerMetricsPort: number): Promis
     );
   if (/E! /.test(out.stderr))
     throw new Error(`telegraf --test of operations.conf logged errors: ${out.stderr.slice(-800)}`);
+  const sm = SERVICE_METRICS;
   const lines = out.stdout
     .split('\n')
-    .filter((l) => l.startsWith('> '))
+    .filter((l) => l.startsWith(`> ${sm.measurement},`))
     .map((l) => l.slice(2));
-  const sm = SERVICE_METRICS;
   for (const service of Object.values(sm.services)) {
     const scraped = lines.some(
       (l) => l.startsWith(`${sm.measurement},`) && l.includes(`${sm.tags.service}=${service}`),
