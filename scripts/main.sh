@@ -39,6 +39,7 @@ print_urls() {
   echo "  Temporal UI    http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/carbonreducer/workflows"
   echo "  Keycloak       http://127.0.0.1:$KEYCLOAK_PORT/admin  (realm carbonreducer; admin password: KEYCLOAK_ADMIN_PASSWORD in .stack/secrets.env)"
   echo "  API            http://127.0.0.1:$API_PORT  (OpenAPI: http://127.0.0.1:$API_PORT/api/openapi.json)"
+  echo "                 https://127.0.0.1:$API_TLS_PORT  (verify with .stack/tls/ca.crt, e.g. curl --cacert .stack/tls/ca.crt)"
   echo "  InfluxDB API   http://127.0.0.1:$INFLUXDB_PORT"
   echo "  MQTT           mqtt://127.0.0.1:$MQTT_PORT"
   echo "  Status:        bash scripts/stack status;  logs: bash scripts/stack logs NAME;  stop: bash scripts/main.sh stop"

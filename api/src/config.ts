@@ -29,6 +29,8 @@ export interface ApiConfig {
   secrets: { pseudonymKey: string; alertWebhookToken: string; metricsToken: string };
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /** HTTPS beside the loopback HTTP listener, with a certificate from the local CA (.stack/tls) or the operator's. */
+  tls: { port: number; certFile: string; keyFile: string; publicUrl: string } | null;
 }
 
 const nonEmpty = (hint: string) => z.string({ error: `is not set (${hint})` }).min(1, `is empty (${hint})`);
@@ -73,6 +75,10 @@ const Env = z.object({
   API_METRICS_TOKEN: nonEmpty(fromStack).pipe(z.string().min(16, 'needs at least 16 characters')),
   API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(LIMITS.maxPayloadBytes),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  API_TLS_PORT: port.optional(),
+  API_TLS_CERT_FILE: z.string().optional(),
+  API_TLS_KEY_FILE: z.string().optional(),
+  API_TLS_PUBLIC_URL: z.url().optional(),
 });
 
 type EnvInput = Record<string, string | undefined>;
@@ -87,6 +93,10 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
   const e = parsed.success ? parsed.data : undefined;
   const mqttPassword = cleaned.MQTT_API_PASSWORD ?? cleaned.MQTT_SERVICE_PASSWORD;
   if (mqttPassword === undefined) problems.push(`MQTT_API_PASSWORD or MQTT_SERVICE_PASSWORD is not set (${fromStack})`);
+  const tlsSet = [cleaned.API_TLS_CERT_FILE, cleaned.API_TLS_KEY_FILE].filter((v) => v !== undefined).length;
+  if (tlsSet === 1) problems.push('API_TLS_CERT_FILE and API_TLS_KEY_FILE go together: set both or neither');
+  if (tlsSet === 2 && cleaned.API_TLS_PORT === undefined)
+    problems.push('API_TLS_PORT is not set (HTTPS needs its own port beside API_PORT)');
   if (!e || problems.length > 0) throw new Error(`invalid API configuration:\n  - ${problems.join('\n  - ')}`);
   const issuer = e.KEYCLOAK_ISSUER.replace(/\/$/, '');
   const mqttUrl = e.MQTT_URL ?? `mqtt://127.0.0.1:${e.MQTT_PORT}`;
@@ -130,6 +140,15 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
     },
     bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    tls:
+      e.API_TLS_CERT_FILE && e.API_TLS_KEY_FILE && e.API_TLS_PORT
+        ? {
+            port: e.API_TLS_PORT,
+            certFile: e.API_TLS_CERT_FILE,
+            keyFile: e.API_TLS_KEY_FILE,
+            publicUrl: (e.API_TLS_PUBLIC_URL ?? `https://${e.API_HOST}:${e.API_TLS_PORT}`).replace(/\/$/, ''),
+          }
+        : null,
   };
 }
 
@@ -137,6 +156,9 @@ export function loadConfig(env: EnvInput = process.env): ApiConfig {
 export const CONFIG_HELP = `Environment (read from the checkout's .stack/ after 'bash scripts/stack up'; explicit variables win):
   API_HOST, API_PORT            listen address (default 127.0.0.1:8380)
   API_PUBLIC_URL                URL clients use (default http://API_HOST:API_PORT)
+  API_TLS_PORT, API_TLS_CERT_FILE, API_TLS_KEY_FILE
+                                HTTPS listener beside HTTP (all three; 'stack env' gives the local CA's)
+  API_TLS_PUBLIC_URL            HTTPS URL clients use (default https://API_HOST:API_TLS_PORT)
   KEYCLOAK_ISSUER               realm issuer, e.g. http://127.0.0.1:8180/realms/carbonreducer (required)
   API_JWKS_URL                  default <issuer>/protocol/openid-connect/certs
   API_AUDIENCE                  required aud (default carbonreducer-api)

@@ -367,6 +367,24 @@ describe('config', () => {
     ])
       expect(message).toContain(key);
   });
+  it('serves HTTPS only with a certificate, its key and a port, and says which is missing', () => {
+    expect(loadConfig(env).tls).toBeNull();
+    const tls = { API_TLS_CERT_FILE: '/t/server.crt', API_TLS_KEY_FILE: '/t/server.key', API_TLS_PORT: '8381' };
+    expect(loadConfig({ ...env, ...tls }).tls).toEqual({
+      port: 8381,
+      certFile: '/t/server.crt',
+      keyFile: '/t/server.key',
+      publicUrl: 'https://127.0.0.1:8381',
+    });
+    // The port alone (ports.env gives it to everyone) does not turn HTTPS on.
+    expect(loadConfig({ ...env, API_TLS_PORT: '8381' }).tls).toBeNull();
+    expect(() => loadConfig({ ...env, API_TLS_CERT_FILE: '/t/server.crt', API_TLS_PORT: '8381' })).toThrow(
+      'API_TLS_CERT_FILE and API_TLS_KEY_FILE go together',
+    );
+    expect(() => loadConfig({ ...env, API_TLS_CERT_FILE: '/c', API_TLS_KEY_FILE: '/k' })).toThrow(
+      'API_TLS_PORT is not set',
+    );
+  });
 });
 
 describe('verified-token cache', () => {

@@ -1,7 +1,9 @@
 /**
  * The API server: reads the configuration, wires the real clients and listens. `npx carbonreducer-api --help`.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createJsonLogger, errorMessage, type Logger } from '@carbonreducer/common';
 import { routeInfluxClientLogs } from '@carbonreducer/influx';
 import { withStackDefaults } from '@carbonreducer/stack-env';
@@ -21,6 +23,8 @@ import { createPseudonymizer } from './pseudonym';
 export interface RunningApi {
   server: Server;
   url: string;
+  /** The HTTPS listener's URL when API_TLS_* are set. */
+  tlsUrl: string | null;
   deps: AppDeps;
   close(): Promise<void>;
 }
@@ -64,16 +68,39 @@ export async function startServer(config: ApiConfig, log: Logger): Promise<Runni
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
+  const servers: Server[] = [server];
+  if (config.tls) {
+    const tls = config.tls;
+    const read = (file: string, what: string): Buffer => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        throw new Error(`API_TLS_${what}_FILE ${file} cannot be read`, { cause: err });
+      }
+    };
+    const https = createHttpsServer(
+      { cert: read(tls.certFile, 'CERT'), key: read(tls.keyFile, 'KEY'), minVersion: 'TLSv1.2' },
+      app,
+    );
+    await new Promise<void>((resolve, reject) => {
+      https.once('error', reject);
+      https.listen(tls.port, config.host, () => resolve());
+    });
+    servers.push(https);
+  }
   // Slowloris and idle keep-alive limits; the benchmark's clients keep their connections busy.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  for (const s of servers) {
+    s.headersTimeout = 10_000;
+    s.requestTimeout = 30_000;
+    s.keepAliveTimeout = 5_000;
+  }
   return {
     server,
     url: config.publicUrl,
+    tlsUrl: config.tls?.publicUrl ?? null,
     deps,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await close();
     },
   };
@@ -103,7 +130,7 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
   const log = createJsonLogger({ level: config.logLevel, fields: { service: 'api' } });
   routeInfluxClientLogs(log);
   const api = await startServer(config, log);
-  log.info('listening', { url: api.url, openapi: `${api.url}/api/openapi.json` });
+  log.info('listening', { url: api.url, tlsUrl: api.tlsUrl, openapi: `${api.url}/api/openapi.json` });
   const stop = (signal: string): void => {
     log.info('stopping', { signal });
     api.close().then(
