@@ -15,6 +15,7 @@ import {
   killServer,
   rejectCounter,
   result,
+  stateDir,
   sleep,
   stack,
   stackSettings,
@@ -440,6 +441,11 @@ async function redelivery(name: string, scale: Scale, log: Log, killTelegraf: bo
       await killServer('telegraf');
       // The new process counts its MQTT messages from 0.
       takenBefore = 0;
+      if (process.env.FAULTS_FORGET_REMEMBER_FILE === '1') {
+        // Control run: the new process starts with an empty memory, as Telegraf did before remember_file.
+        rmSync(join(stateDir(), 'telegraf', 'redeliveries.bin'), { force: true });
+        log(`${name}: control run: remember_file deleted, as if Telegraf kept its memory only in the process`);
+      }
       log(`${name}: telegraf killed; broker back, telegraf started again`);
     }
     await stack('up', 'mosquitto');

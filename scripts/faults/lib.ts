@@ -17,7 +17,7 @@ import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 
 const run = promisify(execFile);
 const STACK = join(repoRoot, 'scripts', 'stack');
-const stateDir = (): string => process.env.STACK_STATE ?? join(repoRoot, '.stack');
+export const stateDir = (): string => process.env.STACK_STATE ?? join(repoRoot, '.stack');
 
 /** What one experiment measured. Passes only with nothing lost, nothing duplicated and recovery without a human. */
 export interface FaultResult {
