@@ -7,6 +7,10 @@
  * 1e-3 gCO2/kWh, what the backtest's rolling-origin runner computes for the same origins with the same champion from
  * the file itself. With the backfill switched off (INTENSITY_BACKFILL=false) the champion's inputs are incomplete: the
  * forecast is served by a declared fallback, tagged so, and differs.
+ *
+ * The parity tests' workers take INTENSITY_BACKFILL from the environment (default true), so switching the backfill
+ * off is configuration, not a code edit, and makes the parity itself fail (the served forecast is compared first):
+ *   INTENSITY_BACKFILL=false npx jest workflows/src/parity.int.test.ts --selectProjects integration -t 'served forecasts equal'
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +99,9 @@ async function storedForecast(region: string, issuedAt: string): Promise<Map<num
   return new Map(rows.filter((r) => r.issued_at === issuedAt).map((r) => [Date.parse(r._time), r]));
 }
 
+/** The backfill setting of the parity tests' workers: the environment's INTENSITY_BACKFILL (the worker's own variable). */
+const BACKFILL = process.env.INTENSITY_BACKFILL ?? 'true';
+
 function worker(region: string, env: Record<string, string>): Promise<ChildProcess> {
   return startWorker({
     namespace: NAMESPACE,
@@ -110,7 +117,7 @@ describe('train/serve parity of the intensity forecast', () => {
 
   it('served forecasts equal the backtest of the same champion at the same origins', async () => {
     const region = `PARITY${tag()}`;
-    const w = await worker(region, { INTENSITY_BACKFILL: 'true' });
+    const w = await worker(region, { INTENSITY_BACKFILL: BACKFILL });
 
     // The expectation: the backtest's rolling-origin runner over the file itself, with the champion the worker serves
     // (seeded into the temporary registry at the worker's start).
@@ -133,6 +140,17 @@ describe('train/serve parity of the intensity forecast', () => {
 
     for (const [i, origin] of ORIGINS.entries()) {
       const { ingest, forecast } = await runWorkflows(region, origin);
+      // The parity first: what InfluxDB holds against the backtest, slot by slot.
+      const served = await storedForecast(region, origin);
+      const want = expected.get(origin) as Map<number, number>;
+      expect(want.size).toBe(steps.length);
+      expect(served.size).toBe(steps.length);
+      let maxAbs = 0;
+      for (const [slotMs, point] of want) maxAbs = Math.max(maxAbs, Math.abs(Number(served.get(slotMs)?._value) - point));
+      expect({ origin, maxAbsGPerKWh: maxAbs, parity: maxAbs < 1e-3 }).toMatchObject({ parity: true });
+      for (const slotMs of want.keys()) expect(served.get(slotMs)?.served_by).toBe('champion');
+      expect(forecast).toMatchObject({ intensityServedBy: 'champion', intensityFallbackReason: 'none' });
+      expect(forecast.intensityModelVersion).toBe(championVersion);
       // The first ingest backfills the whole history the champion reads; later ones only what is new since.
       expect(ingest.backfill?.enabled).toBe(true);
       expect(ingest.backfill?.failedChunks).toEqual([]);
@@ -140,20 +158,6 @@ describe('train/serve parity of the intensity forecast', () => {
         expect(ingest.backfill?.chunks.length).toBeGreaterThan(1);
         expect(ingest.backfill?.pointsWritten).toBeGreaterThanOrEqual(8 * 48);
       }
-      expect(forecast).toMatchObject({ intensityServedBy: 'champion', intensityFallbackReason: 'none' });
-      expect(forecast.intensityModelVersion).toBe(championVersion);
-
-      const served = await storedForecast(region, origin);
-      const want = expected.get(origin) as Map<number, number>;
-      expect(served.size).toBe(steps.length);
-      expect(want.size).toBe(steps.length);
-      let maxAbs = 0;
-      for (const [slotMs, point] of want) {
-        const row = served.get(slotMs);
-        expect(row?.served_by).toBe('champion');
-        maxAbs = Math.max(maxAbs, Math.abs(Number(row?._value) - point));
-      }
-      expect(maxAbs).toBeLessThan(1e-3);
     }
     const described = await temporal.workflow.getHandle(`parity-forecast/${region}/${ORIGINS[0]}`).describe();
     expect(described.searchAttributes.ForecastServedBy).toEqual(['champion']);
@@ -162,7 +166,7 @@ describe('train/serve parity of the intensity forecast', () => {
 
   it('live scoring gives the backtest MAE per horizon for the same forecasts', async () => {
     const region = `SCORE${tag()}`;
-    const w = await worker(region, { INTENSITY_BACKFILL: 'true' });
+    const w = await worker(region, { INTENSITY_BACKFILL: BACKFILL });
     const first = Date.parse('2023-05-15T00:00:00Z');
     const origins = Array.from({ length: 6 }, (_, i) => new Date(first + i * HOUR_MS).toISOString());
     const scoreAt = new Date(first + 5 * HOUR_MS + 49 * HOUR_MS).toISOString();

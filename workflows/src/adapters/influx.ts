@@ -87,7 +87,13 @@ export class InfluxForecastStore implements ForecastStore {
     await writePoints(this.client, this.target(), points, 'forecast serving');
   }
 
-  async latestIntensityForecast(args: { region: string; from: Date; to: Date }): Promise<IntensityForecast | null> {
+  /** `issuedBy`: only issues made by then (what a plan made at that moment read); default every issue. */
+  async latestIntensityForecast(args: {
+    region: string;
+    from: Date;
+    to: Date;
+    issuedBy?: Date;
+  }): Promise<IntensityForecast | null> {
     const latest = await this.latest('intensity', args.region, args, `the intensity forecast of ${args.region}`);
     return (
       latest && {
@@ -98,7 +104,7 @@ export class InfluxForecastStore implements ForecastStore {
     );
   }
 
-  async latestLoadForecast(args: { homeId: string; from: Date; to: Date }): Promise<LoadForecast | null> {
+  async latestLoadForecast(args: { homeId: string; from: Date; to: Date; issuedBy?: Date }): Promise<LoadForecast | null> {
     const latest = await this.latest('load', args.homeId, args, `the load forecast of home ${args.homeId}`);
     return (
       latest && {
@@ -131,7 +137,7 @@ export class InfluxForecastStore implements ForecastStore {
   private async latest(
     kind: ForecastKind,
     key: string,
-    window: { from: Date; to: Date },
+    window: { from: Date; to: Date; issuedBy?: Date },
     what: string,
   ): Promise<{
     issuedAt: string;
@@ -155,6 +161,10 @@ export class InfluxForecastStore implements ForecastStore {
       rows = await this.queryApi.collectRows(query);
     } catch (err) {
       throw new Error(`reading ${what} from bucket ${this.bucket} failed`, { cause: err });
+    }
+    if (window.issuedBy !== undefined) {
+      const byMs = window.issuedBy.getTime();
+      rows = rows.filter((r) => Date.parse(r.issued_at) <= byMs);
     }
     if (rows.length === 0) return null;
     // The latest issue, or a champion issue of the last hours over a newer fallback one; one version per issue time,

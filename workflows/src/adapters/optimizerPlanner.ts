@@ -64,8 +64,11 @@ export function slotProfileW(request: RunRequest, slotMin: number): number[] {
   return resampleProfileW([request.powerW], request.durationMin, slotMin);
 }
 
-/** The requests and forecasts as the optimizer's request; with a tariff, energy has a price (else CO2 only). */
-function homeRequest(args: {
+/**
+ * The requests and forecasts as the optimizer's request; with a tariff, energy has a price (else CO2 only). Exported
+ * for the plan check (src/planCheck.ts), which hands the same request to `carbonreducer optimizer solve`.
+ */
+export function homeRequest(args: {
   homeId: string;
   requests: RunRequest[];
   forecast: IntensityForecast;

@@ -30,6 +30,8 @@ export async function replayAndScore(args: {
   /** Prefix of workflow ids (unique per run). */
   idPrefix: string;
   onProgress?: (done: number, total: number) => void;
+  /** Runs after each origin's forecast, before the next origin (e.g. plan a home from the forecast just written). */
+  afterForecast?: (origin: string, forecast: ForecastResult) => Promise<void>;
 }): Promise<ReplayOutcome> {
   const { temporal, region } = args;
   const forecasts: ForecastResult[] = [];
@@ -45,13 +47,13 @@ export async function replayAndScore(args: {
   };
   for (const [i, origin] of args.origins.entries()) {
     await ingest(origin);
-    forecasts.push(
-      await temporal.workflow.execute('forecastWorkflow', {
-        taskQueue: TASK_QUEUES.io,
-        workflowId: `${args.idPrefix}-forecast/${region}/${origin}`,
-        args: [{ region, issuedAt: origin, horizonH: 48 }],
-      }),
-    );
+    const forecast: ForecastResult = await temporal.workflow.execute('forecastWorkflow', {
+      taskQueue: TASK_QUEUES.io,
+      workflowId: `${args.idPrefix}-forecast/${region}/${origin}`,
+      args: [{ region, issuedAt: origin, horizonH: 48 }],
+    });
+    forecasts.push(forecast);
+    await args.afterForecast?.(origin, forecast);
     args.onProgress?.(i + 1, args.origins.length);
   }
   await ingest(args.scoreAt);
