@@ -87,7 +87,14 @@ const root = () => ReactDOMClient.createRoot(document.getElementById('root') as 
 
 const harness = {
   /** Queries the data source (through /api/ds/query) and renders the panel plugin with the frames. */
-  async renderPanel(opts: { homeId: string; width: number; height: number; kioskSize: string; horizonHours: number }) {
+  async renderPanel(opts: {
+    homeId: string;
+    region: string;
+    width: number;
+    height: number;
+    kioskSize: string;
+    horizonHours: number;
+  }) {
     const mod = await loadPlugin('carbonreducer-schedule-panel');
     const plugin = mod.plugin as grafanaData.PanelPlugin;
     const now = Date.now();
@@ -95,7 +102,7 @@ const harness = {
       from: String(now - 3_600_000),
       to: String(now + 48 * 3_600_000),
       queries: [
-        { refId: 'A', queryType: 'intensity', region: 'GB', hours: 48, datasource: { uid: 'carbonreducer' } },
+        { refId: 'A', queryType: 'intensity', region: opts.region, hours: 48, datasource: { uid: 'carbonreducer' } },
         { refId: 'B', queryType: 'plan', homeId: opts.homeId, datasource: { uid: 'carbonreducer' } },
       ],
     });
