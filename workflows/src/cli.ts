@@ -3,13 +3,14 @@
  * line (cli/src/commands/workflows.ts): the operator's and the main job's way into the workflows (homes registry, run
  * requests, plans, schedules). Reads the same validated configuration as the worker (`scripts/stack env`); prints JSON.
  */
-import { HOUR_MS, errorMessage, simulatedHomeIds } from '@carbonreducer/common';
+import { HOUR_MS, errorMessage, silentLogger, simulatedHomeIds } from '@carbonreducer/common';
 import { readApplianceTrace, sharedDataPath } from '@carbonreducer/datasets';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PostgresHomeRegistry } from './adapters/homes';
 import { CarbonReducerClient, type ScheduleName } from './client';
 import { withStackDefaults } from '@carbonreducer/stack-env';
 import { loadConfig, type WorkflowsConfig } from './config';
+import { ensureSchedules, scheduleDefinitions } from './schedules';
 import { bootstrapRequests, summariseCycle, type CycleSummary } from './domain/bootstrap';
 import type { RunRequest } from './types';
 
@@ -86,6 +87,11 @@ async function bootstrap(config: WorkflowsConfig, o: BootstrapOptions): Promise<
   const cycles = await realCycles();
 
   await withClient(config, async (client) => {
+    // The worker creates the schedules when it starts; on a loaded machine it may not have yet (main.sh starts both
+    // within seconds). Idempotent: the worker's later call finds them.
+    const schedules = await ensureSchedules(client.temporal, scheduleDefinitions(config.region), silentLogger);
+    const created = schedules.filter((s) => s.action === 'created').length;
+    if (created > 0) progress(`schedules created before the worker did: ${created}`);
     const ingest = await client.runScheduleNow('ingest');
     progress(`ingest ${ingest.workflowId}: ${JSON.stringify(ingest.result)}`);
     const forecast = await client.runScheduleNow('forecast');
