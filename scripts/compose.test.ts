@@ -96,10 +96,11 @@ describe('docker-compose.yml', () => {
     expect(compose.services.mosquitto?.image).toBe(compose.services['mosquitto-init']?.image);
   });
 
-  it("scrapes the API's and the worker's /metrics (Telegraf, operations.conf) on the ports of provisioning/ports.env", () => {
+  it("scrapes the API's, the worker's and InfluxDB's /metrics (Telegraf, operations.conf) on the ports of ports.env", () => {
     const ports = parseEnvFile(readFileSync(join(repoRoot, 'provisioning', 'ports.env'), 'utf8'), 'ports.env');
     const env = (name: string) => compose.services[name]?.environment ?? {};
     expect(env('telegraf')).toMatchObject({
+      INFLUXDB_PORT: ports.INFLUXDB_PORT,
       API_PORT: ports.API_PORT,
       WORKER_METRICS_PORT: ports.WORKER_METRICS_PORT,
       API_METRICS_TOKEN: expect.any(String),

@@ -135,7 +135,7 @@ export const TELEMETRY_REJECTS = {
 } as const;
 
 /**
- * Telemetry bucket: the Prometheus metrics of CarbonReducer's own services (the API, the Temporal worker), scraped by
+ * Telemetry bucket: the Prometheus metrics of CarbonReducer's own services (the API, the Temporal worker) and of InfluxDB (its answers to writes), scraped by
  * Telegraf (provisioning/telegraf/telegraf.d/operations.conf, prometheus parser layout 2): one field per Prometheus
  * sample name, the metric's labels as tags, plus `service` and `url` (the endpoint scraped). Counters are cumulative since the process started (so
  * readers take non-negative differences); histograms are `<name>_bucket` per upper bound `le` (cumulative) plus
@@ -155,9 +155,12 @@ export const SERVICE_METRICS = {
     taskQueue: 'task_queue',
     workflowType: 'workflow_type',
     activityType: 'activity_type',
+    path: 'path',
+    responseCode: 'response_code',
+    userAgent: 'user_agent',
   },
   /** Values of the `service` tag (one `inputs.http` each in operations.conf). */
-  services: { api: 'api', worker: 'worker' },
+  services: { api: 'api', worker: 'worker', influxdb: 'influxdb' },
   fields: {
     apiRequests: 'carbonreducer_api_requests_total',
     apiLatencyBucket: 'carbonreducer_api_request_duration_seconds_bucket',
@@ -171,6 +174,8 @@ export const SERVICE_METRICS = {
     activityScheduleToStartBucket: 'temporal_activity_schedule_to_start_latency_bucket',
     activityScheduleToStartCount: 'temporal_activity_schedule_to_start_latency_count',
     activityFailed: 'temporal_activity_execution_failed',
+    /** InfluxDB's HTTP answers, only `path` = /api/v2/write kept (`status` 2XX, 4XX, 5XX; `response_code`). */
+    influxdbRequests: 'http_api_requests_total',
   },
 } as const;
 
@@ -271,8 +276,9 @@ export const DATA_MODEL: readonly MeasurementDoc[] = [
       [SERVICE_METRICS.fields.activityScheduleToStartBucket, 'count ≤ le ms, cumulative', 'float'],
       [SERVICE_METRICS.fields.activityScheduleToStartCount, 'count, cumulative', 'float'],
       [SERVICE_METRICS.fields.activityFailed, 'count, cumulative', 'float'],
+      [SERVICE_METRICS.fields.influxdbRequests, 'count, cumulative', 'float'],
     ],
-    'Telegraf (operations.conf), scraping the API and worker /metrics',
+    'Telegraf (operations.conf), scraping the API, worker and InfluxDB /metrics',
     'operations dashboard, alerting (workflow failures)',
   ),
   doc(

@@ -270,7 +270,7 @@ function telegrafBinary(): string {
 
 /**
  * One scrape of the services' /metrics by the real Telegraf with the real config (telegraf.d/operations.conf), here
- * of this test's API and worker: `telegraf --test` gathers once and prints the metrics it would write; they are written
+ * of this test's API and worker and of the stack's InfluxDB: `telegraf --test` gathers once and prints the metrics it would write; they are written
  * as the stack's Telegraf writes them (its output in telegraf.conf, its token), into the telemetry bucket.
  */
 async function scrapeServices(apiUrl: string, workerMetricsPort: number): Promise<number> {
@@ -343,8 +343,9 @@ const opsWorkers: ChildProcess[] = [];
 
 /**
  * Real traffic for the Operations panels, scraped twice around it (counters are read as increases between scrapes):
- * API requests that succeed, lack credentials, carry a bad token and ask for a home that is not the caller's, and
- * workflows that fail (bad input, refused by the workflow itself) on a real worker with its metrics endpoint on.
+ * API requests that succeed, lack credentials, carry a bad token and ask for a home that is not the caller's, a write
+ * InfluxDB refuses, and workflows that fail (bad input, refused by the workflow itself) on a real worker with its
+ * metrics endpoint on.
  */
 async function seedOperations(): Promise<void> {
   const apiUrl = setup.env.CR_IT_API_URL ?? '';
@@ -373,10 +374,22 @@ async function seedOperations(): Promise<void> {
         fetch(`${apiUrl}/api/homes`, { headers: { Authorization: 'Bearer not-a-token' } }),
       ]);
       expect(answers.map((a) => a.status >= 400)).toEqual([false, true, true, true]);
+      // A write InfluxDB refuses: not line protocol.
+      const write = new URL('/api/v2/write', stack.get('INFLUX_URL'));
+      write.search = new URLSearchParams({ org: stack.get('INFLUX_ORG'), bucket: BUCKETS.telemetry }).toString();
+      const refused = await fetch(write, {
+        method: 'POST',
+        headers: { Authorization: `Token ${stack.get('INFLUX_TOKEN')}` },
+        body: `not line protocol ${run}`,
+      });
+      expect(refused.status).toBe(400);
     };
     await traffic(1);
     const first = await scrapeServices(apiUrl, metricsPort);
     await traffic(2);
+    // Telegraf stamps metrics to the second (precision follows the 15 s interval's unit): a second scrape within the
+    // same second would overwrite the first.
+    await new Promise((r) => setTimeout(r, 1100));
     const second = await scrapeServices(apiUrl, metricsPort);
     log(`operations: ${first} + ${second} metrics scraped`);
   } finally {

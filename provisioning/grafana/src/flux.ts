@@ -134,11 +134,15 @@ const SM = SERVICE_METRICS;
  * cumulative value of every scrape, so each scrape's increase over the one before it; a restart (the counter going
  * back) counts nothing rather than a negative increase.
  */
-function counterIncreases(service: keyof typeof SM.services, fields: readonly ServiceMetricField[]): string {
+function counterIncreases(
+  service: keyof typeof SM.services,
+  fields: readonly ServiceMetricField[],
+  where?: string,
+): string {
   const names = fields.map((f) => `r._field == ${s(SM.fields[f])}`).join(' or ');
   return `${range(BUCKETS.telemetry)}
   |> filter(fn: (r) => r._measurement == ${s(SM.measurement)} and r.${SM.tags.service} == ${s(SM.services[service])})
-  |> filter(fn: (r) => ${names})
+  |> filter(fn: (r) => ${names})${where ? `\n  |> filter(fn: (r) => ${where})` : ''}
   |> difference(nonNegative: true)`;
 }
 
@@ -189,6 +193,15 @@ export function apiAuthRefusals(): string {
   |> group(columns: ["_field", ${s(SM.tags.reason)}])
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
   |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: (if r._field == ${s(SM.fields.apiAuthFailures)} then "credentials: " else "authorization: ") + r.${SM.tags.reason} }))`;
+}
+
+/** Writes InfluxDB refused (its /api/v2/write answers other than 2XX), per interval, per status code and client. */
+export function influxdbWriteErrors(): string {
+  const t = SM.tags;
+  return `${counterIncreases('influxdb', ['influxdbRequests'], `r.${t.path} == "/api/v2/write" and r.${t.status} != "2XX"`)}
+  |> group(columns: [${s(t.responseCode)}, ${s(t.userAgent)}])
+  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
+  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: "HTTP " + r.${t.responseCode} + " to " + r.${t.userAgent} }))`;
 }
 
 /** Failed workflow executions per interval, per workflow type (the Temporal SDK's count on the worker). */

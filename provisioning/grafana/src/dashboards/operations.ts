@@ -13,11 +13,11 @@ import { flux } from '../targets';
 import { base, numberPanels, type DashboardSpec } from './common';
 
 /** What this dashboard cannot show yet, said on the dashboard rather than left out silently. */
-export const NOT_IN_INFLUXDB = `InfluxDB's own write errors and the Temporal server's metrics (schedule action delay, its own view of workflow
-failures) are Prometheus metrics that are not scraped into InfluxDB: read them at InfluxDB's \`/metrics\` and the Temporal
-server's metrics endpoint. Write errors of Telegraf's InfluxDB output are shown above; the API's and the worker's metrics
-are scraped by Telegraf every 15 s (\`provisioning/telegraf/telegraf.d/operations.conf\`). A counter series appears with
-its first increment, which therefore is not counted.`;
+export const NOT_IN_INFLUXDB = `The Temporal server's own metrics (schedule action delay, its view of workflow failures) are not scraped into
+InfluxDB: the native dev server runs without a metrics endpoint; read them at the Temporal server's metrics endpoint where
+one is configured. The API's, the worker's and InfluxDB's metrics are scraped by Telegraf every 15 s
+(\`provisioning/telegraf/telegraf.d/operations.conf\`); a counter series appears with its first increment, which is
+therefore not counted.`;
 
 export const operations: DashboardSpec = {
   folder: FOLDERS.operations,
@@ -72,6 +72,18 @@ export const operations: DashboardSpec = {
             .withTarget(flux('A', q.telegrafOutput('dropped')))
             .withTarget(flux('B', q.telegrafOutput('errors')))
             .drawStyle(common.GraphDrawStyle.Bars)
+            .min(0)
+            .height(8)
+            .span(8),
+        )
+        .withPanel(
+          new timeseries.PanelBuilder()
+            .title('InfluxDB write errors: refused writes per status and client')
+            .datasource(DATASOURCES.influxdb)
+            .withTarget(flux('A', q.influxdbWriteErrors()))
+            .drawStyle(common.GraphDrawStyle.Bars)
+            .fillOpacity(80)
+            .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
             .min(0)
             .height(8)
             .span(8),
