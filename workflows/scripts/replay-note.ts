@@ -75,7 +75,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(days) || days < 1 || days > 14) usage();
   const lastMs = firstMs + days * DAY_MS;
   if (firstMs < Date.parse('2023-01-09T00:00:00Z') || lastMs + 2 * DAY_MS > Date.parse('2023-07-01T00:00:00Z')) {
-    throw new Error('the week must lie inside the NESO file (2023-01-01 … 2023-06-30) with 8 days of history before it and 2 after');
+    throw new Error(
+      'the week must lie inside the NESO file (2023-01-01 … 2023-06-30) with 8 days of history before it and 2 after',
+    );
   }
   const settings = stackSettings();
   const tag = randomUUID()
@@ -153,7 +155,8 @@ async function main(): Promise<void> {
       scoreAt,
       registryRoot,
       idPrefix: `note-${Date.now()}`,
-      onProgress: (d, t) => d % 24 === 0 && process.stderr.write(`${d}/${t} origins (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
+      onProgress: (d, t) =>
+        d % 24 === 0 && process.stderr.write(`${d}/${t} origins (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
       afterForecast,
     });
 

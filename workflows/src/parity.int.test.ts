@@ -146,8 +146,10 @@ describe('train/serve parity of the intensity forecast', () => {
       expect(want.size).toBe(steps.length);
       expect(served.size).toBe(steps.length);
       let maxAbs = 0;
-      for (const [slotMs, point] of want) maxAbs = Math.max(maxAbs, Math.abs(Number(served.get(slotMs)?._value) - point));
-      expect({ origin, maxAbsGPerKWh: maxAbs, parity: maxAbs < 1e-3 }).toMatchObject({ parity: true });
+      for (const [slotMs, point] of want)
+        maxAbs = Math.max(maxAbs, Math.abs(Number(served.get(slotMs)?._value) - point));
+      // gCO2/kWh; about 100 off when the champion cannot serve for want of history (backfill off).
+      expect(maxAbs).toBeLessThan(1e-3);
       for (const slotMs of want.keys()) expect(served.get(slotMs)?.served_by).toBe('champion');
       expect(forecast).toMatchObject({ intensityServedBy: 'champion', intensityFallbackReason: 'none' });
       expect(forecast.intensityModelVersion).toBe(championVersion);

@@ -123,7 +123,9 @@ export async function checkPlan(args: {
   }
   const { input, carriedOver } = plannedRequests(view, plan.version);
   if (input.length === 0) {
-    problems.push(`no run of plan version ${plan.version} is still to compare (carried over: ${carriedOver.join(', ')})`);
+    problems.push(
+      `no run of plan version ${plan.version} is still to compare (carried over: ${carriedOver.join(', ')})`,
+    );
     return { ...base, runs: [], planAvoidedG: 0, cliAvoidedG: 0, agree: false, carriedOver, problems };
   }
 

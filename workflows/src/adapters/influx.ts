@@ -104,7 +104,12 @@ export class InfluxForecastStore implements ForecastStore {
     );
   }
 
-  async latestLoadForecast(args: { homeId: string; from: Date; to: Date; issuedBy?: Date }): Promise<LoadForecast | null> {
+  async latestLoadForecast(args: {
+    homeId: string;
+    from: Date;
+    to: Date;
+    issuedBy?: Date;
+  }): Promise<LoadForecast | null> {
     const latest = await this.latest('load', args.homeId, args, `the load forecast of home ${args.homeId}`);
     return (
       latest && {
