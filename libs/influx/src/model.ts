@@ -174,7 +174,7 @@ export const SERVICE_METRICS = {
     activityScheduleToStartBucket: 'temporal_activity_schedule_to_start_latency_bucket',
     activityScheduleToStartCount: 'temporal_activity_schedule_to_start_latency_count',
     activityFailed: 'temporal_activity_execution_failed',
-    /** InfluxDB's HTTP answers, only `path` = /api/v2/write kept (`status` 2XX, 4XX, 5XX; `response_code`). */
+    /** InfluxDB's answers to writes (`path` /api/v2/write only); it counts 2XX and 5XX answers, not 4XX. */
     influxdbRequests: 'http_api_requests_total',
   },
 } as const;

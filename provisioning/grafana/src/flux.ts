@@ -195,13 +195,16 @@ export function apiAuthRefusals(): string {
   |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: (if r._field == ${s(SM.fields.apiAuthFailures)} then "credentials: " else "authorization: ") + r.${SM.tags.reason} }))`;
 }
 
-/** Writes InfluxDB refused (its /api/v2/write answers other than 2XX), per interval, per status code and client. */
-export function influxdbWriteErrors(): string {
+/**
+ * InfluxDB's answers to writes (/api/v2/write) per second, per response code and client: 204 is a write stored, 5XX a
+ * write InfluxDB failed (its metrics count only 2XX and 5XX answers, so refused 4XX writes are not among them).
+ */
+export function influxdbWritesPerS(): string {
   const t = SM.tags;
-  return `${counterIncreases('influxdb', ['influxdbRequests'], `r.${t.path} == "/api/v2/write" and r.${t.status} != "2XX"`)}
+  return `${counterIncreases('influxdb', ['influxdbRequests'], `r.${t.path} == "/api/v2/write"`)}
   |> group(columns: [${s(t.responseCode)}, ${s(t.userAgent)}])
   |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false)
-  |> map(fn: (r) => ({ _time: r._time, _value: r._value, _field: "HTTP " + r.${t.responseCode} + " to " + r.${t.userAgent} }))`;
+  |> map(fn: (r) => ({ _time: r._time, _field: "HTTP " + r.${t.responseCode} + " to " + r.${t.userAgent}, _value: ${PER_S} }))`;
 }
 
 /** Failed workflow executions per interval, per workflow type (the Temporal SDK's count on the worker). */

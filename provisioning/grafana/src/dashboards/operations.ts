@@ -78,12 +78,12 @@ export const operations: DashboardSpec = {
         )
         .withPanel(
           new timeseries.PanelBuilder()
-            .title('InfluxDB write errors: refused writes per status and client')
+            .title('InfluxDB writes/s per answer and client (5XX = write errors)')
             .datasource(DATASOURCES.influxdb)
-            .withTarget(flux('A', q.influxdbWriteErrors()))
-            .drawStyle(common.GraphDrawStyle.Bars)
-            .fillOpacity(80)
+            .withTarget(flux('A', q.influxdbWritesPerS()))
+            .unit('reqps')
             .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+            .fillOpacity(30)
             .min(0)
             .height(8)
             .span(8),
