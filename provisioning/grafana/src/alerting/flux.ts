@@ -218,6 +218,8 @@ export function workflowFailures(settings: AlertingSettings['workflowFailures'])
   |> difference(nonNegative: true)
   |> group(columns: [${s(sm.tags.workflowType)}])
   |> sum()
+  // A series with one scrape in the window has no increase: sum() of nothing is null, not a count.
+  |> filter(fn: (r) => exists r._value)
   |> map(fn: (r) => ({ _time: now(), _value: float(v: r._value), ${WORKFLOW_TYPE_LABEL}: r.${sm.tags.workflowType} }))
   |> group(columns: [${s(WORKFLOW_TYPE_LABEL)}])`;
 }
