@@ -34,6 +34,12 @@ async function main(): Promise<void> {
     const lines = [
       `${check.homeId} plan v${check.planVersion} made ${check.plannedAt} from the intensity forecast issued ${check.forecastIssuedAt} ` +
         `(served_by ${check.forecastServedBy}, fallback_reason ${check.forecastFallbackReason}); base load served_by ${check.loadServedBy}`,
+      ...(check.forecastWindow
+        ? [
+            `forecast over the plan's window: ${check.forecastWindow.atPlannedGPerKWh.toFixed(1)} gCO2/kWh at planning, ` +
+              `lowest ${check.forecastWindow.minGPerKWh.toFixed(1)} at ${check.forecastWindow.minAt}, highest ${check.forecastWindow.maxGPerKWh.toFixed(1)}`,
+          ]
+        : []),
       'request | appliance | plan start | CLI start | plan avoided g | CLI avoided g',
       ...check.runs.map(
         (r) =>

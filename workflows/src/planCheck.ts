@@ -49,6 +49,8 @@ export interface PlanCheck {
   agree: boolean;
   /** Runs of the plan that an earlier version planned (already dispatched): not part of this version's request. */
   carriedOver: string[];
+  /** The forecast the plan read, over its window (plannedAt … last deadline): where it is lowest, and at plannedAt. */
+  forecastWindow: { atPlannedGPerKWh: number; minGPerKWh: number; minAt: string; maxGPerKWh: number } | null;
   problems: string[];
 }
 
@@ -70,6 +72,26 @@ export async function solveWithCli(request: HomeRequest): Promise<HomePlan> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function windowOf(
+  forecast: { points: { time: string; intensityGPerKWh: number }[] },
+  window: { from: Date; to: Date },
+): PlanCheck['forecastWindow'] {
+  const fromMs = window.from.getTime() + HOUR_MS;
+  // The slot holding plannedAt, then every slot up to the last deadline.
+  const inWindow = forecast.points.filter(
+    (p) => Date.parse(p.time) > fromMs - 30 * 60_000 && Date.parse(p.time) < window.to.getTime(),
+  );
+  const first = inWindow[0];
+  if (!first) return null;
+  const min = inWindow.reduce((a, p) => (p.intensityGPerKWh < a.intensityGPerKWh ? p : a), first);
+  return {
+    atPlannedGPerKWh: first.intensityGPerKWh,
+    minGPerKWh: min.intensityGPerKWh,
+    minAt: min.time,
+    maxGPerKWh: Math.max(...inWindow.map((p) => p.intensityGPerKWh)),
+  };
 }
 
 const tolerance = (g: number): number => Math.max(0.5, Math.abs(g) * 1e-3);
@@ -126,7 +148,16 @@ export async function checkPlan(args: {
     problems.push(
       `no run of plan version ${plan.version} is still to compare (carried over: ${carriedOver.join(', ')})`,
     );
-    return { ...base, runs: [], planAvoidedG: 0, cliAvoidedG: 0, agree: false, carriedOver, problems };
+    return {
+      ...base,
+      runs: [],
+      planAvoidedG: 0,
+      cliAvoidedG: 0,
+      agree: false,
+      carriedOver,
+      forecastWindow: null,
+      problems,
+    };
   }
 
   // What the planHome activity read at plannedAt (compute.ts planningInputs): the latest issues with slots from an
@@ -187,7 +218,16 @@ export async function checkPlan(args: {
   const agree =
     runs.every((r) => r.cliAvoidedG !== null && Math.abs(r.planAvoidedG - r.cliAvoidedG) <= tolerance(r.cliAvoidedG)) &&
     forecast.issuedAt === plan.forecastIssuedAt;
-  return { ...base, runs, planAvoidedG, cliAvoidedG, agree, carriedOver, problems };
+  return {
+    ...base,
+    runs,
+    planAvoidedG,
+    cliAvoidedG,
+    agree,
+    carriedOver,
+    forecastWindow: windowOf(forecast, window),
+    problems,
+  };
 }
 
 /** {@link checkPlan} for a home of the running system: its plan from Temporal, its record from PostgreSQL. */
