@@ -53,6 +53,28 @@ describe('explainRun', () => {
     expect(e.words).toContain('Running when requested is as clean as any later start.');
   });
 
+  it('names the pin, not a constraint of the request, when a pinned run is kept out of the cleanest window', () => {
+    const pin = { from: '2026-12-03T06:00:00Z', to: '2026-12-03T07:30:00Z' };
+    const e = explainRun(
+      run('2026-12-03T06:00:00Z', '2026-12-03T07:00:00Z', 0),
+      forecast([300, 250, 100, 100, 200, 300]),
+      NOW,
+      'UTC',
+      pin
+    );
+    expect(e.words).toContain('; the cleanest window (07:00, 100 gCO2/kWh) is outside your pin (06:00–07:30).');
+    expect(e.words).not.toContain('deadline');
+    // A pin that holds the cleanest window changes nothing in the words.
+    const inside = explainRun(
+      run('2026-12-03T07:00:00Z', '2026-12-03T08:00:00Z'),
+      forecast([300, 250, 100, 100, 200, 300]),
+      NOW,
+      'UTC',
+      { from: '2026-12-03T06:30:00Z', to: '2026-12-03T09:00:00Z' }
+    );
+    expect(inside.words).toContain('this is the cleanest window the forecast shows for it');
+  });
+
   it('explains without a forecast from the plan alone', () => {
     const e = explainRun(run('2026-12-03T07:00:00Z', '2026-12-03T08:00:00Z'), null, NOW);
     expect(e.meanIntensityGPerKWh).toBeNull();

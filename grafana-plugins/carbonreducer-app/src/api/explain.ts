@@ -25,12 +25,14 @@ const hhmm = (ms: number, timeZone: string) =>
 /**
  * Why a run sits where the plan put it, in words, from what the API says: the run's emissions against running at
  * request (the baseline) and the forecast's intensity during the run against the cleanest window of the same length.
+ * A run the homeowner pinned is held by the pin, so a cleaner window outside it is named as outside the pin.
  */
 export function explainRun(
   run: ApiPlannedRun,
   forecast: ApiIntensityForecast | null,
   nowMs: number,
-  timeZone = 'UTC'
+  timeZone = 'UTC',
+  pin?: { from: string; to: string }
 ): RunExplanation {
   const startMs = Date.parse(run.startAt);
   const endMs = Date.parse(run.endAt);
@@ -52,10 +54,12 @@ export function explainRun(
       if (m !== null && (best === null || m < best.mean)) best = { startMs: s, mean: m };
     }
     parts.push(` at ${Math.round(mean)} gCO2/kWh forecast`);
-    if (best && best.mean < mean - 1) {
-      parts.push(
-        `; the cleanest window (${hhmm(best.startMs, timeZone)}, ${Math.round(best.mean)} gCO2/kWh) is outside what its deadline, earliest start or the fuse allow`
-      );
+    const cleanest = best && `the cleanest window (${hhmm(best.startMs, timeZone)}, ${Math.round(best.mean)} gCO2/kWh)`;
+    if (best && best.mean < mean - 1 && pin) {
+      const [pinFrom, pinTo] = [Date.parse(pin.from), Date.parse(pin.to)];
+      parts.push(`; ${cleanest} is outside your pin (${hhmm(pinFrom, timeZone)}–${hhmm(pinTo, timeZone)})`);
+    } else if (best && best.mean < mean - 1) {
+      parts.push(`; ${cleanest} is outside what its deadline, earliest start or the fuse allow`);
     } else {
       parts.push('; this is the cleanest window the forecast shows for it');
     }

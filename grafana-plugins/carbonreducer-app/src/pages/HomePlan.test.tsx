@@ -205,6 +205,14 @@ describe('HomePlan', () => {
     expect(screen.getByTestId(ids.pinForm('r1'))).toBeInTheDocument();
   });
 
+  it("shows the optimizer's refusal of a run request in words with its code", async () => {
+    const detail = 'Infeasible: request r9 cannot be planned: the dishwasher cannot finish by 12:21';
+    refuse = { status: 422, data: { code: 'run_rejected', detail } };
+    render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
+    fireEvent.click(await screen.findByTestId(ids.requestSubmit));
+    expect(await screen.findByTestId(ids.actionStatus)).toHaveTextContent(`Request refused: ${detail} (run_rejected)`);
+  });
+
   it('shows a refusal without reasons by its problem code, and a run the API does not know', async () => {
     refuse = { status: 404, data: { code: 'run_not_found', detail: 'no run r1 in the plan of home sim-001' } };
     render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);

@@ -97,7 +97,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       );
       reload();
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(failureWords('Request', err));
     } finally {
       setBusy(false);
     }
@@ -151,7 +151,7 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
       <h3>Runs</h3>
       {value.plan.runs.length === 0 && <p>No runs planned.</p>}
       {value.plan.runs.map((r) => {
-        const why = explainRun(r, value.forecast, nowMs);
+        const why = explainRun(r, value.forecast, nowMs, 'UTC', pinOf(r.requestId));
         return (
           <div key={r.requestId} data-testid={ids.run(r.requestId)} style={{ marginBottom: 12 }}>
             <strong>{r.appliance}</strong> ({r.deviceId}) {r.startAt.slice(11, 16)}–{r.endAt.slice(11, 16)} UTC

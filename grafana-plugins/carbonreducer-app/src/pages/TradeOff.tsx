@@ -76,8 +76,16 @@ export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
         {loading ? ' Refreshing…' : ''}
       </p>
       <svg data-testid={ids.chart} width={chart.width} height={chart.height} role="img" aria-label="Cost vs CO2">
-        {chart.xTicks.map((t) => (
-          <text key={`x${t.x}`} x={t.x} y={chart.height - 16} fontSize={11} textAnchor="middle" fill="currentColor">
+        {chart.xTicks.map((t, i) => (
+          // The last label ends at its tick, so it stays inside the chart.
+          <text
+            key={`x${t.x}`}
+            x={t.x}
+            y={chart.height - 16}
+            fontSize={11}
+            textAnchor={i === chart.xTicks.length - 1 ? 'end' : 'middle'}
+            fill="currentColor"
+          >
             {t.label}
           </text>
         ))}
