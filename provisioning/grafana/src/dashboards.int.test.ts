@@ -42,7 +42,7 @@ import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { FIELDS, REJECT_REASONS } from '@carbonreducer/telemetry';
 import { Point } from '@influxdata/influxdb-client';
-import { killWorker, startWorker } from '@carbonreducer/workflows/testing';
+import { killWorker, startWorker, useTestTemporal } from '@carbonreducer/workflows/testing';
 // Not re-exported by workflows/testing.ts (useTestTemporal would tie it to IT_NAMESPACE); setup.ts imports it so too.
 // eslint-disable-next-line no-restricted-imports
 import { connectTestTemporal } from '@carbonreducer/workflows/src/testing/workerProcess';
@@ -68,6 +68,8 @@ const dayStart = (ms: number) => Math.floor(ms / 86_400_000) * 86_400_000;
 /** The window every Flux query runs over: yesterday 00:00 UTC (the daily savings rows) to 12 h ahead (forecasts). */
 const window = { fromMs: dayStart(now) - 86_400_000, toMs: now + 12 * HOUR };
 
+// The integration namespace's connection and the run's worker setUp starts, ended in useTestTemporal's afterAll.
+const { workers, atEnd } = useTestTemporal();
 let setup: Setup;
 let analyst: { user: TestUser; token: string } | undefined;
 let host: ChildProcess | undefined;
@@ -413,7 +415,7 @@ async function signInAnalyst(): Promise<{ user: TestUser; token: string }> {
 }
 
 beforeAll(async () => {
-  setup = await setUp({ worker: true });
+  setup = await setUp({ workers, atEnd });
   if (setup.env.CR_IT_UNAVAILABLE) throw new Error(setup.env.CR_IT_UNAVAILABLE);
   analyst = await signInAnalyst();
   await seed();
