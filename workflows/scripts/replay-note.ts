@@ -320,7 +320,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The error and its causes, one a line (a failed workflow's reason is in its cause chain). */
+function describe(err: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    lines.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join('\n  caused by ');
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`replay-note: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`replay-note: ${describe(err)}\n`);
   process.exit(1);
 });
