@@ -474,6 +474,9 @@ describe('console actions on the real stack (built bundle): what the user sees a
     expect(Math.abs(Date.parse(td.startAt) - clicked)).toBeLessThan(31 * MIN);
     expect(hhmm(td.startAt)).toBe(m[1]);
     await textMatching(plan.run(TD), new RegExp(`${m[1]}–${m[2]} UTC`));
+    // Started, so no longer explained by its (past) pin.
+    await textMatching(plan.started(TD), new RegExp(`^Started: the start command went to the device at ${m[1]} UTC$`));
+    expect(await page.locator(sel(plan.pinned(TD))).count()).toBe(0);
     await page.screenshot({ path: join(artifacts, 'app-plan-started.png'), fullPage: true });
 
     // A started run is not cancelled: the refusal is shown with the validator's code, and the run stays.

@@ -33,6 +33,7 @@ export const testIds = {
       pinTo: (requestId: string) => `cr-app-plan-pin-to-${requestId}`,
       pinSubmit: (requestId: string) => `cr-app-plan-pin-submit-${requestId}`,
       pinned: (requestId: string) => `cr-app-plan-pinned-${requestId}`,
+      started: (requestId: string) => `cr-app-plan-started-${requestId}`,
       verified: 'cr-app-plan-verified',
       verifiedRun: (requestId: string) => `cr-app-plan-verified-${requestId}`,
     },

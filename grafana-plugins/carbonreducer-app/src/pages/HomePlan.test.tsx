@@ -178,6 +178,11 @@ describe('HomePlan', () => {
     render(<HomePlan api={createConsoleApi('carbonreducer')} homeId="sim-001" />);
     fireEvent.click(await screen.findByTestId(ids.startNow('r1')));
     await waitFor(() => expect(screen.getByTestId(ids.actionStatus).textContent).toContain('start command sent'));
+    // The started run says so instead of why it sits where it was planned.
+    expect(await screen.findByTestId(ids.started('r1'))).toHaveTextContent(
+      `Started: the start command went to the device at ${new Date(NOW).toISOString().slice(11, 16)} UTC`
+    );
+    expect(screen.queryByTestId(ids.explanation('r1'))).toBeNull();
     expect(calls.find((c) => c.method === 'POST')?.url).toMatch(/\/runs\/r1\/start-now$/);
     fireEvent.click(screen.getByTestId(ids.cancel('r1')));
     await waitFor(() => expect(screen.queryByTestId(ids.run('r1'))).toBeNull());

@@ -124,7 +124,12 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
     }
   };
   const verifiedRuns = value.plan.verifiedRuns;
-  const pinOf = (requestId: string) => value.plan.requests.find((q) => q.requestId === requestId)?.pin;
+  const requestOf = (requestId: string) => value.plan.requests.find((q) => q.requestId === requestId);
+  /** A pin holds only while the run waits: once its start command has gone (start now, or its time came) it is past. */
+  const pinOf = (requestId: string) => {
+    const q = requestOf(requestId);
+    return q?.status === 'planned' ? q.pin : undefined;
+  };
 
   return (
     <div data-testid={ids.page}>
@@ -155,7 +160,13 @@ export function HomePlan({ api, homeId, onDrawn }: { api: ConsoleApi; homeId: st
         return (
           <div key={r.requestId} data-testid={ids.run(r.requestId)} style={{ marginBottom: 12 }}>
             <strong>{r.appliance}</strong> ({r.deviceId}) {r.startAt.slice(11, 16)}–{r.endAt.slice(11, 16)} UTC
-            <div data-testid={ids.explanation(r.requestId)}>{why.words}</div>
+            {requestOf(r.requestId)?.status === 'dispatched' ? (
+              <div data-testid={ids.started(r.requestId)}>
+                Started: the start command went to the device at {r.startAt.slice(11, 16)} UTC
+              </div>
+            ) : (
+              <div data-testid={ids.explanation(r.requestId)}>{why.words}</div>
+            )}
             {pinOf(r.requestId) && (
               <div data-testid={ids.pinned(r.requestId)}>
                 Pinned to {pinOf(r.requestId)!.from.slice(11, 16)}–{pinOf(r.requestId)!.to.slice(11, 16)} UTC (kept
