@@ -1,6 +1,6 @@
 import { MINUTE_MS } from '@carbonreducer/common';
 import { evSlotHours, firstAllowedStartSlot, modelContext, type ModelContext } from './model';
-import type { CycleRequest, Explanation, HomePlan, HomeRequest } from './types';
+import { LATE_TOLERANCE_MIN, type CycleRequest, type Explanation, type HomePlan, type HomeRequest } from './types';
 
 /** "07:30", or "Sat 07:30" when the instant falls on another day than `now` (in the home's time zone). */
 export function clockTime(ms: number, timeZone: string, now: number): string {
@@ -83,7 +83,7 @@ export function explainIn(ctx: ModelContext, plan: HomePlan): Explanation[] {
         return;
       }
       const lateMin = (p.finishMs - d.deadlineMs) / MINUTE_MS;
-      if (d.startedMs === undefined && lateMin > 0.5) {
+      if (d.startedMs === undefined && lateMin > LATE_TOLERANCE_MIN) {
         const firstStartMs = ctx.slotStartMs(firstAllowedStartSlot(ctx, d));
         const earliestFinishMs = firstStartMs + durMin * MINUTE_MS;
         const message =

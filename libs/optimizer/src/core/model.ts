@@ -3,6 +3,7 @@ import { LpWriter, type Term } from './lp';
 import { validateRequest } from './validate';
 import {
   DEFAULT_PENALTIES,
+  LATE_TOLERANCE_MIN,
   type BatteryRequest,
   type BuiltModel,
   type CycleRequest,
@@ -240,7 +241,8 @@ function addCycle(
     const lateMin = Math.max(0, (finishMs - d.deadlineMs) / MINUTE_MS);
     // A tiny preference for earlier starts breaks exact ties: fewer symmetric optima to search, and the same
     // plan again when nothing changed (stability).
-    let cost = lateMin * penalties.latePerMin + (published !== null && s !== published ? move : 0) + 1e-6 * s;
+    const late = lateMin > LATE_TOLERANCE_MIN ? penalties.lateAtAll + lateMin * penalties.latePerMin : 0;
+    let cost = late + (published !== null && s !== published ? move : 0) + 1e-6 * s;
     for (let k = 0; k < len; k++) cost += (d.profileW[k] as number) * ctx.slotH * ctx.costPerWh(s + k, co2);
     const held = heldAt === undefined ? null : heldAt === s ? 1 : 0;
     const column = lp.column(`c${i}_${s}`, held ?? 0, held ?? 1, cost, true);

@@ -329,6 +329,22 @@ describe('explanations when the request cannot be met', () => {
     ]);
   });
 
+  it('a deadline is met when it can be, even a minute before a cleaner slot (CO2 never buys lateness)', () => {
+    // Ready by 1 min before the end of slot 2: starting in slot 1 (clean) would finish 1 min late. At 0.05 a minute
+    // that lateness was cheaper than the CO2 it saved, and the plan was then refused as infeasible.
+    const req = home({
+      slotMin: 30,
+      slotCount: 8,
+      intensityGPerKWh: [250, 60, 60, 250, 250, 250, 250, 250],
+      co2PricePerKg: 5,
+      devices: [cycle({ profileW: [2000, 2000], deadlineMs: T0 + 1.5 * H - 60_000 })],
+    });
+    const plan = solveHome(req, T0, solver);
+    expect(plan.devices[0]?.startsMs).toEqual([T0]);
+    expect(plan.explanations).toEqual([]);
+    expect(checkPlan(req, plan, T0)).toEqual([]);
+  });
+
   it('the fuse is hard: a cycle runs late rather than a little over the fuse', () => {
     // On time needs slots 0-1, where 50 W too little is left; from slot 10 on there is room. 10 h late costs 30, the
     // old soft fuse's penalty for 50 W over two slots only 10.

@@ -12,6 +12,12 @@ export interface Penalties {
   overImportPerWh: number;
   /** Per minute a cycle finishes after its deadline. */
   latePerMin: number;
+  /**
+   * Once, when a cycle finishes more than LATE_TOLERANCE_MIN after its deadline. Without it a minute late cost 0.05,
+   * less than the CO2 of a cleaner window a slot later, so a deadline half a slot before a clean window was broken by
+   * a minute and the request refused as infeasible although an on-time start existed.
+   */
+  lateAtAll: number;
   /** A cycle that cannot run at all inside the horizon. */
   unscheduled: number;
   /** Per Wh of EV energy not delivered by departure. */
@@ -31,12 +37,16 @@ export interface Penalties {
 export const DEFAULT_PENALTIES: Penalties = {
   overImportPerWh: 0.1,
   latePerMin: 0.05,
+  lateAtAll: 100,
   unscheduled: 1000,
   evShortfallPerWh: 0.01,
   comfortPerKelvinSlot: 1,
   movePublishedStart: 0.05,
   batteryWearPerWh: 0.00001,
 };
+
+/** Minutes a cycle may finish after its deadline and still count as on time (sub-minute rounding of slot times). */
+export const LATE_TOLERANCE_MIN = 0.5;
 
 interface DeviceBase {
   /** Unique within the home; used in plans and explanations. */
