@@ -1,5 +1,5 @@
 import type { ApiPareto } from '@carbonreducer/grafana-shared';
-import { paretoChart, pinsForPoint, pointLabel } from './pareto';
+import { applyPoint, paretoChart, pointLabel } from './pareto';
 
 const point = (price: number, cost: number, kg: number, dominated = false) => ({
   co2PricePerKg: price,
@@ -58,16 +58,24 @@ describe('paretoChart', () => {
   });
 });
 
-describe('pointLabel and pinsForPoint', () => {
+describe('pointLabel and applyPoint', () => {
   it('says price, cost and CO2, and which points are dominated', () => {
     expect(pointLabel(point(0.1, 0.4, 0.3), 'GBP')).toBe('0.1/kg CO2: 0.40 GBP, 0.30 kg');
     expect(pointLabel(point(5, 0.7, 0.2, true), 'GBP')).toBe('5/kg CO2: 0.70 GBP, 0.20 kg (dominated)');
   });
 
   it('pins every run of the point to its start and end', () => {
-    expect(pinsForPoint(point(0, 0.3, 0.5), 'k1')).toEqual({
-      idempotencyKey: 'k1',
-      pins: [{ requestId: 'dw', from: '2026-12-04T01:00:00.000Z', to: '2026-12-04T03:00:00.000Z' }],
+    expect(applyPoint(point(0, 0.3, 0.5), 'k1', Date.parse('2026-12-04T00:00:00.000Z'))).toEqual({
+      startNow: [],
+      pins: {
+        idempotencyKey: 'k1',
+        pins: [{ requestId: 'dw', from: '2026-12-04T01:00:00.000Z', to: '2026-12-04T03:00:00.000Z' }],
+      },
     });
+  });
+
+  it('starts now the runs the point starts now (a pin of their duration from the curve’s now would be too short)', () => {
+    const now = Date.parse('2026-12-04T01:00:30.000Z');
+    expect(applyPoint(point(0, 0.3, 0.5), 'k1', now)).toEqual({ startNow: ['dw'], pins: null });
   });
 });

@@ -77,9 +77,28 @@ export function pointLabel(p: ApiParetoPoint, currency: string): string {
   return `${p.co2PricePerKg}/kg CO2: ${money}, ${p.kgCO2Expected.toFixed(2)} kg${p.dominated ? ' (dominated)' : ''}`;
 }
 
-/** Applying a point: every run pinned to exactly where the point has it (one change, one re-plan). */
-export function pinsForPoint(point: ApiParetoPoint, idempotencyKey: string): ApiPins {
-  return { idempotencyKey, pins: point.runs.map((r) => ({ requestId: r.requestId, from: r.startAt, to: r.endAt })) };
+/** Within this of now a point's start is "now": the curve was solved moments ago, its first slot starts then. */
+const STARTS_NOW_MS = 60_000;
+
+/**
+ * Applying a point, as one pin change (one re-plan): every run pinned to exactly where the point has it, except the
+ * runs the point starts now. Those are started now instead: a pin of exactly their duration that began at the
+ * curve's "now" has less than the duration left by the time it is applied, and would be refused as too short.
+ */
+export function applyPoint(
+  point: ApiParetoPoint,
+  idempotencyKey: string,
+  nowMs: number
+): { startNow: string[]; pins: ApiPins | null } {
+  const startsNow = (r: ApiParetoPoint['runs'][number]) => Date.parse(r.startAt) <= nowMs + STARTS_NOW_MS;
+  const pinned = point.runs.filter((r) => !startsNow(r));
+  return {
+    startNow: point.runs.filter(startsNow).map((r) => r.requestId),
+    pins:
+      pinned.length === 0
+        ? null
+        : { idempotencyKey, pins: pinned.map((r) => ({ requestId: r.requestId, from: r.startAt, to: r.endAt })) },
+  };
 }
 
 function round(v: number): number {

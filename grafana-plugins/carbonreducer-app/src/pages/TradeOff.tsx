@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { Alert, Button, LoadingPlaceholder } from '@grafana/ui';
 import { testIds } from '@carbonreducer/grafana-shared';
 import { failureWords, type ConsoleApi } from '../api/client';
-import { paretoChart, pinsForPoint } from '../api/pareto';
+import { applyPoint, paretoChart } from '../api/pareto';
 import { useLoad } from './useLoad';
 
 const ids = testIds.app.tradeoff;
@@ -41,9 +41,12 @@ export function TradeOff({ api, homeId }: { api: ConsoleApi; homeId: string }) {
     setBusy(true);
     setStatus(null);
     try {
-      const result = await api.pins(homeId, pinsForPoint(point, `pareto-${Date.now().toString(36)}`));
-      const starts = result.runs.map((r) => `${r.requestId} ${r.startAt?.slice(11, 16) ?? '—'}`).join(', ');
-      setStatus(`Applied the ${point.co2PricePerKg}/kg point: plan v${result.planVersion} (${starts} UTC)`);
+      const { startNow, pins } = applyPoint(point, `pareto-${Date.now().toString(36)}`, Date.now());
+      let result: Awaited<ReturnType<typeof api.pins>> | undefined;
+      for (const requestId of startNow) result = await api.startNow(homeId, requestId);
+      if (pins) result = await api.pins(homeId, pins);
+      const starts = (result?.runs ?? []).map((r) => `${r.requestId} ${r.startAt?.slice(11, 16) ?? '—'}`).join(', ');
+      setStatus(`Applied the ${point.co2PricePerKg}/kg point: plan v${result?.planVersion ?? '—'} (${starts} UTC)`);
       reload();
     } catch (err) {
       setStatus(failureWords(`Applying the ${point.co2PricePerKg}/kg point`, err));
