@@ -14,6 +14,8 @@ export interface CarbonQuery extends DataQuery {
   period?: 'day' | 'month';
   /** forecastAccuracy: the lead (slot end − issue time) the forecast is judged at. */
   horizon?: (typeof ACCURACY_HORIZONS)[number];
+  /** leaderboard: the month ranked (YYYY-MM); unset: the month the dashboard range ends in. */
+  month?: string;
 }
 
 /** The API's lead times (api/src/schemas.ts ACCURACY_HORIZONS; Go: pkg/plugin/queries.go accuracyHorizons). */

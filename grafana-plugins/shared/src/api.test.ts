@@ -17,6 +17,7 @@ describe('API fixtures', () => {
     ['plan', schemas.Plan],
     ['intensity', schemas.IntensityForecast],
     ['accuracy', schemas.IntensityAccuracy],
+    ['leaderboard', schemas.Leaderboard],
     ['load', schemas.LoadForecast],
     ['readings', schemas.Readings],
     ['report', schemas.Report],
@@ -47,7 +48,15 @@ describe('resource routes and frames', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
   it('name frames for every query type', () => {
-    expect(QUERY_TYPES).toEqual(['telemetry', 'intensity', 'loadForecast', 'plan', 'savings', 'forecastAccuracy']);
+    expect(QUERY_TYPES).toEqual([
+      'telemetry',
+      'intensity',
+      'loadForecast',
+      'plan',
+      'savings',
+      'forecastAccuracy',
+      'leaderboard',
+    ]);
     expect(FRAMES.planRuns.fields).toContain('avoided');
   });
 });

@@ -7,4 +7,5 @@ export type FrameKind = keyof typeof FRAMES;
 
 /** Query types the data source answers (the Go side's QueryTypes is checked against frames.json). */
 export const QUERY_TYPES = spec.queryTypes as readonly QueryType[];
-export type QueryType = 'telemetry' | 'intensity' | 'loadForecast' | 'plan' | 'savings' | 'forecastAccuracy';
+export type QueryType =
+  'telemetry' | 'intensity' | 'loadForecast' | 'plan' | 'savings' | 'forecastAccuracy' | 'leaderboard';

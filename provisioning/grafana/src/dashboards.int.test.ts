@@ -436,6 +436,18 @@ beforeAll(async () => {
       readyBy,
     },
   );
+  // The home opts in to the leaderboard (the Savings dashboard's leaderboard lists only homes that did).
+  const prefsPath = `/api/homes/${own()}/preferences`;
+  const prefs = await api<Record<string, unknown>>(
+    setup.env.CR_IT_API_URL ?? '',
+    setup.env.CR_IT_HOMEOWNER_TOKEN ?? '',
+    'GET',
+    prefsPath,
+  );
+  await api(setup.env.CR_IT_API_URL ?? '', setup.env.CR_IT_HOMEOWNER_TOKEN ?? '', 'PUT', prefsPath, {
+    ...prefs,
+    leaderboardOptIn: true,
+  });
   // The data source backend behind a local stand-in for Grafana's /api/ds/query (no Grafana server runs here).
   const exe = join(repoRoot, '.stack', 'grafana-host', 'grafanahost');
   const go = spawnSync('go', ['build', '-o', exe, './cmd/grafanahost'], {
@@ -515,6 +527,7 @@ const FRAMES_OF: Record<QueryType, (keyof typeof FRAMES)[]> = {
   plan: ['planRuns', 'planSlots'],
   savings: ['savings'],
   forecastAccuracy: ['forecastAccuracy'],
+  leaderboard: ['leaderboard'],
 };
 
 describe('CarbonReducer panel queries through the data source backend and the API (real MFA tokens)', () => {

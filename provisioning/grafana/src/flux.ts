@@ -369,22 +369,3 @@ join(tables: { verified: verified, planned: planned }, on: [${s(VERIFIED_RUN.tag
   |> sum()
   |> map(fn: (r) => ({ _field: r.${PLANNED_RUN.tags.appliance}, _value: r._value / 1000.0 }))`;
 }
-
-/**
- * Leaderboard of verified avoided kg per home. Shown as rank only: analysts see pseudonymous homes, and Flux cannot
- * compute the API's keyed pseudonym, so the raw home id is dropped here.
- */
-export function leaderboard(): string {
-  const f = VERIFIED_HOME_DAY.fields;
-  return `${range(BUCKETS.schedules)}
-  |> filter(fn: (r) => r._measurement == ${s(VERIFIED_HOME_DAY.measurement)} and (r._field == ${s(f.avoided)} or r._field == ${s(f.runs)}))
-  |> group(columns: [${s(VERIFIED_HOME_DAY.tags.homeId)}, "_field"])
-  |> sum()
-  |> pivot(rowKey: [${s(VERIFIED_HOME_DAY.tags.homeId)}], columnKey: ["_field"], valueColumn: "_value")
-  |> group()
-  |> map(fn: (r) => ({ avoided_kg: float(v: r.${f.avoided}) / 1000.0, runs: r.${f.runs} }))
-  |> sort(columns: ["avoided_kg"], desc: true)
-  |> limit(n: 10)
-  |> map(fn: (r) => ({ r with rank: 1 }))
-  |> cumulativeSum(columns: ["rank"])`;
-}

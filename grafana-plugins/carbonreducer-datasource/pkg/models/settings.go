@@ -50,4 +50,6 @@ type Query struct {
 	Period string `json:"period"`
 	// Horizon is the lead (slot end − issue time) forecastAccuracy judges the forecast at (30m … 48h).
 	Horizon string `json:"horizon"`
+	// Month (YYYY-MM) the leaderboard ranks; empty: the month of the time range's end (UTC).
+	Month string `json:"month"`
 }

@@ -16,6 +16,7 @@ import (
 // API path the request goes to.
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 var regionPattern = regexp.MustCompile(`^[A-Z]{2}[A-Z0-9-]{0,14}$`)
+var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 
 // apiClient calls the CarbonReducer API with the signed-in user's Authorization header.
 type apiClient struct {

@@ -29,10 +29,11 @@ var FrameSpecs = map[string]struct {
 	"planSlots":         {"plan_slots", []string{"time", "power"}},
 	"savings":           {"savings", []string{"start", "expectedAvoided", "verifiedAvoided"}},
 	"forecastAccuracy":  {"forecast_accuracy", []string{"time", "forecast", "actual", "absError"}},
+	"leaderboard":       {"leaderboard", []string{"rank", "home", "avoided"}},
 }
 
 // QueryTypes the data source answers (shared/src/frames.ts QUERY_TYPES).
-var QueryTypes = []string{"telemetry", "intensity", "loadForecast", "plan", "savings", "forecastAccuracy"}
+var QueryTypes = []string{"telemetry", "intensity", "loadForecast", "plan", "savings", "forecastAccuracy", "leaderboard"}
 
 func unit(f *data.Field, u string) *data.Field {
 	f.Config = &data.FieldConfig{Unit: u}

@@ -59,11 +59,12 @@ func TestIntegrationEveryQueryTypeForTheHomeownersHome(t *testing.T) {
 	add("savings", map[string]any{"queryType": "savings", "homeId": e.own, "period": "day"})
 	add("load", map[string]any{"queryType": "loadForecast", "homeId": e.own, "hours": 12})
 	add("accuracy", map[string]any{"queryType": "forecastAccuracy", "region": os.Getenv("CR_IT_ACCURACY_REGION"), "horizon": "1h"})
+	add("leaderboard", map[string]any{"queryType": "leaderboard"})
 	res, err := ds.QueryData(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{"intensity", "plan", "telemetry", "savings"} {
+	for _, ref := range []string{"intensity", "plan", "telemetry", "savings", "leaderboard"} {
 		if r := res.Responses[ref]; r.Error != nil {
 			t.Errorf("%s: %v", ref, r.Error)
 		}
@@ -87,6 +88,16 @@ func TestIntegrationEveryQueryTypeForTheHomeownersHome(t *testing.T) {
 	}
 	if s := res.Responses["savings"]; len(s.Frames) != 1 || s.Frames[0].Name != "savings" {
 		t.Errorf("savings frames: %v", s.Frames)
+	}
+	// Pseudonyms only: no home of the leaderboard is a raw home id (homes that opted in, from every test run).
+	if l := res.Responses["leaderboard"]; len(l.Frames) != 1 || l.Frames[0].Name != "leaderboard" {
+		t.Errorf("leaderboard frames: %v", l.Frames)
+	} else if h, _ := l.Frames[0].FieldByName("home"); h != nil {
+		for i := 0; i < h.Len(); i++ {
+			if name := h.At(i).(string); name == e.own || name == e.other {
+				t.Errorf("leaderboard shows a raw home id: %s", name)
+			}
+		}
 	}
 	// A home without a load forecast answers the API's 404 as a frame error with the API's message.
 	if l := res.Responses["load"]; l.Error != nil && (l.Status != 404 || !strings.Contains(l.Error.Error(), "no load forecast")) {

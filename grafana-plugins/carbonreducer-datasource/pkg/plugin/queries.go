@@ -98,6 +98,15 @@ type accuracyBody struct {
 // accuracyHorizons are the API's lead times (api/src/schemas.ts ACCURACY_HORIZONS).
 var accuracyHorizons = []string{"30m", "1h", "2h", "4h", "8h", "12h", "24h", "48h"}
 
+type leaderboardBody struct {
+	Month   string `json:"month"`
+	Entries []struct {
+		Rank      int64   `json:"rank"`
+		Home      string  `json:"home"`
+		AvoidedKg float64 `json:"avoidedKg"`
+	} `json:"entries"`
+}
+
 type reportBody struct {
 	HomeID string `json:"homeId"`
 	Period string `json:"period"`
@@ -323,6 +332,30 @@ func runQuery(ctx context.Context, api *apiClient, auth string, q models.Query, 
 			"kind": "forecast_accuracy", "region": b.Region, "horizon": b.Horizon, "maeGPerKWh": b.MAE,
 			"coverage80": b.Coverage80, "scoredSlots": b.ScoredSlots,
 		}}
+		return data.Frames{f}, nil
+
+	case "leaderboard":
+		month := q.Month
+		if month == "" {
+			month = tr.To.UTC().Format("2006-01")
+		}
+		if !monthPattern.MatchString(month) {
+			return nil, badQuery("month %q is not a month such as 2026-12 (YYYY-MM)", month)
+		}
+		var b leaderboardBody
+		if err := api.getJSON(ctx, "/api/leaderboard", url.Values{"month": {month}}, auth, &b); err != nil {
+			return nil, err
+		}
+		n := len(b.Entries)
+		ranks, homes, avoided := make([]int64, n), make([]string, n), make([]float64, n)
+		for i, e := range b.Entries {
+			ranks[i], homes[i], avoided[i] = e.Rank, e.Home, e.AvoidedKg
+		}
+		// The API's pseudonyms: the same home has the same name for everyone, never its id.
+		hf := data.NewField("home", nil, homes)
+		hf.Config = &data.FieldConfig{DisplayName: "home (pseudonym)"}
+		f := newFrame("leaderboard", data.NewField("rank", nil, ranks), hf, unit(data.NewField("avoided", nil, avoided), UnitMassKg))
+		f.Meta = &data.FrameMeta{Custom: map[string]any{"kind": "leaderboard", "month": b.Month}}
 		return data.Frames{f}, nil
 
 	case "":

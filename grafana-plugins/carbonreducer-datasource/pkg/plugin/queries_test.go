@@ -211,6 +211,39 @@ func TestAPIErrorsBecomeFrameErrorsWithTheAPIMessage(t *testing.T) {
 	}
 }
 
+func TestLeaderboardQueryRanksPseudonymsForTheRangesMonth(t *testing.T) {
+	api := newFakeAPI(t, map[string]func(http.ResponseWriter, *http.Request){
+		"GET /api/leaderboard": serveJSON(200, fixture(t, "leaderboard")),
+	})
+	res := query(t, newDS(t, api.URL, true), bearer, map[string]any{"queryType": "leaderboard"})
+	r := res.Responses["A"]
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	f := r.Frames[0]
+	if f.Name != "leaderboard" || f.Rows() != 3 {
+		t.Fatalf("frame %s with %d rows", f.Name, f.Rows())
+	}
+	if h := field(t, f, "home").At(0).(string); h != "h-3f9a1c2e" {
+		t.Errorf("home[0] %q", h)
+	}
+	if r := field(t, f, "rank").At(2).(int64); r != 3 {
+		t.Errorf("rank[2] %d", r)
+	}
+	if a := field(t, f, "avoided"); a.Config.Unit != UnitMassKg || a.At(0).(float64) != 4.25 {
+		t.Errorf("avoided %q %v", a.Config.Unit, a.At(0))
+	}
+	req, _ := api.last()
+	// The month of the time range's end (tr ends 2026-12-03).
+	if m := req.URL.Query().Get("month"); m != "2026-12" {
+		t.Errorf("month %q", m)
+	}
+	res = query(t, newDS(t, api.URL, true), bearer, map[string]any{"queryType": "leaderboard", "month": "2026-13"})
+	if r := res.Responses["A"]; r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), `month "2026-13"`) {
+		t.Errorf("bad month: %d %v", r.Status, r.Error)
+	}
+}
+
 func TestBadQueriesAndNoToken(t *testing.T) {
 	api := newFakeAPI(t, nil)
 	ds := newDS(t, api.URL, true)

@@ -68,10 +68,13 @@ export const savings: DashboardSpec = {
         )
         .withPanel(
           new table.PanelBuilder()
-            .title('Leaderboard: verified avoided kg CO2 (top 10 homes)')
-            .datasource(DATASOURCES.influxdb)
-            .withTarget(flux('A', q.leaderboard()))
-            .overrideByName('avoided_kg', [{ id: 'unit', value: UNITS.massKg }])
+            .title('Leaderboard: avoided kg CO2 this month (homes that opted in, by pseudonym)')
+            .description(
+              "The API's leaderboard: planned avoided kg CO2 of the month the range ends in, per home that opted in, under the same keyed pseudonym for every viewer.",
+            )
+            .datasource(DATASOURCES.carbonreducer)
+            .withTarget(carbon('A', { queryType: 'leaderboard' }))
+            .overrideByName('avoided', [{ id: 'unit', value: UNITS.massKg }])
             .height(8)
             .span(12),
         )

@@ -18,6 +18,11 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
     label: 'Forecast accuracy',
     description: 'Forecast against actual at one lead time, over the dashboard range',
   },
+  {
+    value: 'leaderboard',
+    label: 'Leaderboard',
+    description: 'Avoided kg CO2 per opted-in home for a month, by pseudonym',
+  },
 ];
 
 export function QueryEditor({ query, onChange, onRunQuery }: Props) {
@@ -107,6 +112,17 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             options={ACCURACY_HORIZONS.map((h) => ({ value: h, label: h }))}
             value={query.horizon ?? '24h'}
             onChange={(v) => set({ horizon: v.value as CarbonQuery['horizon'] })}
+          />
+        </InlineField>
+      )}
+      {query.queryType === 'leaderboard' && (
+        <InlineField label="Month" labelWidth={8} tooltip="YYYY-MM; empty: the month the dashboard range ends in">
+          <Input
+            width={12}
+            placeholder="YYYY-MM"
+            value={query.month ?? ''}
+            onChange={(e) => onChange({ ...query, month: e.currentTarget.value || undefined })}
+            onBlur={onRunQuery}
           />
         </InlineField>
       )}
