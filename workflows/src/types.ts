@@ -279,6 +279,8 @@ export interface RunRequest {
    * the window to its planning slot (a start on the first slot boundary at or after `earliestStart`).
    */
   pinned?: boolean;
+  /** Set with `pinned`: the request's own earliest start before the pin (ISO; unset: now), where its baseline runs. */
+  baselineStart?: string;
 }
 
 export interface PlannedRun {

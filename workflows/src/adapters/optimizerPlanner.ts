@@ -93,7 +93,9 @@ export function homeRequest(args: {
         profileW: slotProfileW(r, slotMin),
         earliestStartMs: r.earliestStart === undefined ? nowMs : Date.parse(r.earliestStart),
         deadlineMs: Date.parse(r.readyBy),
-        ...(r.pinned ? { pinned: true } : {}),
+        ...(r.pinned
+          ? { pinned: true, baselineStartMs: r.baselineStart === undefined ? nowMs : Date.parse(r.baselineStart) }
+          : {}),
       })),
       intensity: forecast.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.intensityGPerKWh })),
       baseLoad: loadForecast?.points.map((p) => ({ timeMs: Date.parse(p.time), value: p.powerW })) ?? null,

@@ -208,6 +208,24 @@ describe('overrides: what the home becomes', () => {
     expect(effectiveRequest(compacted.home.requests.find((r) => r.request.requestId === 'r1')!).pinned).toBe(true);
   });
 
+  it("a pinned request keeps its own earliest start as the baseline's (a pin to a cleaner window avoids CO2)", () => {
+    const request = { requestId: 'r9', earliestStart: new Date(T0).toISOString() } as RunRequest;
+    const pinFrom = new Date(T0 + 5 * HOUR).toISOString();
+    const pinTo = new Date(T0 + 8 * HOUR).toISOString();
+    const entry = { request, pin: { from: pinFrom, to: pinTo, pinnedAt: pinFrom } } as Parameters<
+      typeof effectiveRequest
+    >[0];
+    expect(effectiveRequest(entry)).toMatchObject({
+      earliestStart: pinFrom,
+      readyBy: pinTo,
+      pinned: true,
+      baselineStart: new Date(T0).toISOString(),
+    });
+    // Asked with no earliest start (now): no baseline start, the planner takes now.
+    const { earliestStart: _omit, ...asNow } = request;
+    expect(effectiveRequest({ ...entry, request: asNow as RunRequest })).not.toHaveProperty('baselineStart');
+  });
+
   it('a pin the planner refuses is undone and its update refused; the plan is made again without it', () => {
     const state = planned();
     const overridden = homeScheduleStep(

@@ -135,7 +135,14 @@ export function applyOverrides(
 /** The request as the planner must see it: a pin replaces its window. */
 export function effectiveRequest(entry: RequestState): RunRequest {
   if (!entry.pin) return entry.request;
-  return { ...entry.request, earliestStart: entry.pin.from, readyBy: entry.pin.to, pinned: true };
+  const { earliestStart, ...request } = entry.request;
+  return {
+    ...request,
+    earliestStart: entry.pin.from,
+    readyBy: entry.pin.to,
+    pinned: true,
+    ...(earliestStart === undefined ? {} : { baselineStart: earliestStart }),
+  };
 }
 
 /** Puts back the pins the requests had before (a pin the planner could not honour is undone). */

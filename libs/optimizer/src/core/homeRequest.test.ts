@@ -67,6 +67,26 @@ describe('buildCycleHomeRequest', () => {
     expect(unpinned.devices[0]).toMatchObject({ deadlineMs: from + HOUR });
   });
 
+  it('a pinned run keeps its baseline where it was asked for (now), and the grid reaches back to it', () => {
+    const from = NOW + 3 * HOUR;
+    const req = buildCycleHomeRequest({
+      ...base,
+      runs: [
+        {
+          id: 'p',
+          appliance: 'washer',
+          profileW: [1, 1],
+          earliestStartMs: from,
+          deadlineMs: from + HOUR,
+          pinned: true,
+          baselineStartMs: NOW - HOUR,
+        },
+      ],
+    });
+    expect(req.startMs).toBe(NOW);
+    expect(req.devices[0]).toMatchObject({ earliestStartMs: from, requestedAtMs: NOW });
+  });
+
   it('refuses nothing to plan and an empty forecast', () => {
     expect(() => buildCycleHomeRequest({ ...base, runs: [] })).toThrow(InvalidRequestError);
     expect(() =>

@@ -24,6 +24,12 @@ export interface CycleRun {
    * than one slot, to the end of a cycle started on the first boundary at or after `earliestStartMs`.
    */
   pinned?: boolean;
+  /**
+   * Where the baseline ("run it when asked") starts, when that is not `earliestStartMs`: a pinned run's own earliest
+   * start before the pin (defaults to now). Without it a pinned run's baseline ran inside the pin, so moving a run
+   * to a cleaner window by a pin showed 0 avoided.
+   */
+  baselineStartMs?: number;
 }
 
 /** A time-of-use tariff: each band's price holds from its local `startHour` until the next band's (the last wraps). */
@@ -73,7 +79,10 @@ export function buildCycleHomeRequest(input: CycleHomeInput): HomeRequest {
   if (input.intensity.length === 0) throw new InvalidRequestError('intensity: the forecast has no points');
   const slotMs = input.slotMin * 60_000;
   const earliestOf = (r: CycleRun): number => Math.max(input.nowMs, r.earliestStartMs);
-  const originMs = Math.min(...input.runs.map(earliestOf));
+  const baselineOf = (r: CycleRun): number | undefined =>
+    r.baselineStartMs === undefined ? undefined : Math.max(input.nowMs, r.baselineStartMs);
+  // The grid also holds every baseline, so the baseline's emissions are counted in full.
+  const originMs = Math.min(...input.runs.map((r) => Math.min(earliestOf(r), baselineOf(r) ?? Infinity)));
   const devices: CycleRequest[] = input.runs.map((r) => {
     const earliestStartMs = earliestOf(r);
     let deadlineMs = r.deadlineMs;
@@ -81,6 +90,7 @@ export function buildCycleHomeRequest(input: CycleHomeInput): HomeRequest {
       const firstStartMs = originMs + Math.ceil((earliestStartMs - originMs) / slotMs - 1e-9) * slotMs;
       deadlineMs = Math.max(deadlineMs, firstStartMs + r.profileW.length * slotMs);
     }
+    const baselineStartMs = baselineOf(r);
     return {
       kind: 'cycle',
       id: r.id,
@@ -89,6 +99,7 @@ export function buildCycleHomeRequest(input: CycleHomeInput): HomeRequest {
       profileW: r.profileW,
       earliestStartMs,
       deadlineMs,
+      ...(baselineStartMs === undefined ? {} : { requestedAtMs: baselineStartMs }),
     };
   });
   const endMs = Math.max(...devices.map((d) => d.deadlineMs));
