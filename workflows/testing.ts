@@ -4,6 +4,7 @@
  */
 export {
   IT_NAMESPACE,
+  connectTestTemporal,
   killWorker,
   stackSettings,
   startWorker,

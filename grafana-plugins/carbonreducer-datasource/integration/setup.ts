@@ -15,8 +15,8 @@ import { CodeLogin } from '@carbonreducer/scripts/smoke/keycloak/flows';
 import { totpCode } from '@carbonreducer/scripts/smoke/keycloak/totp';
 import { loadStackEnv, repoRoot } from '@carbonreducer/stack-env';
 import { Point } from '@influxdata/influxdb-client';
-import { IT_NAMESPACE, killWorker, startWorker } from '@carbonreducer/workflows/testing';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { IT_NAMESPACE, connectTestTemporal, killWorker, startWorker } from '@carbonreducer/workflows/testing';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 
 /** The region the forecast-accuracy query is checked in (its own, so no other data is touched). */
 const ACCURACY_REGION = 'ITGRAFANA';
@@ -124,19 +124,11 @@ export async function setUp(options: SetupOptions = {}): Promise<Setup> {
     cleanups.push(async () => {
       if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
     });
-    // Without a caller's connection (useTestTemporal's, which makes the namespace ready), one of our own: to end this
-    // run's workflow in cleanup. It cannot make the namespace (workflows/testing keeps that inside useTestTemporal's
-    // jest hooks), so it says how to get it.
+    // Without a caller's connection (useTestTemporal's), one of our own, which also makes the integration namespace
+    // ready (the Go tests run before any jest test on a fresh stack): to end this run's workflow in cleanup.
     if (!options.atEnd) {
-      const connection = await Connection.connect({ address: stack.get('TEMPORAL_ADDRESS'), connectTimeout: 5000 });
+      const { connection, client } = await connectTestTemporal(IT_NAMESPACE);
       cleanups.push(() => connection.close());
-      await connection.workflowService.describeNamespace({ namespace: IT_NAMESPACE }).catch((err: unknown) => {
-        throw new Error(
-          `the integration namespace ${IT_NAMESPACE} is not on the Temporal server yet: any jest integration test that starts a worker makes it, e.g. TZ=UTC npx jest grafana-plugins/shared/browser --selectProjects integration`,
-          { cause: err }
-        );
-      });
-      const client = new Client({ connection, namespace: IT_NAMESPACE });
       options = { ...options, atEnd: (c) => cleanups.push(async () => void (await c(client))) };
     }
     // The worker that answers this run's requests and overrides (no schedules; the region only names its ingest).

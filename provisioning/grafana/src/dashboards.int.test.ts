@@ -75,6 +75,8 @@ let analyst: { user: TestUser; token: string } | undefined;
 let host: ChildProcess | undefined;
 let hostUrl = '';
 const own = () => setup.env.CR_IT_OWN_HOME ?? '';
+/** The region the data source's setup wrote a 48 h forecast for: what `$region` holds for the CarbonReducer queries. */
+const itRegion = () => setup.env.CR_IT_REGION ?? '';
 const PLUG_ID = 'dishwasher-it';
 const METER_ID = 'meter-it';
 
@@ -552,8 +554,8 @@ describe('CarbonReducer panel queries through the data source backend and the AP
     const p = createPseudonymizer(stack.get('API_PSEUDONYM_KEY'));
     const vars: Record<string, string> =
       role === 'analyst'
-        ? { $home: p.home(own()), $device: p.device(own(), PLUG_ID), $region: 'GB' }
-        : { $home: own(), $device: PLUG_ID, $region: 'GB' };
+        ? { $home: p.home(own()), $device: p.device(own(), PLUG_ID), $region: itRegion() }
+        : { $home: own(), $device: PLUG_ID, $region: itRegion() };
     const target: CarbonTarget = { ...q.target };
     for (const key of ['homeId', 'deviceId', 'region'] as const) {
       const v = target[key];

@@ -11,7 +11,7 @@ import { UNITS } from '@carbonreducer/grafana-shared';
 // The panel's options type (the plugin has no index to export it from).
 // eslint-disable-next-line no-restricted-imports
 import type { ScheduleOptions } from '@carbonreducer/grafana-schedule-panel/src/types';
-import { DATASOURCES, DEFAULT_REGION, FOLDERS, PLUGIN_IDS } from '../model';
+import { DATASOURCES, FOLDERS, PLUGIN_IDS } from '../model';
 import { carbon } from '../targets';
 import {
   base,
@@ -19,6 +19,7 @@ import {
   intensityBandMappings,
   intensityThresholds,
   numberPanels,
+  regionVariable,
   type DashboardSpec,
 } from './common';
 
@@ -43,11 +44,13 @@ export const myHome: DashboardSpec = {
         .time({ from: 'now-1h', to: 'now+24h' })
         .refresh('5m')
         .withVariable(homeVariable())
+        // The home's grid region (GB unless set; the kiosk URL hides variables).
+        .withVariable(regionVariable())
         .withPanel(
           new stat.PanelBuilder()
             .title('Grid intensity now')
             .datasource(DATASOURCES.carbonreducer)
-            .withTarget(carbon('A', { queryType: 'intensity', region: DEFAULT_REGION, hours: 24 }))
+            .withTarget(carbon('A', { queryType: 'intensity', region: '$region', hours: 24 }))
             .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['firstNotNull']).fields(INTENSITY_FIELD))
             .unit(UNITS.intensity)
             .decimals(0)
@@ -62,7 +65,7 @@ export const myHome: DashboardSpec = {
           new stat.PanelBuilder()
             .title('Band')
             .datasource(DATASOURCES.carbonreducer)
-            .withTarget(carbon('A', { queryType: 'intensity', region: DEFAULT_REGION, hours: 24 }))
+            .withTarget(carbon('A', { queryType: 'intensity', region: '$region', hours: 24 }))
             .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['firstNotNull']).fields(INTENSITY_FIELD))
             .mappings(intensityBandMappings())
             .thresholds(intensityThresholds())
@@ -76,7 +79,7 @@ export const myHome: DashboardSpec = {
           new stat.PanelBuilder()
             .title('Cleanest in the next 24 h')
             .datasource(DATASOURCES.carbonreducer)
-            .withTarget(carbon('A', { queryType: 'intensity', region: DEFAULT_REGION, hours: 24 }))
+            .withTarget(carbon('A', { queryType: 'intensity', region: '$region', hours: 24 }))
             .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['min']).fields(INTENSITY_FIELD))
             .unit(UNITS.intensity)
             .decimals(0)
@@ -95,7 +98,7 @@ export const myHome: DashboardSpec = {
               'Planned runs over the intensity forecast and its 80 % band; the highlighted span is the best window.',
             )
             .datasource(DATASOURCES.carbonreducer)
-            .withTarget(carbon('A', { queryType: 'intensity', region: DEFAULT_REGION, hours: 24 }))
+            .withTarget(carbon('A', { queryType: 'intensity', region: '$region', hours: 24 }))
             .withTarget(carbon('B', { queryType: 'plan', homeId: '$home' }))
             .options(SCHEDULE_OPTIONS)
             .height(12)
