@@ -26,6 +26,8 @@ interface Report {
 interface TestBroker {
   connect(clientId: string): Promise<MqttClient>;
   log(): string;
+  /** The log once it holds `text`, or as it is after `timeoutMs`. */
+  logged(text: string, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,13 @@ async function startBroker(options: string): Promise<TestBroker> {
       return c;
     },
     log: () => log,
+    // The broker's stderr is read by the event loop, which the synchronous mosquitto_ctrl calls above may not have
+    // given a turn: wait for the line rather than read the log at once.
+    logged: async (text, timeoutMs = 5_000) => {
+      const until = Date.now() + timeoutMs;
+      while (!log.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      return log;
+    },
     stop,
   };
 }
@@ -146,7 +155,9 @@ async function watchReports(watcher: MqttClient) {
 describe('broker denials plugin (needs mosquitto, mosquitto_ctrl, cc and mosquitto-dev: bash scripts/stack install)', () => {
   it('counts each refused publish and subscription per topic, none that was allowed; a refused one reaches nobody', async () => {
     const broker = await startBroker('plugin_opt_interval 1');
-    expect(broker.log()).toContain('carbonreducer_denials: counting refused publishes');
+    expect(await broker.logged('carbonreducer_denials: counting refused publishes')).toContain(
+      'carbonreducer_denials: counting refused publishes',
+    );
     const reports = await watchReports(await broker.connect('watcher'));
     const device = await broker.connect('device');
     for (let i = 0; i < 5; i++) await device.publishAsync('ok/allowed', 'x', { qos: 1 });
