@@ -85,6 +85,24 @@ describe('buildCycleHomeRequest', () => {
     });
     expect(req.startMs).toBe(NOW);
     expect(req.devices[0]).toMatchObject({ earliestStartMs: from, requestedAtMs: NOW });
+    // Off the grid from now: the grid keeps the pin's start as a boundary, the baseline less than a slot after now.
+    const offGrid = NOW + 2 * HOUR + 10 * MIN;
+    const req2 = buildCycleHomeRequest({
+      ...base,
+      runs: [
+        {
+          id: 'p',
+          appliance: 'washer',
+          profileW: [1, 1],
+          earliestStartMs: offGrid,
+          deadlineMs: offGrid + HOUR,
+          pinned: true,
+          baselineStartMs: NOW,
+        },
+      ],
+    });
+    expect(req2.startMs).toBe(NOW + 10 * MIN);
+    expect(req2.devices[0]).toMatchObject({ earliestStartMs: offGrid, requestedAtMs: NOW + 10 * MIN });
   });
 
   it('refuses nothing to plan and an empty forecast', () => {

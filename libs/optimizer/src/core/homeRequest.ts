@@ -81,8 +81,14 @@ export function buildCycleHomeRequest(input: CycleHomeInput): HomeRequest {
   const earliestOf = (r: CycleRun): number => Math.max(input.nowMs, r.earliestStartMs);
   const baselineOf = (r: CycleRun): number | undefined =>
     r.baselineStartMs === undefined ? undefined : Math.max(input.nowMs, r.baselineStartMs);
-  // The grid also holds every baseline, so the baseline's emissions are counted in full.
-  const originMs = Math.min(...input.runs.map((r) => Math.min(earliestOf(r), baselineOf(r) ?? Infinity)));
+  // The grid reaches back by whole slots towards the earliest baseline, so its boundaries stay where the runs' earliest
+  // starts put them (a pin starts on its own start) and a baseline is at most one slot later than asked.
+  const earliestMs = Math.min(...input.runs.map(earliestOf));
+  const firstBaselineMs = Math.min(...input.runs.map((r) => baselineOf(r) ?? Infinity));
+  const originMs =
+    firstBaselineMs < earliestMs
+      ? earliestMs - Math.floor((earliestMs - firstBaselineMs) / slotMs + 1e-9) * slotMs
+      : earliestMs;
   const devices: CycleRequest[] = input.runs.map((r) => {
     const earliestStartMs = earliestOf(r);
     let deadlineMs = r.deadlineMs;
@@ -90,7 +96,8 @@ export function buildCycleHomeRequest(input: CycleHomeInput): HomeRequest {
       const firstStartMs = originMs + Math.ceil((earliestStartMs - originMs) / slotMs - 1e-9) * slotMs;
       deadlineMs = Math.max(deadlineMs, firstStartMs + r.profileW.length * slotMs);
     }
-    const baselineStartMs = baselineOf(r);
+    const asked = baselineOf(r);
+    const baselineStartMs = asked === undefined ? undefined : Math.max(originMs, asked);
     return {
       kind: 'cycle',
       id: r.id,
